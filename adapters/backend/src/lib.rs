@@ -1,0 +1,124 @@
+//! The storage port of the runtime record store.
+//!
+//! The rules component (see `wit/gamemaster.wit`) owns every rule; it reaches storage
+//! only through five primitives: [`Backend::fetch`], [`Backend::insert`],
+//! [`Backend::patch`], [`Backend::remove`] and [`Backend::scan`]. A storage adapter
+//! implements this trait and nothing else: it never validates, derives timestamps or
+//! sorts, and it knows nothing of WebAssembly.
+//!
+//! Adapters are found by URL scheme through a [`Registry`] of [`BackendFactory`]s, so a
+//! further adapter in its own crate plugs in without touching the host or the rules.
+//!
+//! # Writing an adapter
+//!
+//! ```
+//! use std::sync::Arc;
+//! use runtime_store_backend::{
+//!     async_trait, Backend, BackendError, BackendFactory, InsertOutcome, PatchOutcome,
+//!     RecordPatch, Registry, RuntimeRecord, ScanFilter, Status,
+//! };
+//!
+//! /// A backend that stores nothing and reports every write as failed.
+//! struct ReadOnlyEmpty;
+//!
+//! #[async_trait]
+//! impl Backend for ReadOnlyEmpty {
+//!     async fn fetch(&self, _game_id: &str) -> Result<Option<RuntimeRecord>, BackendError> {
+//!         Ok(None)
+//!     }
+//!     async fn insert(&self, _record: RuntimeRecord) -> Result<InsertOutcome, BackendError> {
+//!         Err(BackendError::Failed("insert: this store is read-only".into()))
+//!     }
+//!     async fn patch(
+//!         &self,
+//!         _game_id: &str,
+//!         _expected_status: Option<Status>,
+//!         _changes: RecordPatch,
+//!     ) -> Result<PatchOutcome, BackendError> {
+//!         Ok(PatchOutcome::NotFound)
+//!     }
+//!     async fn remove(&self, _game_id: &str) -> Result<(), BackendError> {
+//!         Ok(())
+//!     }
+//!     async fn scan(&self, _filter: ScanFilter) -> Result<Vec<RuntimeRecord>, BackendError> {
+//!         Ok(Vec::new())
+//!     }
+//! }
+//!
+//! struct ReadOnlyEmptyFactory;
+//!
+//! #[async_trait]
+//! impl BackendFactory for ReadOnlyEmptyFactory {
+//!     fn schemes(&self) -> &[&str] {
+//!         &["empty"]
+//!     }
+//!     async fn open(&self, _url: &str) -> Result<Arc<dyn Backend>, BackendError> {
+//!         Ok(Arc::new(ReadOnlyEmpty))
+//!     }
+//! }
+//!
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! let registry = Registry::new().with(ReadOnlyEmptyFactory);
+//! let backend = registry.open("empty:").await.unwrap();
+//! assert!(backend.fetch("game-1").await.unwrap().is_none());
+//! assert!(registry.open("nosuch://x").await.is_err());
+//! # });
+//! ```
+#![deny(missing_docs)]
+
+mod registry;
+mod types;
+
+pub use async_trait::async_trait;
+pub use registry::{BackendFactory, OpenError, Registry};
+pub use types::{
+    InsertOutcome, PatchOutcome, RecordPatch, RuntimeRecord, ScanFilter, Scheduling, Status,
+    StatusChange, Timestamp, UnknownStatus,
+};
+
+/// A storage failure. Carried unchanged through the rules component to the caller.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BackendError {
+    /// The store cannot be reached (connection refused or lost, pool timed out);
+    /// retrying later may succeed.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// A stored value cannot be decoded; the message names the game id and the column.
+    #[error("corrupt stored value: {0}")]
+    Corrupt(String),
+    /// Any other storage failure.
+    #[error("storage failed: {0}")]
+    Failed(String),
+}
+
+/// The five storage primitives the rules component imports (`galaxy:gamemaster/backend`).
+///
+/// Each primitive is atomic: a concurrent caller never observes half of a write. On a
+/// database each is one statement and one round trip. Every primitive reports storage
+/// failures as a [`BackendError`]; none panics on bad stored data.
+#[async_trait]
+pub trait Backend: Send + Sync + 'static {
+    /// The record of `game_id`, or `None` when no record exists.
+    async fn fetch(&self, game_id: &str) -> Result<Option<RuntimeRecord>, BackendError>;
+
+    /// Stores `record` unless a record with the same game id exists, in which case
+    /// nothing is written and [`InsertOutcome::AlreadyExists`] is returned.
+    async fn insert(&self, record: RuntimeRecord) -> Result<InsertOutcome, BackendError>;
+
+    /// Applies every change of `changes` to the record of `game_id` in one atomic step,
+    /// provided the record exists and, when `expected_status` is given, its stored status
+    /// equals it. Otherwise writes nothing and says why ([`PatchOutcome::NotFound`] or
+    /// [`PatchOutcome::StatusMismatch`] with the stored status).
+    async fn patch(
+        &self,
+        game_id: &str,
+        expected_status: Option<Status>,
+        changes: RecordPatch,
+    ) -> Result<PatchOutcome, BackendError>;
+
+    /// Removes the record of `game_id`; succeeds when there is none.
+    async fn remove(&self, game_id: &str) -> Result<(), BackendError>;
+
+    /// Every record that matches `filter`, in any order (the rules sort).
+    async fn scan(&self, filter: ScanFilter) -> Result<Vec<RuntimeRecord>, BackendError>;
+}
