@@ -1,0 +1,39 @@
+//! The schema, as sqlx migrations embedded from `migrations/`.
+
+use runtime_store_backend::BackendError;
+use sqlx::PgPool;
+use sqlx::migrate::Migrator;
+
+use crate::PostgresOptions;
+use crate::error::{backend_error, migrate_error};
+use crate::options::quote_identifier;
+
+/// The migrations in `adapters/postgres/migrations/`, compiled into the crate.
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// Brings the schema of the database `url` names up to date: creates the schema of
+/// [`PostgresOptions::schema`] when it is set and missing, then applies every migration
+/// not yet applied. Safe to run from several processes at once (sqlx serialises
+/// migrations with an advisory lock) and a no-op when the schema is current.
+pub async fn migrate(url: &str, options: &PostgresOptions) -> Result<(), BackendError> {
+    let pool = options
+        .pool_options()
+        .max_connections(1)
+        .connect_with(options.connect_options(url)?)
+        .await
+        .map_err(|error| backend_error("migrate: connect", error))?;
+    let outcome = migrate_with(&pool, options.get_schema()).await;
+    pool.close().await;
+    outcome
+}
+
+/// [`migrate`] through a pool that is already open.
+pub(crate) async fn migrate_with(pool: &PgPool, schema: Option<&str>) -> Result<(), BackendError> {
+    if let Some(schema) = schema {
+        let create = format!("CREATE SCHEMA IF NOT EXISTS {}", quote_identifier(schema));
+        sqlx::query(&create).execute(pool).await.map_err(|error| {
+            backend_error(format_args!("migrate: creating schema {schema:?}"), error)
+        })?;
+    }
+    MIGRATOR.run(pool).await.map_err(migrate_error)
+}

@@ -1,0 +1,88 @@
+//! The SQL of the five primitives: one statement each, every value a bind parameter.
+
+/// The columns of a record, in the order [`crate::row`] reads them by name.
+macro_rules! record_columns {
+    () => {
+        "game_id, status, engine_endpoint, current_image_ref, current_engine_version, \
+         engine_health, current_turn, next_generation_at, skip_next_tick, created_at, \
+         updated_at, started_at, stopped_at, finished_at"
+    };
+}
+
+/// `$1` game id.
+pub(crate) const FETCH: &str = concat!(
+    "SELECT ",
+    record_columns!(),
+    " FROM runtime_records WHERE game_id = $1"
+);
+
+/// `$1..$14` the columns in [`record_columns`] order. The primary key decides
+/// inserted-or-exists atomically: rows affected is 1 or 0.
+pub(crate) const INSERT: &str = concat!(
+    "INSERT INTO runtime_records (",
+    record_columns!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+     ON CONFLICT (game_id) DO NOTHING"
+);
+
+/// The compare-and-swap. `$1` game id, `$2` expected status or NULL; `$3` new status,
+/// `$4..$6` new started/stopped/finished stamps (NULL leaves a column alone), `$7` whether
+/// the scheduling columns change and `$8..$10` their values, `$11..$13` image ref, engine
+/// version, engine health (NULL leaves alone), `$14` updated-at.
+///
+/// `target` locks the row (`FOR UPDATE`). Under READ COMMITTED a lock that waited for a
+/// concurrent writer returns the row as that writer committed it, so the status compared
+/// and reported is the current one, never the statement snapshot's: of N racing swaps
+/// from the same status exactly one matches, and every loser reports the winner's status
+/// (or not-found when the row was deleted meanwhile). The UPDATE then changes the row
+/// this transaction already holds. Returns one row: the stored status (NULL when there
+/// is no row) and whether the update applied.
+pub(crate) const PATCH: &str = "\
+WITH target AS MATERIALIZED (
+    SELECT game_id, status FROM runtime_records WHERE game_id = $1 FOR UPDATE
+), updated AS (
+    UPDATE runtime_records AS record SET
+        status = COALESCE($3, record.status),
+        started_at = COALESCE($4, record.started_at),
+        stopped_at = COALESCE($5, record.stopped_at),
+        finished_at = COALESCE($6, record.finished_at),
+        next_generation_at = CASE WHEN $7 THEN $8 ELSE record.next_generation_at END,
+        skip_next_tick = CASE WHEN $7 THEN $9 ELSE record.skip_next_tick END,
+        current_turn = CASE WHEN $7 THEN $10 ELSE record.current_turn END,
+        current_image_ref = COALESCE($11, record.current_image_ref),
+        current_engine_version = COALESCE($12, record.current_engine_version),
+        engine_health = COALESCE($13, record.engine_health),
+        updated_at = $14
+    FROM target
+    WHERE record.game_id = target.game_id AND ($2::text IS NULL OR target.status = $2)
+    RETURNING 1
+)
+SELECT (SELECT status FROM target) AS stored_status, EXISTS (SELECT 1 FROM updated) AS applied";
+
+/// `$1` game id.
+pub(crate) const REMOVE: &str = "DELETE FROM runtime_records WHERE game_id = $1";
+
+/// Every record, in list order so the rows stream from `runtime_records_created_idx`
+/// (the rules sort again; sorted input costs them one pass).
+pub(crate) const SCAN_ALL: &str = concat!(
+    "SELECT ",
+    record_columns!(),
+    " FROM runtime_records ORDER BY created_at DESC, game_id"
+);
+
+/// `$1` status text; served by `runtime_records_status_created_idx`.
+pub(crate) const SCAN_BY_STATUS: &str = concat!(
+    "SELECT ",
+    record_columns!(),
+    " FROM runtime_records WHERE status = $1 ORDER BY created_at DESC, game_id"
+);
+
+/// `$1` now. `'running'` is written into the statement, not bound: only a literal lets
+/// the planner prove the partial index `runtime_records_due_idx` applies to every
+/// execution of the prepared statement.
+pub(crate) const SCAN_DUE_RUNNING: &str = concat!(
+    "SELECT ",
+    record_columns!(),
+    " FROM runtime_records WHERE status = 'running' AND next_generation_at <= $1 \
+     ORDER BY next_generation_at, game_id"
+);
