@@ -1,1 +1,65 @@
-//! (being written)
+//! The rules of the runtime record store, built as a sandboxed WebAssembly component.
+//!
+//! Every rule of the store lives here: input validation with its exact messages, the
+//! status transition table, the lifecycle stamps of a status change, truncation of
+//! timestamps to microseconds, result ordering and the mapping of backend outcomes to
+//! [`StoreError`](types::StoreError). Storage comes from elsewhere: built for
+//! `wasm32-unknown-unknown`, the crate is the `runtime-store` component and reaches
+//! storage through the imported `backend` interface; compiled natively, the same rules
+//! drive any [`Storage`](store::Storage), such as [`MemoryStorage`](memory::MemoryStorage).
+//!
+//! ```
+//! use guest_validation::memory::MemoryStorage;
+//! use guest_validation::store;
+//! use guest_validation::types::{RuntimeRecord, Status, StoreError, Timestamp, UpdateStatusInput};
+//!
+//! let at = Timestamp { seconds: 1_700_000_000, nanoseconds: 123_456_789 };
+//! let record = RuntimeRecord {
+//!     game_id: "g1".into(), status: Status::Starting, engine_endpoint: "http://engine:8080".into(),
+//!     current_image_ref: "engine:1".into(), current_engine_version: "1.0.0".into(),
+//!     engine_health: String::new(), current_turn: 0, next_generation_at: None,
+//!     skip_next_tick: false, created_at: at, updated_at: at,
+//!     started_at: None, stopped_at: None, finished_at: None,
+//! };
+//! let mut storage = MemoryStorage::default();
+//! store::insert(&mut storage, record)?;
+//!
+//! let stored = store::get(&mut storage, "g1")?;
+//! assert_eq!(stored.created_at, Timestamp { seconds: 1_700_000_000, nanoseconds: 123_456_000 });
+//!
+//! let skip_a_state = UpdateStatusInput {
+//!     game_id: "g1".into(), expected_from: Status::Starting, to: Status::Finished, now: at,
+//!     engine_health_summary: None, current_image_ref: None, current_engine_version: None,
+//! };
+//! assert_eq!(
+//!     store::update_status(&mut storage, skip_a_state),
+//!     Err(StoreError::InvalidTransition(
+//!         r#"update runtime status: runtime status transition from "starting" to "finished" is not allowed"#.into()
+//!     )),
+//! );
+//! # Ok::<(), StoreError>(())
+//! ```
+#![deny(missing_docs)]
+#![deny(unsafe_code)]
+
+#[allow(missing_docs, unsafe_code)]
+mod bindings {
+    wit_bindgen::generate!({
+        world: "runtime-store",
+        path: "../wit",
+        additional_derives: [PartialEq, Eq],
+    });
+}
+
+// Natively the component is type-checked but not exported (see the module), so its
+// items have no caller there.
+#[allow(unsafe_code)]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod component;
+pub mod memory;
+pub mod ordering;
+pub mod store;
+pub mod time;
+pub mod transitions;
+pub mod types;
+pub mod validation;

@@ -1,0 +1,253 @@
+//! Input validation with the exact messages and check order of SPEC §2.5.
+//!
+//! Each operation runs its listed checks first, then the length limits (game id first,
+//! then every other string in WIT field order), then timestamp validity in WIT field
+//! order. The first failing check is the answer.
+
+use crate::time;
+use crate::transitions;
+use crate::types::{
+    RuntimeRecord, StoreError, Timestamp, UpdateEngineHealthInput, UpdateImageInput,
+    UpdateSchedulingInput, UpdateStatusInput,
+};
+
+/// The most UTF-8 bytes a game id may have.
+pub const MAX_GAME_ID_BYTES: usize = 256;
+/// The most UTF-8 bytes any other string may have.
+pub const MAX_TEXT_BYTES: usize = 4096;
+
+/// A validated operation; its prefix starts every message it returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operation {
+    /// `store.get`.
+    Get,
+    /// `store.insert` and `rules.validate-record`.
+    Insert,
+    /// `store.update-status` and `rules.validate-update-status`.
+    UpdateStatus,
+    /// `store.update-scheduling` and `rules.validate-update-scheduling`.
+    UpdateScheduling,
+    /// `store.update-image` and `rules.validate-update-image`.
+    UpdateImage,
+    /// `store.update-engine-health` and `rules.validate-update-engine-health`.
+    UpdateEngineHealth,
+    /// `store.delete`.
+    Delete,
+    /// `store.list-due-running`.
+    ListDueRunning,
+}
+
+impl Operation {
+    /// The message prefix of the operation (`update runtime status`, ...).
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Operation::Get => "get runtime record",
+            Operation::Insert => "insert runtime record",
+            Operation::UpdateStatus => "update runtime status",
+            Operation::UpdateScheduling => "update runtime scheduling",
+            Operation::UpdateImage => "update runtime image",
+            Operation::UpdateEngineHealth => "update runtime engine health",
+            Operation::Delete => "delete runtime record",
+            Operation::ListDueRunning => "list due runtimes",
+        }
+    }
+
+    fn invalid_input(self, detail: core::fmt::Arguments<'_>) -> StoreError {
+        StoreError::InvalidInput(format!("{}: {detail}", self.prefix()))
+    }
+
+    fn not_blank(self, field: &str, value: &str) -> Result<(), StoreError> {
+        if is_blank(value) {
+            return Err(self.invalid_input(format_args!("{field} must not be empty")));
+        }
+        Ok(())
+    }
+
+    fn not_blank_when_set(self, field: &str, value: Option<&str>) -> Result<(), StoreError> {
+        if value.is_some_and(is_blank) {
+            return Err(self.invalid_input(format_args!("{field} must not be empty when set")));
+        }
+        Ok(())
+    }
+
+    fn not_zero(self, field: &str, at: Timestamp) -> Result<(), StoreError> {
+        if time::is_zero(at) {
+            return Err(self.invalid_input(format_args!("{field} must not be zero")));
+        }
+        Ok(())
+    }
+
+    fn not_zero_when_set(self, field: &str, at: Option<Timestamp>) -> Result<(), StoreError> {
+        if at.is_some_and(time::is_zero) {
+            return Err(self.invalid_input(format_args!("{field} must not be zero when set")));
+        }
+        Ok(())
+    }
+
+    fn game_id_length(self, game_id: &str) -> Result<(), StoreError> {
+        self.at_most("game id", game_id, MAX_GAME_ID_BYTES)
+    }
+
+    fn text_length(self, field: &str, value: &str) -> Result<(), StoreError> {
+        self.at_most(field, value, MAX_TEXT_BYTES)
+    }
+
+    fn text_length_when_set(self, field: &str, value: Option<&str>) -> Result<(), StoreError> {
+        value.map_or(Ok(()), |value| self.text_length(field, value))
+    }
+
+    fn at_most(self, field: &str, value: &str, max_bytes: usize) -> Result<(), StoreError> {
+        if value.len() > max_bytes {
+            return Err(
+                self.invalid_input(format_args!("{field} must not exceed {max_bytes} bytes"))
+            );
+        }
+        Ok(())
+    }
+
+    fn valid(self, field: &str, at: Timestamp) -> Result<(), StoreError> {
+        if !time::is_valid(at) {
+            return Err(self.invalid_input(format_args!("{field} is not a valid timestamp")));
+        }
+        Ok(())
+    }
+
+    fn valid_when_set(self, field: &str, at: Option<Timestamp>) -> Result<(), StoreError> {
+        at.map_or(Ok(()), |at| self.valid(field, at))
+    }
+
+    /// The game id checks of `get` and `delete`: not blank, then its length.
+    fn game_id(self, game_id: &str) -> Result<(), StoreError> {
+        self.not_blank("game id", game_id)?;
+        self.game_id_length(game_id)
+    }
+}
+
+/// Go's `strings.TrimSpace(s) == ""`: empty or Unicode white space only.
+pub fn is_blank(value: &str) -> bool {
+    value.trim().is_empty()
+}
+
+/// The checks of `store.get`.
+pub fn validate_get(game_id: &str) -> Result<(), StoreError> {
+    Operation::Get.game_id(game_id)
+}
+
+/// The checks of `store.delete`.
+pub fn validate_delete(game_id: &str) -> Result<(), StoreError> {
+    Operation::Delete.game_id(game_id)
+}
+
+/// The checks of `store.list-due-running`: `now` not zero, then valid.
+pub fn validate_list_due_running(now: Timestamp) -> Result<(), StoreError> {
+    let operation = Operation::ListDueRunning;
+    operation.not_zero("now", now)?;
+    operation.valid("now", now)
+}
+
+/// The checks of `store.insert` and `rules.validate-record`. Fields only: a record may
+/// carry any status with any stamps.
+pub fn validate_record(record: &RuntimeRecord) -> Result<(), StoreError> {
+    let operation = Operation::Insert;
+    operation.not_blank("game id", &record.game_id)?;
+    operation.not_blank("engine endpoint", &record.engine_endpoint)?;
+    operation.not_blank("current image ref", &record.current_image_ref)?;
+    operation.not_blank("current engine version", &record.current_engine_version)?;
+    operation.not_zero("created at", record.created_at)?;
+    operation.not_zero("updated at", record.updated_at)?;
+    if time::compare(record.updated_at, record.created_at).is_lt() {
+        return Err(
+            operation.invalid_input(format_args!("updated at must not be before created at"))
+        );
+    }
+    operation.not_zero_when_set("next generation at", record.next_generation_at)?;
+    operation.not_zero_when_set("started at", record.started_at)?;
+    operation.not_zero_when_set("stopped at", record.stopped_at)?;
+    operation.not_zero_when_set("finished at", record.finished_at)?;
+
+    operation.game_id_length(&record.game_id)?;
+    operation.text_length("engine endpoint", &record.engine_endpoint)?;
+    operation.text_length("current image ref", &record.current_image_ref)?;
+    operation.text_length("current engine version", &record.current_engine_version)?;
+    operation.text_length("engine health", &record.engine_health)?;
+
+    operation.valid_when_set("next generation at", record.next_generation_at)?;
+    operation.valid("created at", record.created_at)?;
+    operation.valid("updated at", record.updated_at)?;
+    operation.valid_when_set("started at", record.started_at)?;
+    operation.valid_when_set("stopped at", record.stopped_at)?;
+    operation.valid_when_set("finished at", record.finished_at)
+}
+
+/// The checks of `store.update-status` and `rules.validate-update-status`; a forbidden
+/// transition is `invalid-transition`, every other failure `invalid-input`.
+pub fn validate_update_status(input: &UpdateStatusInput) -> Result<(), StoreError> {
+    let operation = Operation::UpdateStatus;
+    operation.not_blank("game id", &input.game_id)?;
+    if !transitions::is_allowed(input.expected_from, input.to) {
+        return Err(StoreError::InvalidTransition(format!(
+            "{}: {}",
+            operation.prefix(),
+            transitions::forbidden_message(input.expected_from, input.to)
+        )));
+    }
+    operation.not_zero("now", input.now)?;
+    operation.not_blank_when_set("current image ref", input.current_image_ref.as_deref())?;
+    operation.not_blank_when_set(
+        "current engine version",
+        input.current_engine_version.as_deref(),
+    )?;
+
+    operation.game_id_length(&input.game_id)?;
+    operation.text_length_when_set(
+        "engine health summary",
+        input.engine_health_summary.as_deref(),
+    )?;
+    operation.text_length_when_set("current image ref", input.current_image_ref.as_deref())?;
+    operation.text_length_when_set(
+        "current engine version",
+        input.current_engine_version.as_deref(),
+    )?;
+
+    operation.valid("now", input.now)
+}
+
+/// The checks of `store.update-scheduling` and `rules.validate-update-scheduling`.
+pub fn validate_update_scheduling(input: &UpdateSchedulingInput) -> Result<(), StoreError> {
+    let operation = Operation::UpdateScheduling;
+    operation.not_blank("game id", &input.game_id)?;
+    operation.not_zero_when_set("next generation at", input.next_generation_at)?;
+    operation.not_zero("now", input.now)?;
+
+    operation.game_id_length(&input.game_id)?;
+
+    operation.valid_when_set("next generation at", input.next_generation_at)?;
+    operation.valid("now", input.now)
+}
+
+/// The checks of `store.update-image` and `rules.validate-update-image`.
+pub fn validate_update_image(input: &UpdateImageInput) -> Result<(), StoreError> {
+    let operation = Operation::UpdateImage;
+    operation.not_blank("game id", &input.game_id)?;
+    operation.not_blank("current image ref", &input.current_image_ref)?;
+    operation.not_blank("current engine version", &input.current_engine_version)?;
+    operation.not_zero("now", input.now)?;
+
+    operation.game_id_length(&input.game_id)?;
+    operation.text_length("current image ref", &input.current_image_ref)?;
+    operation.text_length("current engine version", &input.current_engine_version)?;
+
+    operation.valid("now", input.now)
+}
+
+/// The checks of `store.update-engine-health` and `rules.validate-update-engine-health`.
+pub fn validate_update_engine_health(input: &UpdateEngineHealthInput) -> Result<(), StoreError> {
+    let operation = Operation::UpdateEngineHealth;
+    operation.not_blank("game id", &input.game_id)?;
+    operation.not_zero("now", input.now)?;
+
+    operation.game_id_length(&input.game_id)?;
+    operation.text_length("engine health summary", &input.engine_health_summary)?;
+
+    operation.valid("now", input.now)
+}
