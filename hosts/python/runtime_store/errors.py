@@ -1,0 +1,70 @@
+"""Exceptions of the store: one class per WIT `store-error` case, plus sandbox failures."""
+
+from __future__ import annotations
+
+from .types import BackendError
+
+
+class StoreError(Exception):
+    """Base of every error the component answers with (WIT `store-error`).
+
+    `operation` is the WIT function that failed (`update-status`); `game_id` is set when
+    the call names a game.
+    """
+
+    def __init__(self, operation: str, game_id: str | None, detail: str):
+        where = f"{operation}" if game_id is None else f"{operation} of game {game_id!r}"
+        super().__init__(f"{where}: {detail}")
+        self.operation = operation
+        self.game_id = game_id
+
+
+class NotFound(StoreError):
+    """No record exists for the game id."""
+
+    def __init__(self, operation: str, game_id: str | None):
+        super().__init__(operation, game_id, "runtime record not found")
+
+
+class Conflict(StoreError):
+    """The record exists already (insert) or its stored status differs from the expected one."""
+
+    def __init__(self, operation: str, game_id: str | None):
+        super().__init__(operation, game_id, "conflict")
+
+
+class InvalidTransition(StoreError):
+    """The status transition is not in the transition table; `message` is the component's."""
+
+    def __init__(self, operation: str, game_id: str | None, message: str):
+        super().__init__(operation, game_id, message)
+        self.message = message
+
+
+class InvalidInput(StoreError):
+    """The input failed validation; `message` is the component's exact message."""
+
+    def __init__(self, operation: str, game_id: str | None, message: str):
+        super().__init__(operation, game_id, message)
+        self.message = message
+
+
+class BackendFailure(StoreError):
+    """The storage adapter failed; `error` is its `BackendError`, unchanged."""
+
+    def __init__(self, operation: str, game_id: str | None, error: BackendError):
+        super().__init__(operation, game_id, f"backend failed: {error}")
+        self.error = error
+
+
+class ComponentTrap(Exception):
+    """The component trapped (a guest bug, or a component that does not match the WIT).
+
+    The store discards the trapped instance and makes a fresh one for the next call.
+    """
+
+    def __init__(self, operation: str, game_id: str | None, cause: BaseException):
+        where = f"{operation}" if game_id is None else f"{operation} of game {game_id!r}"
+        super().__init__(f"{where}: the component trapped: {cause}")
+        self.operation = operation
+        self.game_id = game_id

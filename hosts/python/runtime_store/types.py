@@ -1,0 +1,285 @@
+"""Python values of the WIT package `galaxy:gamemaster@0.1.0`.
+
+Every WIT record is a frozen dataclass whose attributes are the WIT field names in
+snake_case (`game-id` -> `game_id`); `option<T>` is `T | None`; `status` is the `Status`
+enum; the backend's variants are small dataclasses with named constructors.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Optional
+
+
+@dataclass(frozen=True, order=True)
+class Timestamp:
+    """An instant in UTC since the Unix epoch (WIT `timestamp`).
+
+    Ordering compares `seconds`, then `nanoseconds`, which is chronological for valid values.
+    """
+
+    seconds: int
+    nanoseconds: int = 0
+
+
+class Status(enum.Enum):
+    """The lifecycle status of a runtime; the value is the WIT case name."""
+
+    STARTING = "starting"
+    RUNNING = "running"
+    GENERATION_IN_PROGRESS = "generation-in-progress"
+    GENERATION_FAILED = "generation-failed"
+    ENGINE_UNREACHABLE = "engine-unreachable"
+    STOPPED = "stopped"
+    FINISHED = "finished"
+
+    @property
+    def stored_text(self) -> str:
+        """The text adapters persist and messages quote (`generation_in_progress`)."""
+        return self.value.replace("-", "_")
+
+    @classmethod
+    def from_stored_text(cls, text: str) -> "Status":
+        """The status whose stored text is `text`; `ValueError` for an unknown text."""
+        try:
+            return _STATUS_BY_STORED_TEXT[text]
+        except KeyError:
+            raise ValueError(f"unknown stored runtime status {text!r}") from None
+
+
+_STATUS_BY_STORED_TEXT = {status.stored_text: status for status in Status}
+
+
+@dataclass(frozen=True)
+class RuntimeRecord:
+    """One game's runtime record (WIT `runtime-record`)."""
+
+    game_id: str
+    status: Status
+    engine_endpoint: str
+    current_image_ref: str
+    current_engine_version: str
+    engine_health: str
+    current_turn: int
+    next_generation_at: Optional[Timestamp]
+    skip_next_tick: bool
+    created_at: Timestamp
+    updated_at: Timestamp
+    started_at: Optional[Timestamp]
+    stopped_at: Optional[Timestamp]
+    finished_at: Optional[Timestamp]
+
+
+@dataclass(frozen=True)
+class UpdateStatusInput:
+    """One status transition under a compare-and-swap guard (WIT `update-status-input`)."""
+
+    game_id: str
+    expected_from: Status
+    to: Status
+    now: Timestamp
+    engine_health_summary: Optional[str] = None
+    current_image_ref: Optional[str] = None
+    current_engine_version: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class UpdateSchedulingInput:
+    """New scheduling columns, written together (WIT `update-scheduling-input`)."""
+
+    game_id: str
+    next_generation_at: Optional[Timestamp]
+    skip_next_tick: bool
+    current_turn: int
+    now: Timestamp
+
+
+@dataclass(frozen=True)
+class UpdateImageInput:
+    """A new engine image under a compare-and-swap guard (WIT `update-image-input`)."""
+
+    game_id: str
+    expected_status: Status
+    current_image_ref: str
+    current_engine_version: str
+    now: Timestamp
+
+
+@dataclass(frozen=True)
+class UpdateEngineHealthInput:
+    """A new engine health summary (WIT `update-engine-health-input`)."""
+
+    game_id: str
+    engine_health_summary: str
+    now: Timestamp
+
+
+class BackendErrorKind(enum.Enum):
+    """The case of a WIT `backend-error`."""
+
+    UNAVAILABLE = "unavailable"
+    """The store cannot be reached; retrying later may succeed."""
+    CORRUPT = "corrupt"
+    """A stored value cannot be decoded."""
+    FAILED = "failed"
+    """Any other failure."""
+
+
+class BackendError(Exception):
+    """A storage failure (WIT `backend-error`).
+
+    Adapters raise it; the store passes it through unchanged inside `BackendFailure`.
+    """
+
+    def __init__(self, kind: BackendErrorKind, message: str):
+        super().__init__(f"{kind.value}: {message}")
+        self.kind = kind
+        self.message = message
+
+    @classmethod
+    def unavailable(cls, message: str) -> "BackendError":
+        """The store cannot be reached."""
+        return cls(BackendErrorKind.UNAVAILABLE, message)
+
+    @classmethod
+    def corrupt(cls, message: str) -> "BackendError":
+        """A stored value cannot be decoded; the message names the game id and column."""
+        return cls(BackendErrorKind.CORRUPT, message)
+
+    @classmethod
+    def failed(cls, message: str) -> "BackendError":
+        """Any other failure."""
+        return cls(BackendErrorKind.FAILED, message)
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, BackendError)
+            and self.kind == other.kind
+            and self.message == other.message
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.message))
+
+    def __repr__(self) -> str:
+        return f"BackendError.{self.kind.value}({self.message!r})"
+
+
+class InsertOutcome(enum.Enum):
+    """The answer of a backend `insert` (WIT `insert-outcome`)."""
+
+    INSERTED = "inserted"
+    ALREADY_EXISTS = "already-exists"
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A new status and its lifecycle stamps; `None` leaves a stamp alone."""
+
+    to: Status
+    started_at: Optional[Timestamp] = None
+    stopped_at: Optional[Timestamp] = None
+    finished_at: Optional[Timestamp] = None
+
+
+@dataclass(frozen=True)
+class Scheduling:
+    """The scheduling columns, written together."""
+
+    next_generation_at: Optional[Timestamp]
+    skip_next_tick: bool
+    current_turn: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordPatch:
+    """Column changes applied together; `None` leaves a column alone (WIT `record-patch`).
+
+    `updated_at` is always written.
+    """
+
+    status: Optional[StatusChange] = None
+    scheduling: Optional[Scheduling] = None
+    current_image_ref: Optional[str] = None
+    current_engine_version: Optional[str] = None
+    engine_health: Optional[str] = None
+    updated_at: Timestamp
+
+
+class PatchOutcomeKind(enum.Enum):
+    """The case of a WIT `patch-outcome`."""
+
+    APPLIED = "applied"
+    NOT_FOUND = "not-found"
+    STATUS_MISMATCH = "status-mismatch"
+
+
+@dataclass(frozen=True)
+class PatchOutcome:
+    """The answer of a backend `patch`; `stored_status` is set for a status mismatch only."""
+
+    kind: PatchOutcomeKind
+    stored_status: Optional[Status] = None
+
+    @classmethod
+    def applied(cls) -> "PatchOutcome":
+        """Every change was written."""
+        return cls(PatchOutcomeKind.APPLIED)
+
+    @classmethod
+    def not_found(cls) -> "PatchOutcome":
+        """No record has the game id; nothing was written."""
+        return cls(PatchOutcomeKind.NOT_FOUND)
+
+    @classmethod
+    def status_mismatch(cls, stored: Status) -> "PatchOutcome":
+        """The stored status differs from the expected one; nothing was written."""
+        return cls(PatchOutcomeKind.STATUS_MISMATCH, stored)
+
+
+class ScanKind(enum.Enum):
+    """The case of a WIT `scan-filter`."""
+
+    ALL = "all"
+    BY_STATUS = "by-status"
+    DUE_RUNNING = "due-running"
+
+
+@dataclass(frozen=True)
+class ScanFilter:
+    """Which records a backend `scan` returns (WIT `scan-filter`).
+
+    `status` is set for `BY_STATUS`, `now` for `DUE_RUNNING`.
+    """
+
+    kind: ScanKind
+    status: Optional[Status] = None
+    now: Optional[Timestamp] = None
+
+    @classmethod
+    def all(cls) -> "ScanFilter":
+        """Every record."""
+        return cls(ScanKind.ALL)
+
+    @classmethod
+    def by_status(cls, status: Status) -> "ScanFilter":
+        """Records in `status`."""
+        return cls(ScanKind.BY_STATUS, status=status)
+
+    @classmethod
+    def due_running(cls, now: Timestamp) -> "ScanFilter":
+        """Running records whose `next_generation_at` is set and <= `now`."""
+        return cls(ScanKind.DUE_RUNNING, now=now)
+
+    def matches(self, record: RuntimeRecord) -> bool:
+        """Whether `record` belongs to the scan; adapters without a query language use it."""
+        if self.kind is ScanKind.ALL:
+            return True
+        if self.kind is ScanKind.BY_STATUS:
+            return record.status is self.status
+        return (
+            record.status is Status.RUNNING
+            and record.next_generation_at is not None
+            and record.next_generation_at <= self.now
+        )

@@ -1,0 +1,35 @@
+"""Every conformance vector file, each on an empty store, against every adapter."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from conftest import STEP_COUNTS
+from runtime_store import Backend, RuntimeComponent, RuntimeStore
+from vectors import load, outcome, vector_files
+
+
+def test_vector_files_exist() -> None:
+    assert len(vector_files()) > 0, "no conformance vectors under tests/conformance"
+
+
+@pytest.mark.parametrize("path", vector_files(), ids=lambda path: path.stem)
+def test_vector_file(path: Path, make_backend: Callable[[], Backend], component: RuntimeComponent) -> None:
+    store = RuntimeStore(make_backend(), component)
+    counts = STEP_COUNTS.setdefault(make_backend.kind, [0, 0])  # type: ignore[attr-defined]
+    failures = []
+    for index, step in enumerate(load(path)["steps"]):
+        counts[0] += 1
+        actual = outcome(store, step["op"], step["args"])
+        if actual == step["expect"]:
+            counts[1] += 1
+            continue
+        failures.append(
+            f"step {index} ({step['op']}{': ' + step['note'] if 'note' in step else ''})\n"
+            f"  expected {json.dumps(step['expect'])}\n  actual   {json.dumps(actual)}"
+        )
+    assert not failures, f"{path.name}: {len(failures)} step(s) failed\n" + "\n".join(failures)

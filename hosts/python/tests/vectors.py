@@ -1,0 +1,117 @@
+"""Reading conformance vectors (`tests/conformance/README.md`) and running their steps."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+from pathlib import Path
+from typing import Any
+
+from runtime_store import (
+    BackendFailure,
+    Conflict,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    RuntimeRecord,
+    RuntimeStore,
+    Status,
+    StoreError,
+    Timestamp,
+    UpdateEngineHealthInput,
+    UpdateImageInput,
+    UpdateSchedulingInput,
+    UpdateStatusInput,
+)
+from runtime_store.component import REPO_ROOT
+
+VECTOR_DIR = REPO_ROOT / "tests" / "conformance"
+
+_INPUT_TYPES = {
+    "update-status": UpdateStatusInput,
+    "validate-update-status": UpdateStatusInput,
+    "update-scheduling": UpdateSchedulingInput,
+    "validate-update-scheduling": UpdateSchedulingInput,
+    "update-image": UpdateImageInput,
+    "validate-update-image": UpdateImageInput,
+    "update-engine-health": UpdateEngineHealthInput,
+    "validate-update-engine-health": UpdateEngineHealthInput,
+}
+_STATUS_FIELDS = {"status", "expected_from", "expected_status", "to"}
+_ERROR_CASES = {
+    NotFound: "not-found",
+    Conflict: "conflict",
+    InvalidTransition: "invalid-transition",
+    InvalidInput: "invalid-input",
+    BackendFailure: "backend",
+}
+
+
+def vector_files() -> list[Path]:
+    return sorted(VECTOR_DIR.glob("*.json"))
+
+
+def load(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def from_json(record_class: type, value: dict[str, Any]) -> Any:
+    """A dataclass from a vector object whose keys are the WIT (kebab-case) field names."""
+    fields = {field.name for field in dataclasses.fields(record_class)}
+    keys = {key.replace("-", "_") for key in value}
+    if keys != fields:
+        raise ValueError(f"{record_class.__name__} fields {sorted(fields)}, vector has {sorted(keys)}")
+    return record_class(**{key.replace("-", "_"): _field(key.replace("-", "_"), item) for key, item in value.items()})
+
+
+def _field(name: str, value: Any) -> Any:
+    if isinstance(value, dict):
+        return from_json(Timestamp, value)
+    if name in _STATUS_FIELDS:
+        return Status(value)
+    return value
+
+
+def to_json(value: Any) -> Any:
+    """The vector form of a value the store returned."""
+    if dataclasses.is_dataclass(value):
+        return {field.name.replace("_", "-"): to_json(getattr(value, field.name)) for field in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, list):
+        return [to_json(item) for item in value]
+    return value
+
+
+def call(store: RuntimeStore, op: str, args: dict[str, Any]) -> Any:
+    """Runs one vector step's operation with its arguments."""
+    method = getattr(store, op.replace("-", "_"))
+    if op in _INPUT_TYPES:
+        return method(from_json(_INPUT_TYPES[op], args["input"]))
+    if "record" in args:
+        return method(from_json(RuntimeRecord, args["record"]))
+    if "game-id" in args:
+        return method(args["game-id"])
+    if "now" in args:
+        return method(from_json(Timestamp, args["now"]))
+    if op in ("transition",):
+        return method(Status(args["from"]), Status(args["to"]))
+    if "from" in args:
+        return method(Status(args["from"]))
+    if "status" in args:
+        return method(Status(args["status"]))
+    return method()
+
+
+def outcome(store: RuntimeStore, op: str, args: dict[str, Any]) -> dict[str, Any]:
+    """The step's result in the vector's `expect` form."""
+    try:
+        return {"ok": to_json(call(store, op, args))}
+    except StoreError as error:
+        answer = {"error": _ERROR_CASES[type(error)]}
+        if isinstance(error, (InvalidInput, InvalidTransition)):
+            answer["message"] = error.message
+        if isinstance(error, BackendFailure):
+            answer["backend"] = repr(error.error)
+        return answer
