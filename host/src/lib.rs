@@ -1,1 +1,97 @@
-//! (being written)
+//! The Rust host of the runtime record store.
+//!
+//! Every rule of the store (validation, the status state machine, lifecycle stamps,
+//! normalisation, ordering) lives in a WebAssembly component built from
+//! `guest-validation/` and embedded in this crate. [`RuntimeStore`] runs it under
+//! wasmtime: the component is compiled once, instances come from a bounded pool and are
+//! reused, each call runs under a fuel budget and a memory limit, and an instance that
+//! trapped is discarded. Storage is a [`Backend`], given as a value or opened from a URL
+//! (`memory:`, `postgres://...`) through a [`Registry`].
+//!
+//! ```
+//! use runtime_store_host::{RuntimeRecord, RuntimeStore, Status, StoreError, Timestamp, UpdateStatusInput};
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let store = RuntimeStore::builder().backend_url("memory:").build().await?;
+//! let at = |seconds| Timestamp { seconds, nanoseconds: 0 };
+//! store
+//!     .insert(&RuntimeRecord {
+//!         game_id: "game-1".into(),
+//!         status: Status::Starting,
+//!         engine_endpoint: "http://engine-1:8080".into(),
+//!         current_image_ref: "registry.local/engine:1.4.0".into(),
+//!         current_engine_version: "1.4.0".into(),
+//!         engine_health: String::new(),
+//!         current_turn: 0,
+//!         next_generation_at: None,
+//!         skip_next_tick: false,
+//!         created_at: at(1_700_000_000),
+//!         updated_at: at(1_700_000_000),
+//!         started_at: None,
+//!         stopped_at: None,
+//!         finished_at: None,
+//!     })
+//!     .await?;
+//! store
+//!     .update_status(&UpdateStatusInput {
+//!         game_id: "game-1".into(),
+//!         expected_from: Status::Starting,
+//!         to: Status::Running,
+//!         now: at(1_700_000_060),
+//!         engine_health_summary: Some("healthy".into()),
+//!         current_image_ref: None,
+//!         current_engine_version: None,
+//!     })
+//!     .await?;
+//! let record = store.get("game-1").await?;
+//! assert_eq!(record.status, Status::Running);
+//! assert_eq!(record.started_at, Some(at(1_700_000_060)));
+//! assert_eq!(record.engine_health, "healthy");
+//!
+//! // The rules decide; the store reports their exact message.
+//! let back_to_starting = store.rules().transition(Status::Running, Status::Starting).await;
+//! assert_eq!(
+//!     back_to_starting,
+//!     Err(StoreError::InvalidTransition(
+//!         r#"runtime status transition from "running" to "starting" is not allowed"#.into()
+//!     ))
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+#![deny(missing_docs)]
+
+mod convert;
+mod error;
+mod inputs;
+mod inspect;
+mod sandbox;
+mod store;
+
+mod bindings {
+    wasmtime::component::bindgen!({
+        world: "runtime-store",
+        path: "../wit",
+        imports: { default: async },
+        exports: { default: async },
+    });
+}
+
+pub use error::{BuildError, Operation, SandboxFailure, StoreError};
+pub use inputs::{
+    UpdateEngineHealthInput, UpdateImageInput, UpdateSchedulingInput, UpdateStatusInput,
+};
+pub use inspect::{ComponentInfo, inspect_component};
+pub use runtime_store_backend::{
+    Backend, BackendError, BackendFactory, OpenError, Registry, RuntimeRecord, Status, Timestamp,
+};
+pub use store::{
+    DEFAULT_FUEL_PER_CALL, DEFAULT_MAX_IDLE_INSTANCES, DEFAULT_MAX_INSTANCES, DEFAULT_MEMORY_LIMIT,
+    Rules, RuntimeStore, RuntimeStoreBuilder, default_registry,
+};
+
+/// The rules component built from `guest-validation/` with this crate, byte for byte the
+/// file the Python and JavaScript hosts load.
+pub fn embedded_component() -> &'static [u8] {
+    include_bytes!(concat!(env!("OUT_DIR"), "/runtime_store.wasm"))
+}

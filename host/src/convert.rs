@@ -1,0 +1,230 @@
+//! Conversions between the types `bindgen!` generates from the WIT and the plain types of
+//! `runtime-store-backend` and this crate. The only place that knows both.
+
+use runtime_store_backend as plain;
+
+use crate::bindings::galaxy::gamemaster::{backend as wit_backend, types as wit};
+use crate::inputs::{
+    UpdateEngineHealthInput, UpdateImageInput, UpdateSchedulingInput, UpdateStatusInput,
+};
+
+impl From<plain::Timestamp> for wit::Timestamp {
+    fn from(at: plain::Timestamp) -> Self {
+        wit::Timestamp {
+            seconds: at.seconds,
+            nanoseconds: at.nanoseconds,
+        }
+    }
+}
+
+impl From<wit::Timestamp> for plain::Timestamp {
+    fn from(at: wit::Timestamp) -> Self {
+        plain::Timestamp {
+            seconds: at.seconds,
+            nanoseconds: at.nanoseconds,
+        }
+    }
+}
+
+impl From<plain::Status> for wit::Status {
+    fn from(status: plain::Status) -> Self {
+        match status {
+            plain::Status::Starting => wit::Status::Starting,
+            plain::Status::Running => wit::Status::Running,
+            plain::Status::GenerationInProgress => wit::Status::GenerationInProgress,
+            plain::Status::GenerationFailed => wit::Status::GenerationFailed,
+            plain::Status::EngineUnreachable => wit::Status::EngineUnreachable,
+            plain::Status::Stopped => wit::Status::Stopped,
+            plain::Status::Finished => wit::Status::Finished,
+        }
+    }
+}
+
+impl From<wit::Status> for plain::Status {
+    fn from(status: wit::Status) -> Self {
+        match status {
+            wit::Status::Starting => plain::Status::Starting,
+            wit::Status::Running => plain::Status::Running,
+            wit::Status::GenerationInProgress => plain::Status::GenerationInProgress,
+            wit::Status::GenerationFailed => plain::Status::GenerationFailed,
+            wit::Status::EngineUnreachable => plain::Status::EngineUnreachable,
+            wit::Status::Stopped => plain::Status::Stopped,
+            wit::Status::Finished => plain::Status::Finished,
+        }
+    }
+}
+
+impl From<plain::RuntimeRecord> for wit::RuntimeRecord {
+    fn from(record: plain::RuntimeRecord) -> Self {
+        wit::RuntimeRecord {
+            game_id: record.game_id,
+            status: record.status.into(),
+            engine_endpoint: record.engine_endpoint,
+            current_image_ref: record.current_image_ref,
+            current_engine_version: record.current_engine_version,
+            engine_health: record.engine_health,
+            current_turn: record.current_turn,
+            next_generation_at: record.next_generation_at.map(Into::into),
+            skip_next_tick: record.skip_next_tick,
+            created_at: record.created_at.into(),
+            updated_at: record.updated_at.into(),
+            started_at: record.started_at.map(Into::into),
+            stopped_at: record.stopped_at.map(Into::into),
+            finished_at: record.finished_at.map(Into::into),
+        }
+    }
+}
+
+impl From<wit::RuntimeRecord> for plain::RuntimeRecord {
+    fn from(record: wit::RuntimeRecord) -> Self {
+        plain::RuntimeRecord {
+            game_id: record.game_id,
+            status: record.status.into(),
+            engine_endpoint: record.engine_endpoint,
+            current_image_ref: record.current_image_ref,
+            current_engine_version: record.current_engine_version,
+            engine_health: record.engine_health,
+            current_turn: record.current_turn,
+            next_generation_at: record.next_generation_at.map(Into::into),
+            skip_next_tick: record.skip_next_tick,
+            created_at: record.created_at.into(),
+            updated_at: record.updated_at.into(),
+            started_at: record.started_at.map(Into::into),
+            stopped_at: record.stopped_at.map(Into::into),
+            finished_at: record.finished_at.map(Into::into),
+        }
+    }
+}
+
+impl From<plain::BackendError> for wit::BackendError {
+    fn from(error: plain::BackendError) -> Self {
+        match error {
+            plain::BackendError::Unavailable(message) => wit::BackendError::Unavailable(message),
+            plain::BackendError::Corrupt(message) => wit::BackendError::Corrupt(message),
+            plain::BackendError::Failed(message) => wit::BackendError::Failed(message),
+        }
+    }
+}
+
+impl From<wit::BackendError> for plain::BackendError {
+    fn from(error: wit::BackendError) -> Self {
+        match error {
+            wit::BackendError::Unavailable(message) => plain::BackendError::Unavailable(message),
+            wit::BackendError::Corrupt(message) => plain::BackendError::Corrupt(message),
+            wit::BackendError::Failed(message) => plain::BackendError::Failed(message),
+        }
+    }
+}
+
+impl From<&UpdateStatusInput> for wit::UpdateStatusInput {
+    fn from(input: &UpdateStatusInput) -> Self {
+        wit::UpdateStatusInput {
+            game_id: input.game_id.clone(),
+            expected_from: input.expected_from.into(),
+            to: input.to.into(),
+            now: input.now.into(),
+            engine_health_summary: input.engine_health_summary.clone(),
+            current_image_ref: input.current_image_ref.clone(),
+            current_engine_version: input.current_engine_version.clone(),
+        }
+    }
+}
+
+impl From<&UpdateSchedulingInput> for wit::UpdateSchedulingInput {
+    fn from(input: &UpdateSchedulingInput) -> Self {
+        wit::UpdateSchedulingInput {
+            game_id: input.game_id.clone(),
+            next_generation_at: input.next_generation_at.map(Into::into),
+            skip_next_tick: input.skip_next_tick,
+            current_turn: input.current_turn,
+            now: input.now.into(),
+        }
+    }
+}
+
+impl From<&UpdateImageInput> for wit::UpdateImageInput {
+    fn from(input: &UpdateImageInput) -> Self {
+        wit::UpdateImageInput {
+            game_id: input.game_id.clone(),
+            expected_status: input.expected_status.into(),
+            current_image_ref: input.current_image_ref.clone(),
+            current_engine_version: input.current_engine_version.clone(),
+            now: input.now.into(),
+        }
+    }
+}
+
+impl From<&UpdateEngineHealthInput> for wit::UpdateEngineHealthInput {
+    fn from(input: &UpdateEngineHealthInput) -> Self {
+        wit::UpdateEngineHealthInput {
+            game_id: input.game_id.clone(),
+            engine_health_summary: input.engine_health_summary.clone(),
+            now: input.now.into(),
+        }
+    }
+}
+
+impl From<plain::InsertOutcome> for wit_backend::InsertOutcome {
+    fn from(outcome: plain::InsertOutcome) -> Self {
+        match outcome {
+            plain::InsertOutcome::Inserted => wit_backend::InsertOutcome::Inserted,
+            plain::InsertOutcome::AlreadyExists => wit_backend::InsertOutcome::AlreadyExists,
+        }
+    }
+}
+
+impl From<plain::PatchOutcome> for wit_backend::PatchOutcome {
+    fn from(outcome: plain::PatchOutcome) -> Self {
+        match outcome {
+            plain::PatchOutcome::Applied => wit_backend::PatchOutcome::Applied,
+            plain::PatchOutcome::NotFound => wit_backend::PatchOutcome::NotFound,
+            plain::PatchOutcome::StatusMismatch(stored) => {
+                wit_backend::PatchOutcome::StatusMismatch(stored.into())
+            }
+        }
+    }
+}
+
+impl From<wit_backend::StatusChange> for plain::StatusChange {
+    fn from(change: wit_backend::StatusChange) -> Self {
+        plain::StatusChange {
+            to: change.to.into(),
+            started_at: change.started_at.map(Into::into),
+            stopped_at: change.stopped_at.map(Into::into),
+            finished_at: change.finished_at.map(Into::into),
+        }
+    }
+}
+
+impl From<wit_backend::Scheduling> for plain::Scheduling {
+    fn from(scheduling: wit_backend::Scheduling) -> Self {
+        plain::Scheduling {
+            next_generation_at: scheduling.next_generation_at.map(Into::into),
+            skip_next_tick: scheduling.skip_next_tick,
+            current_turn: scheduling.current_turn,
+        }
+    }
+}
+
+impl From<wit_backend::RecordPatch> for plain::RecordPatch {
+    fn from(patch: wit_backend::RecordPatch) -> Self {
+        plain::RecordPatch {
+            status: patch.status.map(Into::into),
+            scheduling: patch.scheduling.map(Into::into),
+            current_image_ref: patch.current_image_ref,
+            current_engine_version: patch.current_engine_version,
+            engine_health: patch.engine_health,
+            updated_at: patch.updated_at.into(),
+        }
+    }
+}
+
+impl From<wit_backend::ScanFilter> for plain::ScanFilter {
+    fn from(filter: wit_backend::ScanFilter) -> Self {
+        match filter {
+            wit_backend::ScanFilter::All => plain::ScanFilter::All,
+            wit_backend::ScanFilter::ByStatus(status) => plain::ScanFilter::ByStatus(status.into()),
+            wit_backend::ScanFilter::DueRunning(now) => plain::ScanFilter::DueRunning(now.into()),
+        }
+    }
+}

@@ -1,0 +1,451 @@
+//! The public async API: [`RuntimeStore`], [`Rules`] and [`RuntimeStoreBuilder`].
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use runtime_store_backend::{Backend, BackendFactory, Registry, RuntimeRecord, Status, Timestamp};
+use runtime_store_memory::MemoryFactory;
+
+use crate::bindings::galaxy::gamemaster::types as wit;
+use crate::embedded_component;
+use crate::error::{BuildError, Operation, StoreError};
+use crate::inputs::{
+    UpdateEngineHealthInput, UpdateImageInput, UpdateSchedulingInput, UpdateStatusInput,
+};
+use crate::sandbox::{Call, Limits, Sandbox};
+
+/// The default CPU budget of one call, in fuel units (roughly wasm instructions): ample
+/// for sorting tens of thousands of records, small enough to stop a runaway loop within
+/// a fraction of a second.
+pub const DEFAULT_FUEL_PER_CALL: u64 = 200_000_000;
+/// The default linear memory limit of one instance, in bytes.
+pub const DEFAULT_MEMORY_LIMIT: usize = 16 << 20;
+/// The default number of instances that may exist at once (and run calls in parallel).
+pub const DEFAULT_MAX_INSTANCES: usize = 64;
+/// The default number of idle instances kept for reuse.
+pub const DEFAULT_MAX_IDLE_INSTANCES: usize = 16;
+
+/// The runtime record store: every call runs the rules component in a sandboxed
+/// instance, which reaches storage through the configured backend.
+///
+/// Cheap to clone; clones share the compiled component, the instance pool and the
+/// backend. Usable from many tasks at once.
+#[derive(Clone)]
+pub struct RuntimeStore {
+    sandbox: Arc<Sandbox>,
+}
+
+impl std::fmt::Debug for RuntimeStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuntimeStore").finish_non_exhaustive()
+    }
+}
+
+/// The pure `rules` functions of the component: validation without storage. The
+/// messages are exactly those the store returns. Obtained from [`RuntimeStore::rules`].
+#[derive(Clone)]
+pub struct Rules {
+    sandbox: Arc<Sandbox>,
+}
+
+impl std::fmt::Debug for Rules {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rules").finish_non_exhaustive()
+    }
+}
+
+impl RuntimeStore {
+    /// A builder with the default registry (memory and PostgreSQL), the embedded
+    /// component and the default limits.
+    pub fn builder() -> RuntimeStoreBuilder {
+        RuntimeStoreBuilder::default()
+    }
+
+    /// The record of `game_id`; [`StoreError::NotFound`] when there is none.
+    pub async fn get(&self, game_id: &str) -> Result<RuntimeRecord, StoreError> {
+        let call = Call::new(Operation::Get, Some(game_id));
+        let mut lease = self.sandbox.lease(call).await?;
+        let (store, guest) = lease.parts();
+        let outcome = guest
+            .galaxy_gamemaster_store()
+            .call_get(store, game_id)
+            .await;
+        lease
+            .finish(outcome)?
+            .map(Into::into)
+            .map_err(|error| call.store_error(error))
+    }
+
+    /// Installs a new record; [`StoreError::Conflict`] when the game id exists.
+    pub async fn insert(&self, record: &RuntimeRecord) -> Result<(), StoreError> {
+        let call = Call::new(Operation::Insert, Some(&record.game_id));
+        let argument = wit::RuntimeRecord::from(record.clone());
+        let mut lease = self.sandbox.lease(call).await?;
+        let (store, guest) = lease.parts();
+        let outcome = guest
+            .galaxy_gamemaster_store()
+            .call_insert(store, &argument)
+            .await;
+        lease
+            .finish(outcome)?
+            .map_err(|error| call.store_error(error))
+    }
+
+    /// Applies one status transition under a compare-and-swap on the stored status.
+    pub async fn update_status(&self, input: &UpdateStatusInput) -> Result<(), StoreError> {
+        let call = Call::new(Operation::UpdateStatus, Some(&input.game_id));
+        let argument = wit::UpdateStatusInput::from(input);
+        let mut lease = self.sandbox.lease(call).await?;
+        let (store, guest) = lease.parts();
+        let outcome = guest
+            .galaxy_gamemaster_store()
+            .call_update_status(store, &argument)
+            .await;
+        lease
+            .finish(outcome)?
+            .map_err(|error| call.store_error(error))
+    }
+
+    /// Sets the scheduling columns, in any status.
+    pub async fn update_scheduling(&self, input: &UpdateSchedulingInput) -> Result<(), StoreError> {
+        let call = Call::new(Operation::UpdateScheduling, Some(&input.game_id));
+        let argument = wit::UpdateSchedulingInput::from(input);
+        let mut lease = self.sandbox.lease(call).await?;
+        let (store, guest) = lease.parts();
+        let outcome = guest
+            .galaxy_gamemaster_store()
+            .call_update_scheduling(store, &argument)
+            .await;
+        lease
+            .finish(outcome)?
+            .map_err(|error| call.store_error(error))
+    }
+
+    /// Sets the engine image under a compare-and-swap on the stored status.
+    pub async fn update_image(&self, input: &UpdateImageInput) -> Result<(), StoreError> {
+        let call = Call::new(Operation::UpdateImage, Some(&input.game_id));
+        let argument = wit::UpdateImageInput::from(input);
+        let mut lease = self.sandbox.lease(call).await?;
+        let (store, guest) = lease.parts();
+        let outcome = guest
+            .galaxy_gamemaster_store()
+            .call_update_image(store, &argument)
+            .await;
+        lease
+            .finish(outcome)?
+            .map_err(|error| call.store_error(error))
+    }
+
+    /// Sets the engine health summary, in any status.
+    pub async fn update_engine_health(
+        &self,
+        input: &UpdateEngineHealthInput,
+    ) -> Result<(), StoreError> {
+        let call = Call::new(Operation::UpdateEngineHealth, Some(&input.game_id));
+        let argument = wit::UpdateEngineHealthInput::from(input);
+        let mut lease = self.sandbox.lease(call).await?;
+        let (store, guest) = lease.parts();
+        let outcome = guest
+            .galaxy_gamemaster_store()
+            .call_update_engine_health(store, &argument)
+            .await;
+        lease
+            .finish(outcome)?
+            .map_err(|error| call.store_error(error))
+    }
+
+    /// Removes the record; succeeds when there is none.
+    pub async fn delete(&self, game_id: &str) -> Result<(), StoreError> {
+        let call = Call::new(Operation::Delete, Some(game_id));
+        let mut lease = self.sandbox.lease(call).await?;
+        let (store, guest) = lease.parts();
+        let outcome = guest
+            .galaxy_gamemaster_store()
+            .call_delete(store, game_id)
+            .await;
+        lease
+            .finish(outcome)?
+            .map_err(|error| call.store_error(error))
+    }
+
+    /// Running records whose next generation is due at `now`, by due time then game id.
+    pub async fn list_due_running(&self, now: Timestamp) -> Result<Vec<RuntimeRecord>, StoreError> {
+        let call = Call::new(Operation::ListDueRunning, None);
+        let mut lease = self.sandbox.lease(call).await?;
+        let (store, guest) = lease.parts();
+        let outcome = guest
+            .galaxy_gamemaster_store()
+            .call_list_due_running(store, now.into())
+            .await;
+        plain_records(lease.finish(outcome)?).map_err(|error| call.store_error(error))
+    }
+
+    /// Records in `status`, newest first (then by game id).
+    pub async fn list_by_status(&self, status: Status) -> Result<Vec<RuntimeRecord>, StoreError> {
+        let call = Call::new(Operation::ListByStatus, None);
+        let mut lease = self.sandbox.lease(call).await?;
+        let (store, guest) = lease.parts();
+        let outcome = guest
+            .galaxy_gamemaster_store()
+            .call_list_by_status(store, status.into())
+            .await;
+        plain_records(lease.finish(outcome)?).map_err(|error| call.store_error(error))
+    }
+
+    /// Every record, newest first (then by game id).
+    pub async fn list(&self) -> Result<Vec<RuntimeRecord>, StoreError> {
+        let call = Call::new(Operation::List, None);
+        let mut lease = self.sandbox.lease(call).await?;
+        let (store, guest) = lease.parts();
+        let outcome = guest.galaxy_gamemaster_store().call_list(store).await;
+        plain_records(lease.finish(outcome)?).map_err(|error| call.store_error(error))
+    }
+
+    /// The pure rules of the same component, run in the same sandbox.
+    pub fn rules(&self) -> Rules {
+        Rules {
+            sandbox: Arc::clone(&self.sandbox),
+        }
+    }
+}
+
+fn plain_records(
+    answer: Result<Vec<wit::RuntimeRecord>, wit::StoreError>,
+) -> Result<Vec<RuntimeRecord>, wit::StoreError> {
+    answer.map(|records| records.into_iter().map(Into::into).collect())
+}
+
+impl Rules {
+    /// Ok when `to` may follow `from`; otherwise [`StoreError::InvalidTransition`].
+    pub async fn transition(&self, from: Status, to: Status) -> Result<(), StoreError> {
+        let call = Call::new(Operation::Transition, None);
+        let mut lease = self.sandbox.lease(call).await?;
+        let (store, guest) = lease.parts();
+        let outcome = guest
+            .galaxy_gamemaster_rules()
+            .call_transition(store, from.into(), to.into())
+            .await;
+        lease
+            .finish(outcome)?
+            .map_err(|error| call.store_error(error))
+    }
+
+    /// The statuses that may follow `from`, in declaration order.
+    pub async fn allowed_transitions(&self, from: Status) -> Result<Vec<Status>, StoreError> {
+        let call = Call::new(Operation::AllowedTransitions, None);
+        let mut lease = self.sandbox.lease(call).await?;
+        let (store, guest) = lease.parts();
+        let outcome = guest
+            .galaxy_gamemaster_rules()
+            .call_allowed_transitions(store, from.into())
+            .await;
+        let statuses = lease.finish(outcome)?;
+        Ok(statuses.into_iter().map(Into::into).collect())
+    }
+
+    /// The checks [`RuntimeStore::insert`] runs.
+    pub async fn validate_record(&self, record: &RuntimeRecord) -> Result<(), StoreError> {
+        let call = Call::new(Operation::ValidateRecord, Some(&record.game_id));
+        let argument = wit::RuntimeRecord::from(record.clone());
+        let mut lease = self.sandbox.lease(call).await?;
+        let (store, guest) = lease.parts();
+        let outcome = guest
+            .galaxy_gamemaster_rules()
+            .call_validate_record(store, &argument)
+            .await;
+        lease
+            .finish(outcome)?
+            .map_err(|error| call.store_error(error))
+    }
+
+    /// The checks [`RuntimeStore::update_status`] runs.
+    pub async fn validate_update_status(
+        &self,
+        input: &UpdateStatusInput,
+    ) -> Result<(), StoreError> {
+        let call = Call::new(Operation::ValidateUpdateStatus, Some(&input.game_id));
+        let argument = wit::UpdateStatusInput::from(input);
+        let mut lease = self.sandbox.lease(call).await?;
+        let (store, guest) = lease.parts();
+        let outcome = guest
+            .galaxy_gamemaster_rules()
+            .call_validate_update_status(store, &argument)
+            .await;
+        lease
+            .finish(outcome)?
+            .map_err(|error| call.store_error(error))
+    }
+
+    /// The checks [`RuntimeStore::update_scheduling`] runs.
+    pub async fn validate_update_scheduling(
+        &self,
+        input: &UpdateSchedulingInput,
+    ) -> Result<(), StoreError> {
+        let call = Call::new(Operation::ValidateUpdateScheduling, Some(&input.game_id));
+        let argument = wit::UpdateSchedulingInput::from(input);
+        let mut lease = self.sandbox.lease(call).await?;
+        let (store, guest) = lease.parts();
+        let outcome = guest
+            .galaxy_gamemaster_rules()
+            .call_validate_update_scheduling(store, &argument)
+            .await;
+        lease
+            .finish(outcome)?
+            .map_err(|error| call.store_error(error))
+    }
+
+    /// The checks [`RuntimeStore::update_image`] runs.
+    pub async fn validate_update_image(&self, input: &UpdateImageInput) -> Result<(), StoreError> {
+        let call = Call::new(Operation::ValidateUpdateImage, Some(&input.game_id));
+        let argument = wit::UpdateImageInput::from(input);
+        let mut lease = self.sandbox.lease(call).await?;
+        let (store, guest) = lease.parts();
+        let outcome = guest
+            .galaxy_gamemaster_rules()
+            .call_validate_update_image(store, &argument)
+            .await;
+        lease
+            .finish(outcome)?
+            .map_err(|error| call.store_error(error))
+    }
+
+    /// The checks [`RuntimeStore::update_engine_health`] runs.
+    pub async fn validate_update_engine_health(
+        &self,
+        input: &UpdateEngineHealthInput,
+    ) -> Result<(), StoreError> {
+        let call = Call::new(Operation::ValidateUpdateEngineHealth, Some(&input.game_id));
+        let argument = wit::UpdateEngineHealthInput::from(input);
+        let mut lease = self.sandbox.lease(call).await?;
+        let (store, guest) = lease.parts();
+        let outcome = guest
+            .galaxy_gamemaster_rules()
+            .call_validate_update_engine_health(store, &argument)
+            .await;
+        lease
+            .finish(outcome)?
+            .map_err(|error| call.store_error(error))
+    }
+}
+
+/// Where the backend comes from.
+enum BackendChoice {
+    Value(Arc<dyn Backend>),
+    Url(String),
+}
+
+/// Configures and builds a [`RuntimeStore`].
+pub struct RuntimeStoreBuilder {
+    backend: Option<BackendChoice>,
+    registry: Registry,
+    component_file: Option<PathBuf>,
+    limits: Limits,
+}
+
+impl std::fmt::Debug for RuntimeStoreBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuntimeStoreBuilder")
+            .field("registry", &self.registry)
+            .field("component_file", &self.component_file)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for RuntimeStoreBuilder {
+    fn default() -> Self {
+        RuntimeStoreBuilder {
+            backend: None,
+            registry: default_registry(),
+            component_file: None,
+            limits: Limits {
+                fuel_per_call: DEFAULT_FUEL_PER_CALL,
+                memory_limit: DEFAULT_MEMORY_LIMIT,
+                max_instances: DEFAULT_MAX_INSTANCES,
+                max_idle_instances: DEFAULT_MAX_IDLE_INSTANCES,
+            },
+        }
+    }
+}
+
+/// The adapters every host knows without registration.
+pub fn default_registry() -> Registry {
+    Registry::new().with(MemoryFactory)
+}
+
+impl RuntimeStoreBuilder {
+    /// Uses `backend` as storage.
+    pub fn backend(mut self, backend: Arc<dyn Backend>) -> Self {
+        self.backend = Some(BackendChoice::Value(backend));
+        self
+    }
+
+    /// Opens the storage `url` names (`memory:`, `postgres://...`) through the registry
+    /// when the store is built.
+    pub fn backend_url(mut self, url: impl Into<String>) -> Self {
+        self.backend = Some(BackendChoice::Url(url.into()));
+        self
+    }
+
+    /// Adds a storage adapter to the registry [`Self::backend_url`] uses.
+    pub fn register(mut self, factory: impl BackendFactory) -> Self {
+        self.registry = self.registry.with(factory);
+        self
+    }
+
+    /// Loads the rules component from `path` instead of the embedded one.
+    pub fn component_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.component_file = Some(path.into());
+        self
+    }
+
+    /// The CPU budget of each call, in fuel units (default [`DEFAULT_FUEL_PER_CALL`]).
+    pub fn fuel_per_call(mut self, fuel: u64) -> Self {
+        self.limits.fuel_per_call = fuel;
+        self
+    }
+
+    /// The linear memory limit of each instance, in bytes (default
+    /// [`DEFAULT_MEMORY_LIMIT`]). The rules component needs a little over 1 MiB to start.
+    pub fn memory_limit(mut self, bytes: usize) -> Self {
+        self.limits.memory_limit = bytes;
+        self
+    }
+
+    /// How many idle instances are kept for reuse (default [`DEFAULT_MAX_IDLE_INSTANCES`]).
+    pub fn max_idle_instances(mut self, count: usize) -> Self {
+        self.limits.max_idle_instances = count;
+        self
+    }
+
+    /// How many instances may exist at once, which bounds the calls running in parallel;
+    /// further calls wait for a free instance (default [`DEFAULT_MAX_INSTANCES`], at
+    /// least 1).
+    pub fn max_instances(mut self, count: usize) -> Self {
+        self.limits.max_instances = count.max(1);
+        self
+    }
+
+    /// Opens the backend (the in-memory one when none was chosen), compiles the
+    /// component and links it.
+    pub async fn build(self) -> Result<RuntimeStore, BuildError> {
+        let backend = match self.backend {
+            Some(BackendChoice::Value(backend)) => backend,
+            Some(BackendChoice::Url(url)) => self.registry.open(&url).await?,
+            None => self.registry.open("memory:").await?,
+        };
+        let sandbox = match &self.component_file {
+            Some(path) => {
+                let bytes = std::fs::read(path).map_err(|source| BuildError::ReadComponent {
+                    path: path.clone(),
+                    source,
+                })?;
+                Sandbox::new(&bytes, backend, self.limits)?
+            }
+            None => Sandbox::new(embedded_component(), backend, self.limits)?,
+        };
+        Ok(RuntimeStore {
+            sandbox: Arc::new(sandbox),
+        })
+    }
+}
