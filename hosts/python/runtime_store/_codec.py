@@ -43,12 +43,25 @@ class ComponentMismatch(Exception):
     """The component declares a type other than the one this package binds to."""
 
 
+# `wasm_byte_vec_new` declared to take the bytes object itself: wasmtime-py's own helper
+# copies through a ctypes array first, three foreign calls per string instead of one.
+_byte_vec_new = ctypes.CFUNCTYPE(
+    None, ctypes.POINTER(ffi.wasm_byte_vec_t), ctypes.c_size_t, ctypes.c_char_p
+)(("wasm_byte_vec_new", ffi.dll))
+
+
 def _text(vec: Any) -> str:
     return ctypes.string_at(vec.data, vec.size).decode("utf-8")
 
 
+def _capi_bytes(data: bytes) -> Any:
+    vec = ffi.wasm_byte_vec_t()
+    _byte_vec_new(byref(vec), len(data), data)
+    return vec
+
+
 def _capi_text(text: str) -> Any:
-    return ffi.bytes_to_capi(text.encode("utf-8"))
+    return _capi_bytes(text.encode("utf-8"))
 
 
 def _box(codec: "Codec", value: Any) -> Any:
@@ -138,11 +151,12 @@ class EnumCodec(Codec):
         self.enum_class = enum_class
         self.by_name = {member.value: member for member in enum_class}
         self.names = [member.value.encode("utf-8") for member in enum_class]
+        self.name_bytes = {member: member.value.encode("utf-8") for member in enum_class}
 
     def lower(self, value: Any, out: Any) -> None:
         if not isinstance(value, self.enum_class):
             raise TypeError(f"expected {self.enum_class.__name__}, got {type(value).__name__}")
-        vec = ffi.bytes_to_capi(value.value.encode("utf-8"))
+        vec = _capi_bytes(self.name_bytes[value])
         out.kind = _ENUM
         out.of.enumeration = vec
 
@@ -331,7 +345,7 @@ def _fill(raw: Any, items: Iterable[tuple[Codec, Any]], names: Optional[list[byt
                 codec.lower(item, entry)
             else:
                 codec.lower(item, entry.val)
-                entry.name = ffi.bytes_to_capi(names[written])
+                entry.name = _capi_bytes(names[written])
             written += 1
     except BaseException:
         for index in range(written, len(items)):

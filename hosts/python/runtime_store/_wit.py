@@ -101,8 +101,8 @@ UPDATE_ENGINE_HEALTH_INPUT = _record(UpdateEngineHealthInput)
 
 BACKEND_ERROR = VariantCodec(
     [(kind.value, STRING) for kind in BackendErrorKind],
-    split=lambda error: (error.kind.value, error.message),
-    join=lambda case, message: BackendError(BackendErrorKind(case), message),
+    split=lambda error: (error.kind.value, error.reason),
+    join=lambda case, reason: BackendError(BackendErrorKind(case), reason),
 )
 
 # Store errors become exceptions in `store.py`, which adds the operation and game id.

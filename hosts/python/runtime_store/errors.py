@@ -34,19 +34,19 @@ class Conflict(StoreError):
 
 
 class InvalidTransition(StoreError):
-    """The status transition is not in the transition table; `message` is the component's."""
+    """The status transition is not in the transition table; `reason` is the component's exact message."""
 
-    def __init__(self, operation: str, game_id: str | None, message: str):
-        super().__init__(operation, game_id, message)
-        self.message = message
+    def __init__(self, operation: str, game_id: str | None, reason: str):
+        super().__init__(operation, game_id, reason)
+        self.reason = reason
 
 
 class InvalidInput(StoreError):
-    """The input failed validation; `message` is the component's exact message."""
+    """The input failed validation; `reason` is the component's exact message."""
 
-    def __init__(self, operation: str, game_id: str | None, message: str):
-        super().__init__(operation, game_id, message)
-        self.message = message
+    def __init__(self, operation: str, game_id: str | None, reason: str):
+        super().__init__(operation, game_id, reason)
+        self.reason = reason
 
 
 class BackendFailure(StoreError):

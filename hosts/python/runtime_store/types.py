@@ -132,38 +132,38 @@ class BackendError(Exception):
     Adapters raise it; the store passes it through unchanged inside `BackendFailure`.
     """
 
-    def __init__(self, kind: BackendErrorKind, message: str):
-        super().__init__(f"{kind.value}: {message}")
+    def __init__(self, kind: BackendErrorKind, reason: str):
+        super().__init__(f"{kind.value}: {reason}")
         self.kind = kind
-        self.message = message
+        self.reason = reason
 
     @classmethod
-    def unavailable(cls, message: str) -> "BackendError":
+    def unavailable(cls, reason: str) -> "BackendError":
         """The store cannot be reached."""
-        return cls(BackendErrorKind.UNAVAILABLE, message)
+        return cls(BackendErrorKind.UNAVAILABLE, reason)
 
     @classmethod
-    def corrupt(cls, message: str) -> "BackendError":
-        """A stored value cannot be decoded; the message names the game id and column."""
-        return cls(BackendErrorKind.CORRUPT, message)
+    def corrupt(cls, reason: str) -> "BackendError":
+        """A stored value cannot be decoded; the reason names the game id and column."""
+        return cls(BackendErrorKind.CORRUPT, reason)
 
     @classmethod
-    def failed(cls, message: str) -> "BackendError":
+    def failed(cls, reason: str) -> "BackendError":
         """Any other failure."""
-        return cls(BackendErrorKind.FAILED, message)
+        return cls(BackendErrorKind.FAILED, reason)
 
     def __eq__(self, other: object) -> bool:
         return (
             isinstance(other, BackendError)
             and self.kind == other.kind
-            and self.message == other.message
+            and self.reason == other.reason
         )
 
     def __hash__(self) -> int:
-        return hash((self.kind, self.message))
+        return hash((self.kind, self.reason))
 
     def __repr__(self) -> str:
-        return f"BackendError.{self.kind.value}({self.message!r})"
+        return f"BackendError.{self.kind.value}({self.reason!r})"
 
 
 class InsertOutcome(enum.Enum):

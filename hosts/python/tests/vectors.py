@@ -111,7 +111,7 @@ def outcome(store: RuntimeStore, op: str, args: dict[str, Any]) -> dict[str, Any
     except StoreError as error:
         answer = {"error": _ERROR_CASES[type(error)]}
         if isinstance(error, (InvalidInput, InvalidTransition)):
-            answer["message"] = error.message
+            answer["message"] = error.reason
         if isinstance(error, BackendFailure):
             answer["backend"] = repr(error.error)
         return answer
