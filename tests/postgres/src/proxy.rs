@@ -22,7 +22,9 @@ pub struct MessageLog(Arc<Mutex<Vec<u8>>>);
 
 impl MessageLog {
     fn entries(&self) -> MutexGuard<'_, Vec<u8>> {
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// How many messages were logged.
@@ -37,7 +39,10 @@ impl MessageLog {
 
     /// The type bytes logged from position `start` on, as text.
     pub fn since(&self, start: usize) -> String {
-        self.entries()[start..].iter().map(|&byte| char::from(byte)).collect()
+        self.entries()[start..]
+            .iter()
+            .map(|&byte| char::from(byte))
+            .collect()
     }
 
     fn push(&self, message_type: u8) {
@@ -125,8 +130,14 @@ impl WireProxy {
             .split_once("://")
             .unwrap_or_else(|| panic!("{database_url:?} is not a URL"));
         let (authority, path) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
-        let user = authority.rsplit_once('@').map(|(user, _)| format!("{user}@"));
-        format!("{scheme}://{}{}{path}", user.unwrap_or_default(), self.listen)
+        let user = authority
+            .rsplit_once('@')
+            .map(|(user, _)| format!("{user}@"));
+        format!(
+            "{scheme}://{}{}{path}",
+            user.unwrap_or_default(),
+            self.listen
+        )
     }
 
     /// The message log.
@@ -153,7 +164,9 @@ impl WireProxy {
         }
         let listener = TcpListener::bind(self.listen)
             .await
-            .unwrap_or_else(|error| panic!("binding the proxy port {} again: {error}", self.listen));
+            .unwrap_or_else(|error| {
+                panic!("binding the proxy port {} again: {error}", self.listen)
+            });
         self.serve(listener);
     }
 
