@@ -43,4 +43,4 @@ try {
   console.log('rejected:', error.reason);
 }
 
-console.log('after running:', store.allowedTransitions(Status.RUNNING));
+console.log('after running:', store.allowedTransitions(Status.RUNNING).join(', '));

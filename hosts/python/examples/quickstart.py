@@ -60,4 +60,5 @@ with tempfile.TemporaryDirectory() as folder:
         except InvalidTransition as error:
             print("rejected:", error.reason)
 
-        print("after running:", [status.value for status in store.allowed_transitions(Status.RUNNING)])
+        following = store.allowed_transitions(Status.RUNNING)
+        print("after running:", ", ".join(status.value for status in following))

@@ -1,0 +1,72 @@
+// Microseconds per store operation through the component, on the in-memory adapter.
+// Run: node hosts/js/bench.mjs (after `npm run transpile`; not a test; numbers vary by machine)
+import { MemoryBackend, RuntimeStore, Status } from './src/index.js';
+
+const BATCHES = 5;
+const BATCH_MILLIS = 300;
+const NOW = { seconds: 1_764_000_000n, nanoseconds: 0 };
+
+function record(gameId) {
+  return {
+    gameId,
+    status: Status.RUNNING,
+    engineEndpoint: 'http://engine.galaxy.internal:8080',
+    currentImageRef: 'registry.galaxy.internal/engine:1.4.2',
+    currentEngineVersion: '1.4.2',
+    engineHealth: 'healthy',
+    currentTurn: 42,
+    nextGenerationAt: { seconds: 1_764_003_600n, nanoseconds: 0 },
+    skipNextTick: false,
+    createdAt: NOW,
+    updatedAt: NOW,
+    startedAt: NOW,
+    stoppedAt: undefined,
+    finishedAt: undefined,
+  };
+}
+
+/** The median over batches of the mean time per call, after a warm-up batch. */
+function microsPerCall(operation) {
+  let calls = 0;
+  const warmUpEnd = performance.now() + BATCH_MILLIS / 3;
+  while (performance.now() < warmUpEnd) {
+    operation();
+    calls += 1;
+  }
+  const samples = [];
+  for (let batch = 0; batch < BATCHES; batch += 1) {
+    const started = performance.now();
+    for (let call = 0; call < calls; call += 1) operation();
+    samples.push(((performance.now() - started) / calls) * 1000);
+  }
+  return samples.sort((a, b) => a - b)[Math.floor(BATCHES / 2)];
+}
+
+async function storeWith(records) {
+  const store = await RuntimeStore.open(new MemoryBackend());
+  for (let index = 0; index < records; index += 1) store.insert(record(`game-${String(index).padStart(4, '0')}`));
+  return store;
+}
+
+const store = await storeWith(1);
+const [ten, hundred] = [await storeWith(10), await storeWith(100)];
+let freshIds = 0;
+let flips = 0;
+const statuses = [Status.RUNNING, Status.GENERATION_IN_PROGRESS];
+
+const operations = {
+  get: () => store.get('game-0000'),
+  insert: () => store.insert(record(`new-${freshIds++}`)),
+  'update-status': () => {
+    const flip = flips++;
+    store.updateStatus({ gameId: 'game-0000', expectedFrom: statuses[flip % 2], to: statuses[(flip + 1) % 2], now: NOW });
+  },
+  'list (10 records)': () => ten.list(),
+  'list (100 records)': () => hundred.list(),
+  'rules transition (no storage)': () => store.transition(Status.RUNNING, Status.STOPPED),
+};
+
+console.log(`JavaScript host, Node ${process.version}, jco transpile, in-memory adapter: µs per operation (median)`);
+for (const [name, operation] of Object.entries(operations)) {
+  console.log(`  ${name.padEnd(32)} ${microsPerCall(operation).toFixed(1).padStart(8)}`);
+}

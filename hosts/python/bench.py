@@ -1,0 +1,102 @@
+"""Microseconds per store operation through the component, on the in-memory adapter.
+
+Run: hosts/python/.venv/bin/python hosts/python/bench.py   (not a test; numbers vary by machine)
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from itertools import count
+from typing import Callable
+
+from runtime_store import (
+    MemoryBackend,
+    RuntimeRecord,
+    RuntimeStore,
+    Status,
+    Timestamp,
+    UpdateStatusInput,
+)
+
+BATCHES = 5
+BATCH_SECONDS = 0.3
+NOW = Timestamp(1_764_000_000)
+
+
+def record(game_id: str) -> RuntimeRecord:
+    return RuntimeRecord(
+        game_id=game_id,
+        status=Status.RUNNING,
+        engine_endpoint="http://engine.galaxy.internal:8080",
+        current_image_ref="registry.galaxy.internal/engine:1.4.2",
+        current_engine_version="1.4.2",
+        engine_health="healthy",
+        current_turn=42,
+        next_generation_at=Timestamp(1_764_003_600),
+        skip_next_tick=False,
+        created_at=NOW,
+        updated_at=NOW,
+        started_at=NOW,
+        stopped_at=None,
+        finished_at=None,
+    )
+
+
+def micros_per_call(operation: Callable[[], object]) -> float:
+    """The median over batches of the mean time per call, after a warm-up batch."""
+    calls = 0
+    started = time.perf_counter()
+    while time.perf_counter() - started < BATCH_SECONDS / 3:
+        operation()
+        calls += 1
+    samples = []
+    for _ in range(BATCHES):
+        started = time.perf_counter()
+        for _ in range(calls):
+            operation()
+        samples.append((time.perf_counter() - started) / calls * 1e6)
+    return statistics.median(samples)
+
+
+def store_with(records: int) -> RuntimeStore:
+    store = RuntimeStore(MemoryBackend())
+    for index in range(records):
+        store.insert(record(f"game-{index:04}"))
+    return store
+
+
+def main() -> None:
+    store = store_with(1)
+    fresh_ids = count()
+    statuses = [Status.RUNNING, Status.GENERATION_IN_PROGRESS]
+    flips = count()
+
+    def update_status() -> None:
+        flip = next(flips)
+        store.update_status(
+            UpdateStatusInput("game-0000", statuses[flip % 2], statuses[(flip + 1) % 2], NOW)
+        )
+
+    ten, hundred = store_with(10), store_with(100)
+    operations = {
+        "get": lambda: store.get("game-0000"),
+        "insert": lambda: store.insert(record(f"new-{next(fresh_ids)}")),
+        "update-status": update_status,
+        "list (10 records)": ten.list,
+        "list (100 records)": hundred.list,
+        "rules transition (no storage)": lambda: store.transition(Status.RUNNING, Status.STOPPED),
+    }
+    print(f"Python host, wasmtime {_wasmtime_version()}, in-memory adapter: µs per operation (median)")
+    for name, operation in operations.items():
+        print(f"  {name:32} {micros_per_call(operation):8.1f}")
+
+
+def _wasmtime_version() -> str:
+    from importlib.metadata import version
+
+    return version("wasmtime")
+
+
+if __name__ == "__main__":
+    main()
