@@ -1,0 +1,137 @@
+//! Every conformance vector file through the wasm host on the in-memory adapter, plus
+//! checks that the runner itself catches wrong results and refuses a non-empty store.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use runtime_store_conformance::{RunError, VectorFile, run_vectors, vector_files};
+use runtime_store_host::RuntimeStore;
+use runtime_store_memory::MemoryBackend;
+
+/// Floors, so the suite cannot pass by running nothing (tests/conformance holds 16 files
+/// and about 2000 steps; raise these when it grows).
+const MIN_FILES: usize = 16;
+const MIN_STEPS: usize = 2000;
+
+async fn memory_store() -> RuntimeStore {
+    RuntimeStore::builder()
+        .backend(Arc::new(MemoryBackend::new()))
+        .build()
+        .await
+        .expect("build a store on the in-memory backend")
+}
+
+#[tokio::test]
+async fn every_vector_file_passes_on_the_memory_backend() {
+    let files = vector_files().expect("list the vector files");
+    assert!(
+        files.len() >= MIN_FILES,
+        "only {} vector files found",
+        files.len()
+    );
+    let mut steps = 0;
+    let mut failures = Vec::new();
+    for path in &files {
+        let file = VectorFile::load(path).expect("load a vector file");
+        let store = memory_store().await;
+        let report = run_vectors(&store, &file)
+            .await
+            .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+        assert_eq!(report.steps.len(), file.steps.len(), "{}", path.display());
+        steps += report.steps.len();
+        let name = path.file_name().map(Path::new).unwrap_or(path).display();
+        failures.extend(report.failures().map(|failure| format!("{name} {failure}")));
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {steps} steps failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(steps >= MIN_STEPS, "only {steps} steps ran");
+}
+
+fn inline(text: &str) -> VectorFile {
+    VectorFile::parse(text, Path::new("inline.json")).expect("a valid inline vector file")
+}
+
+const RECORD: &str = r#"{"game-id": "g", "status": "running", "engine-endpoint": "http://e",
+    "current-image-ref": "i", "current-engine-version": "1", "engine-health": "",
+    "current-turn": 0, "next-generation-at": null, "skip-next-tick": false,
+    "created-at": {"seconds": 100, "nanoseconds": 0}, "updated-at": {"seconds": 100, "nanoseconds": 0},
+    "started-at": null, "stopped-at": null, "finished-at": null}"#;
+
+#[tokio::test]
+async fn wrong_expectations_are_reported_step_by_step() {
+    let wrong_record = RECORD.replace(r#""engine-health": """#, r#""engine-health": "healthy""#);
+    let file = inline(&format!(
+        r#"{{"description": "deliberately wrong expectations", "steps": [
+            {{"op": "insert", "args": {{"record": {RECORD}}}, "expect": {{"ok": null}}}},
+            {{"note": "it exists", "op": "get", "args": {{"game-id": "g"}}, "expect": {{"error": "not-found"}}}},
+            {{"op": "get", "args": {{"game-id": "g"}}, "expect": {{"ok": {wrong_record}}}}},
+            {{"op": "list", "expect": {{"ok": []}}}},
+            {{"op": "get", "args": {{"game-id": " "}},
+              "expect": {{"error": "invalid-input", "message": "get runtime record: game id is blank"}}}},
+            {{"op": "transition", "args": {{"from": "finished", "to": "running"}}, "expect": {{"ok": null}}}},
+            {{"op": "allowed-transitions", "args": {{"from": "finished"}}, "expect": {{"ok": ["running"]}}}}
+        ]}}"#
+    ));
+    let report = run_vectors(&memory_store().await, &file)
+        .await
+        .expect("run the inline file");
+    assert_eq!(report.passed(), 1, "{report}");
+    assert_eq!(report.failed(), 6, "{report}");
+    let failures: Vec<String> = report.failures().map(ToString::to_string).collect();
+    assert!(
+        failures[0]
+            .starts_with("step 1 (get) [it exists]: expected error not-found, got ok record \"g\""),
+        "{}",
+        failures[0]
+    );
+    assert!(
+        failures[1].contains("engine-health: expected \"healthy\", got \"\""),
+        "{}",
+        failures[1]
+    );
+    assert!(
+        failures[2].contains("expected 0 records [], got 1 records [\"g\"]"),
+        "{}",
+        failures[2]
+    );
+    assert!(
+        failures[3].contains("expected error invalid-input \"get runtime record: game id is blank\", got error invalid-input \"get runtime record: game id must not be empty\""),
+        "{}",
+        failures[3]
+    );
+    assert!(
+        failures[4].contains("got error invalid-transition"),
+        "{}",
+        failures[4]
+    );
+    assert!(
+        failures[5].contains("expected [Running], got []"),
+        "{}",
+        failures[5]
+    );
+}
+
+#[tokio::test]
+async fn a_store_that_is_not_empty_is_refused() {
+    let store = memory_store().await;
+    let setup = inline(&format!(
+        r#"{{"description": "one record", "steps": [
+            {{"op": "insert", "args": {{"record": {RECORD}}}, "expect": {{"ok": null}}}}
+        ]}}"#
+    ));
+    let report = run_vectors(&store, &setup)
+        .await
+        .expect("run on an empty store");
+    assert_eq!(report.failed(), 0, "{report}");
+    let error = run_vectors(&store, &setup)
+        .await
+        .expect_err("the store now holds a record");
+    assert!(
+        matches!(error, RunError::StoreNotEmpty { records: 1 }),
+        "{error}"
+    );
+}
