@@ -1,0 +1,640 @@
+//! SPEC §2.5: every message of every operation, the order of the checks (the first
+//! failure wins), length limits at their boundaries, and that the store runs exactly
+//! these checks before touching storage.
+
+mod common;
+
+use common::{
+    CREATED, LATER, OVERFLOWING, RecordingStorage, ZERO, at, health_input, image_input,
+    invalid_input, record, scheduling_input, status_input,
+};
+use guest_validation::store;
+use guest_validation::time::{MAX_SECONDS, MIN_SECONDS};
+use guest_validation::types::{
+    RuntimeRecord, Status, StoreError, UpdateEngineHealthInput, UpdateImageInput,
+    UpdateSchedulingInput, UpdateStatusInput,
+};
+use guest_validation::validation;
+
+/// A change that makes exactly one check fail, and the error that check returns.
+struct Breaker<T> {
+    apply: fn(&mut T),
+    expected: StoreError,
+}
+
+/// A breaker whose check returns `invalid-input(message)`; a macro so each closure's
+/// argument type comes from the list it is in.
+macro_rules! breaker {
+    ($input:ty) => {
+        |apply: fn(&mut $input), message: &str| Breaker {
+            apply,
+            expected: StoreError::InvalidInput(message.into()),
+        }
+    };
+}
+
+/// Checks, for each breaker `i` of `breakers` (listed in check order): the breaker alone
+/// gives its error; with breakers `i..` all applied (earlier ones applied last, so they win
+/// where two touch the same field) the error is still breaker `i`'s, so the first failing
+/// check wins; the store operation returns the same error without calling storage.
+fn assert_checks_in_order<T: Clone + std::fmt::Debug>(
+    valid: T,
+    breakers: &[Breaker<T>],
+    validate: impl Fn(&T) -> Result<(), StoreError>,
+    run_store: impl Fn(&mut RecordingStorage, T) -> Result<(), StoreError>,
+) {
+    assert_eq!(validate(&valid), Ok(()), "the valid input {valid:?}");
+    for (index, check) in breakers.iter().enumerate() {
+        let mut alone = valid.clone();
+        (check.apply)(&mut alone);
+        assert_eq!(
+            validate(&alone),
+            Err(check.expected.clone()),
+            "alone: {alone:?}"
+        );
+
+        let mut cumulative = valid.clone();
+        for later in breakers[index..].iter().rev() {
+            (later.apply)(&mut cumulative);
+        }
+        assert_eq!(
+            validate(&cumulative),
+            Err(check.expected.clone()),
+            "with every later check failing too: {cumulative:?}"
+        );
+        for input in [alone, cumulative] {
+            let mut storage = RecordingStorage::default();
+            assert_eq!(run_store(&mut storage, input), Err(check.expected.clone()));
+            assert!(
+                storage.calls.is_empty(),
+                "storage was touched: {:?}",
+                storage.calls
+            );
+        }
+    }
+}
+
+fn too_long_game_id() -> String {
+    "g".repeat(257)
+}
+
+fn too_long_text() -> String {
+    "t".repeat(4097)
+}
+
+#[test]
+fn insert_checks_every_field_in_spec_order() {
+    let p = "insert runtime record";
+    let check = breaker!(RuntimeRecord);
+    let checks: Vec<Breaker<RuntimeRecord>> = vec![
+        check(
+            |r| r.game_id = " ".repeat(300),
+            &format!("{p}: game id must not be empty"),
+        ),
+        check(
+            |r| r.engine_endpoint = "\t\n".into(),
+            &format!("{p}: engine endpoint must not be empty"),
+        ),
+        check(
+            |r| r.current_image_ref = "\u{3000}".into(),
+            &format!("{p}: current image ref must not be empty"),
+        ),
+        check(
+            |r| r.current_engine_version = String::new(),
+            &format!("{p}: current engine version must not be empty"),
+        ),
+        check(
+            |r| r.created_at = ZERO,
+            &format!("{p}: created at must not be zero"),
+        ),
+        check(
+            |r| r.updated_at = at(0, 0),
+            &format!("{p}: updated at must not be zero"),
+        ),
+        check(
+            |r| {
+                r.created_at = at(CREATED.seconds, 1_000);
+                r.updated_at = at(CREATED.seconds, 999);
+            },
+            &format!("{p}: updated at must not be before created at"),
+        ),
+        check(
+            |r| r.next_generation_at = Some(ZERO),
+            &format!("{p}: next generation at must not be zero when set"),
+        ),
+        check(
+            |r| r.started_at = Some(ZERO),
+            &format!("{p}: started at must not be zero when set"),
+        ),
+        check(
+            |r| r.stopped_at = Some(ZERO),
+            &format!("{p}: stopped at must not be zero when set"),
+        ),
+        check(
+            |r| r.finished_at = Some(ZERO),
+            &format!("{p}: finished at must not be zero when set"),
+        ),
+        check(
+            |r| r.game_id = too_long_game_id(),
+            &format!("{p}: game id must not exceed 256 bytes"),
+        ),
+        check(
+            |r| r.engine_endpoint = too_long_text(),
+            &format!("{p}: engine endpoint must not exceed 4096 bytes"),
+        ),
+        check(
+            |r| r.current_image_ref = too_long_text(),
+            &format!("{p}: current image ref must not exceed 4096 bytes"),
+        ),
+        check(
+            |r| r.current_engine_version = too_long_text(),
+            &format!("{p}: current engine version must not exceed 4096 bytes"),
+        ),
+        check(
+            |r| r.engine_health = too_long_text(),
+            &format!("{p}: engine health must not exceed 4096 bytes"),
+        ),
+        check(
+            |r| r.next_generation_at = Some(at(0, 1_000_000_000)),
+            &format!("{p}: next generation at is not a valid timestamp"),
+        ),
+        // Before the year 1, so updated at stays after created at.
+        check(
+            |r| r.created_at = at(MIN_SECONDS - 1, 0),
+            &format!("{p}: created at is not a valid timestamp"),
+        ),
+        check(
+            |r| r.updated_at = at(MAX_SECONDS + 1, 0),
+            &format!("{p}: updated at is not a valid timestamp"),
+        ),
+        check(
+            |r| r.started_at = Some(OVERFLOWING),
+            &format!("{p}: started at is not a valid timestamp"),
+        ),
+        check(
+            |r| r.stopped_at = Some(at(i64::MIN, 0)),
+            &format!("{p}: stopped at is not a valid timestamp"),
+        ),
+        check(
+            |r| r.finished_at = Some(at(i64::MAX, u32::MAX)),
+            &format!("{p}: finished at is not a valid timestamp"),
+        ),
+    ];
+    assert_checks_in_order(
+        record("g1"),
+        &checks,
+        validation::validate_record,
+        store::insert,
+    );
+}
+
+#[test]
+fn update_status_checks_in_spec_order_with_the_transition_second() {
+    let p = "update runtime status";
+    let check = breaker!(UpdateStatusInput);
+    let checks: Vec<Breaker<UpdateStatusInput>> = vec![
+        check(
+            |i| i.game_id = String::new(),
+            &format!("{p}: game id must not be empty"),
+        ),
+        Breaker {
+            apply: |i| {
+                i.expected_from = Status::Running;
+                i.to = Status::Starting;
+            },
+            expected: StoreError::InvalidTransition(format!(
+                "{p}: runtime status transition from \"running\" to \"starting\" is not allowed"
+            )),
+        },
+        check(|i| i.now = ZERO, &format!("{p}: now must not be zero")),
+        check(
+            |i| i.current_image_ref = Some(" ".into()),
+            &format!("{p}: current image ref must not be empty when set"),
+        ),
+        check(
+            |i| i.current_engine_version = Some(String::new()),
+            &format!("{p}: current engine version must not be empty when set"),
+        ),
+        check(
+            |i| i.game_id = too_long_game_id(),
+            &format!("{p}: game id must not exceed 256 bytes"),
+        ),
+        check(
+            |i| i.engine_health_summary = Some(too_long_text()),
+            &format!("{p}: engine health summary must not exceed 4096 bytes"),
+        ),
+        check(
+            |i| i.current_image_ref = Some(too_long_text()),
+            &format!("{p}: current image ref must not exceed 4096 bytes"),
+        ),
+        check(
+            |i| i.current_engine_version = Some(too_long_text()),
+            &format!("{p}: current engine version must not exceed 4096 bytes"),
+        ),
+        check(
+            |i| i.now = OVERFLOWING,
+            &format!("{p}: now is not a valid timestamp"),
+        ),
+    ];
+    let valid = UpdateStatusInput {
+        engine_health_summary: Some(String::new()),
+        current_image_ref: Some("registry.galaxy.internal/engine:1.5.0".into()),
+        current_engine_version: Some("1.5.0".into()),
+        ..status_input("g1", Status::Starting, Status::Running)
+    };
+    assert_checks_in_order(
+        valid,
+        &checks,
+        validation::validate_update_status,
+        store::update_status,
+    );
+}
+
+#[test]
+fn update_scheduling_checks_in_spec_order() {
+    let p = "update runtime scheduling";
+    let check = breaker!(UpdateSchedulingInput);
+    let checks: Vec<Breaker<UpdateSchedulingInput>> = vec![
+        check(
+            |i| i.game_id = "\u{85}\u{a0}".into(),
+            &format!("{p}: game id must not be empty"),
+        ),
+        check(
+            |i| i.next_generation_at = Some(at(0, 0)),
+            &format!("{p}: next generation at must not be zero when set"),
+        ),
+        check(|i| i.now = ZERO, &format!("{p}: now must not be zero")),
+        check(
+            |i| i.game_id = too_long_game_id(),
+            &format!("{p}: game id must not exceed 256 bytes"),
+        ),
+        check(
+            |i| i.next_generation_at = Some(at(MAX_SECONDS + 1, 0)),
+            &format!("{p}: next generation at is not a valid timestamp"),
+        ),
+        check(
+            |i| i.now = at(MIN_SECONDS - 1, 999_999_999),
+            &format!("{p}: now is not a valid timestamp"),
+        ),
+    ];
+    assert_checks_in_order(
+        scheduling_input("g1"),
+        &checks,
+        validation::validate_update_scheduling,
+        store::update_scheduling,
+    );
+}
+
+#[test]
+fn update_image_checks_in_spec_order() {
+    let p = "update runtime image";
+    let check = breaker!(UpdateImageInput);
+    let checks: Vec<Breaker<UpdateImageInput>> = vec![
+        check(
+            |i| i.game_id = "\r".into(),
+            &format!("{p}: game id must not be empty"),
+        ),
+        check(
+            |i| i.current_image_ref = " ".into(),
+            &format!("{p}: current image ref must not be empty"),
+        ),
+        check(
+            |i| i.current_engine_version = "\u{2003}".into(),
+            &format!("{p}: current engine version must not be empty"),
+        ),
+        check(|i| i.now = at(0, 0), &format!("{p}: now must not be zero")),
+        check(
+            |i| i.game_id = too_long_game_id(),
+            &format!("{p}: game id must not exceed 256 bytes"),
+        ),
+        check(
+            |i| i.current_image_ref = too_long_text(),
+            &format!("{p}: current image ref must not exceed 4096 bytes"),
+        ),
+        check(
+            |i| i.current_engine_version = too_long_text(),
+            &format!("{p}: current engine version must not exceed 4096 bytes"),
+        ),
+        check(
+            |i| i.now = OVERFLOWING,
+            &format!("{p}: now is not a valid timestamp"),
+        ),
+    ];
+    assert_checks_in_order(
+        image_input("g1", Status::Running),
+        &checks,
+        validation::validate_update_image,
+        store::update_image,
+    );
+}
+
+#[test]
+fn update_engine_health_checks_in_spec_order() {
+    let p = "update runtime engine health";
+    let check = breaker!(UpdateEngineHealthInput);
+    let checks: Vec<Breaker<UpdateEngineHealthInput>> = vec![
+        check(
+            |i| i.game_id = " \t ".into(),
+            &format!("{p}: game id must not be empty"),
+        ),
+        check(|i| i.now = ZERO, &format!("{p}: now must not be zero")),
+        check(
+            |i| i.game_id = too_long_game_id(),
+            &format!("{p}: game id must not exceed 256 bytes"),
+        ),
+        check(
+            |i| i.engine_health_summary = too_long_text(),
+            &format!("{p}: engine health summary must not exceed 4096 bytes"),
+        ),
+        check(
+            |i| i.now = at(MAX_SECONDS + 1, 0),
+            &format!("{p}: now is not a valid timestamp"),
+        ),
+    ];
+    assert_checks_in_order(
+        health_input("g1"),
+        &checks,
+        validation::validate_update_engine_health,
+        store::update_engine_health,
+    );
+}
+
+#[test]
+fn get_and_delete_check_the_game_id_blank_then_length() {
+    for (prefix, validate, run_store) in [
+        (
+            "get runtime record",
+            validation::validate_get as fn(&str) -> Result<(), StoreError>,
+            (|storage: &mut RecordingStorage, game_id: &str| store::get(storage, game_id).map(drop))
+                as fn(&mut RecordingStorage, &str) -> Result<(), StoreError>,
+        ),
+        (
+            "delete runtime record",
+            validation::validate_delete,
+            |storage, game_id| store::delete(storage, game_id),
+        ),
+    ] {
+        let blank_and_long = " ".repeat(257);
+        let cases = [
+            (
+                String::new(),
+                format!("{prefix}: game id must not be empty"),
+            ),
+            (
+                blank_and_long,
+                format!("{prefix}: game id must not be empty"),
+            ),
+            (
+                too_long_game_id(),
+                format!("{prefix}: game id must not exceed 256 bytes"),
+            ),
+        ];
+        for (game_id, message) in cases {
+            assert_eq!(validate(&game_id), invalid_input(&message));
+            let mut storage = RecordingStorage::default();
+            assert_eq!(run_store(&mut storage, &game_id), invalid_input(&message));
+            assert!(storage.calls.is_empty());
+        }
+        assert_eq!(validate(&"g".repeat(256)), Ok(()));
+    }
+}
+
+#[test]
+fn list_due_running_checks_now_zero_then_validity() {
+    let cases = [
+        (at(0, 0), "list due runtimes: now must not be zero"),
+        (ZERO, "list due runtimes: now must not be zero"),
+        (
+            OVERFLOWING,
+            "list due runtimes: now is not a valid timestamp",
+        ),
+        (
+            at(0, 1_000_000_000),
+            "list due runtimes: now is not a valid timestamp",
+        ),
+        (
+            at(MAX_SECONDS + 1, 0),
+            "list due runtimes: now is not a valid timestamp",
+        ),
+    ];
+    for (now, message) in cases {
+        assert_eq!(
+            validation::validate_list_due_running(now),
+            invalid_input(message)
+        );
+        let mut storage = RecordingStorage::default();
+        assert_eq!(
+            store::list_due_running(&mut storage, now),
+            Err(StoreError::InvalidInput(message.into()))
+        );
+        assert!(storage.calls.is_empty());
+    }
+    assert_eq!(validation::validate_list_due_running(at(0, 1_000)), Ok(()));
+    assert_eq!(
+        validation::validate_list_due_running(at(MIN_SECONDS, 0)),
+        Ok(())
+    );
+}
+
+#[test]
+fn game_id_limit_counts_utf8_bytes_not_characters() {
+    // 128 two-byte characters are 256 bytes; one more ASCII byte exceeds the limit.
+    let at_limit = "é".repeat(128);
+    assert_eq!(at_limit.len(), 256);
+    let over_limit = format!("{at_limit}a");
+    for (game_id, outcome) in [
+        (at_limit.clone(), Ok(())),
+        (
+            over_limit.clone(),
+            invalid_input("insert runtime record: game id must not exceed 256 bytes"),
+        ),
+    ] {
+        assert_eq!(validation::validate_record(&record(&game_id)), outcome);
+    }
+    assert_eq!(validation::validate_get(&at_limit), Ok(()));
+    assert_eq!(
+        validation::validate_delete(&over_limit),
+        invalid_input("delete runtime record: game id must not exceed 256 bytes")
+    );
+    assert_eq!(
+        validation::validate_update_engine_health(&health_input(&"a".repeat(256))),
+        Ok(())
+    );
+}
+
+#[test]
+fn text_limits_count_utf8_bytes_for_every_string_field() {
+    // 1365 three-byte characters and one ASCII byte are 4096 bytes.
+    let at_limit = format!("{}a", "€".repeat(1365));
+    assert_eq!(at_limit.len(), 4096);
+    let over_limit = format!("{at_limit}a");
+
+    type Setter<T> = fn(&mut T, String);
+    let record_fields: [(&str, Setter<RuntimeRecord>); 4] = [
+        ("engine endpoint", |r, v| r.engine_endpoint = v),
+        ("current image ref", |r, v| r.current_image_ref = v),
+        ("current engine version", |r, v| {
+            r.current_engine_version = v
+        }),
+        ("engine health", |r, v| r.engine_health = v),
+    ];
+    for (field, set) in record_fields {
+        let mut fits = record("g1");
+        set(&mut fits, at_limit.clone());
+        assert_eq!(validation::validate_record(&fits), Ok(()), "{field}");
+        let mut exceeds = record("g1");
+        set(&mut exceeds, over_limit.clone());
+        assert_eq!(
+            validation::validate_record(&exceeds),
+            invalid_input(&format!(
+                "insert runtime record: {field} must not exceed 4096 bytes"
+            ))
+        );
+    }
+
+    let status_fields: [(&str, Setter<UpdateStatusInput>); 3] = [
+        ("engine health summary", |i, v| {
+            i.engine_health_summary = Some(v)
+        }),
+        ("current image ref", |i, v| i.current_image_ref = Some(v)),
+        ("current engine version", |i, v| {
+            i.current_engine_version = Some(v)
+        }),
+    ];
+    for (field, set) in status_fields {
+        let mut fits = status_input("g1", Status::Running, Status::Stopped);
+        set(&mut fits, at_limit.clone());
+        assert_eq!(validation::validate_update_status(&fits), Ok(()), "{field}");
+        let mut exceeds = status_input("g1", Status::Running, Status::Stopped);
+        set(&mut exceeds, over_limit.clone());
+        assert_eq!(
+            validation::validate_update_status(&exceeds),
+            invalid_input(&format!(
+                "update runtime status: {field} must not exceed 4096 bytes"
+            ))
+        );
+    }
+
+    let image_fields: [(&str, Setter<UpdateImageInput>); 2] = [
+        ("current image ref", |i, v| i.current_image_ref = v),
+        ("current engine version", |i, v| {
+            i.current_engine_version = v
+        }),
+    ];
+    for (field, set) in image_fields {
+        let mut fits = image_input("g1", Status::Stopped);
+        set(&mut fits, at_limit.clone());
+        assert_eq!(validation::validate_update_image(&fits), Ok(()), "{field}");
+        let mut exceeds = image_input("g1", Status::Stopped);
+        set(&mut exceeds, over_limit.clone());
+        assert_eq!(
+            validation::validate_update_image(&exceeds),
+            invalid_input(&format!(
+                "update runtime image: {field} must not exceed 4096 bytes"
+            ))
+        );
+    }
+
+    let mut health = health_input("g1");
+    health.engine_health_summary = at_limit;
+    assert_eq!(validation::validate_update_engine_health(&health), Ok(()));
+    health.engine_health_summary = over_limit;
+    assert_eq!(
+        validation::validate_update_engine_health(&health),
+        invalid_input(
+            "update runtime engine health: engine health summary must not exceed 4096 bytes"
+        )
+    );
+}
+
+#[test]
+fn optional_fields_are_checked_only_when_set() {
+    let unset = status_input("g1", Status::Starting, Status::Running);
+    assert_eq!(validation::validate_update_status(&unset), Ok(()));
+    let empty_summary = UpdateStatusInput {
+        engine_health_summary: Some(" ".into()),
+        ..unset
+    };
+    assert_eq!(
+        validation::validate_update_status(&empty_summary),
+        Ok(()),
+        "a blank engine health summary is allowed"
+    );
+    let cleared = UpdateSchedulingInput {
+        next_generation_at: None,
+        ..scheduling_input("g1")
+    };
+    assert_eq!(validation::validate_update_scheduling(&cleared), Ok(()));
+    let blank_health = UpdateEngineHealthInput {
+        engine_health_summary: String::new(),
+        ..health_input("g1")
+    };
+    assert_eq!(
+        validation::validate_update_engine_health(&blank_health),
+        Ok(())
+    );
+}
+
+#[test]
+fn blank_means_unicode_white_space_only() {
+    for blank in [
+        "",
+        " ",
+        "\t\n\r\u{b}\u{c}",
+        "\u{85}",
+        "\u{a0}",
+        "\u{1680}",
+        "\u{2028}",
+        "\u{3000}",
+    ] {
+        assert!(validation::is_blank(blank), "{blank:?}");
+    }
+    // A zero-width space is not white space in Go or Rust; strings are never trimmed.
+    for not_blank in ["\u{200b}", " g ", "."] {
+        assert!(!validation::is_blank(not_blank), "{not_blank:?}");
+        assert_eq!(validation::validate_get(not_blank), Ok(()));
+    }
+}
+
+#[test]
+fn insert_accepts_any_status_with_any_stamps_and_equal_created_and_updated() {
+    for status in guest_validation::transitions::ALL_STATUSES {
+        let imported = RuntimeRecord {
+            status,
+            started_at: Some(at(MIN_SECONDS, 0)),
+            stopped_at: Some(at(MAX_SECONDS, 999_999_999)),
+            finished_at: Some(at(-1, 999_999_999)),
+            next_generation_at: Some(at(0, 1_000)),
+            created_at: LATER,
+            updated_at: LATER,
+            ..record("imported")
+        };
+        assert_eq!(validation::validate_record(&imported), Ok(()));
+    }
+}
+
+#[test]
+fn updated_at_is_compared_with_created_at_as_given_before_truncation() {
+    // Both truncate to the same microsecond, yet updated at is 1 ns earlier.
+    let record = RuntimeRecord {
+        created_at: at(CREATED.seconds, 501),
+        updated_at: at(CREATED.seconds, 500),
+        ..record("g1")
+    };
+    assert_eq!(
+        validation::validate_record(&record),
+        invalid_input("insert runtime record: updated at must not be before created at")
+    );
+}
+
+#[test]
+fn forbidden_transitions_quote_stored_texts() {
+    let input = status_input("g1", Status::GenerationInProgress, Status::Stopped);
+    assert_eq!(
+        validation::validate_update_status(&input),
+        Err(StoreError::InvalidTransition(
+            "update runtime status: runtime status transition from \"generation_in_progress\" to \"stopped\" is not allowed"
+                .into()
+        ))
+    );
+}
