@@ -1,0 +1,117 @@
+//! Helpers shared by the host's integration tests.
+#![allow(dead_code)] // each test binary uses a different subset
+
+use std::sync::Arc;
+
+use runtime_store_backend::{
+    Backend, BackendError, InsertOutcome, PatchOutcome, RecordPatch, ScanFilter, async_trait,
+};
+use runtime_store_host::{RuntimeRecord, RuntimeStore, Status, Timestamp};
+
+pub fn at(seconds: i64) -> Timestamp {
+    Timestamp {
+        seconds,
+        nanoseconds: 0,
+    }
+}
+
+/// A valid record in `status`, created and updated at `created`.
+pub fn record(game_id: &str, status: Status, created: i64) -> RuntimeRecord {
+    RuntimeRecord {
+        game_id: game_id.into(),
+        status,
+        engine_endpoint: format!("http://{game_id}.engines.local:8080"),
+        current_image_ref: "registry.local/galaxy/engine:1.4.0".into(),
+        current_engine_version: "1.4.0".into(),
+        engine_health: String::new(),
+        current_turn: 0,
+        next_generation_at: None,
+        skip_next_tick: false,
+        created_at: at(created),
+        updated_at: at(created),
+        started_at: None,
+        stopped_at: None,
+        finished_at: None,
+    }
+}
+
+pub async fn memory_store() -> RuntimeStore {
+    RuntimeStore::builder()
+        .backend_url("memory:")
+        .build()
+        .await
+        .expect("the embedded component builds on the memory backend")
+}
+
+/// Fails every primitive with the same error.
+pub struct FailingBackend(pub BackendError);
+
+#[async_trait]
+impl Backend for FailingBackend {
+    async fn fetch(&self, _game_id: &str) -> Result<Option<RuntimeRecord>, BackendError> {
+        Err(self.0.clone())
+    }
+    async fn insert(&self, _record: RuntimeRecord) -> Result<InsertOutcome, BackendError> {
+        Err(self.0.clone())
+    }
+    async fn patch(
+        &self,
+        _game_id: &str,
+        _expected_status: Option<Status>,
+        _changes: RecordPatch,
+    ) -> Result<PatchOutcome, BackendError> {
+        Err(self.0.clone())
+    }
+    async fn remove(&self, _game_id: &str) -> Result<(), BackendError> {
+        Err(self.0.clone())
+    }
+    async fn scan(&self, _filter: ScanFilter) -> Result<Vec<RuntimeRecord>, BackendError> {
+        Err(self.0.clone())
+    }
+}
+
+/// Holds nothing but answers every scan with the same records (as a misbehaving or
+/// very large store would) and every fetch with none.
+pub struct ScanOnlyBackend(pub Vec<RuntimeRecord>);
+
+impl ScanOnlyBackend {
+    /// `count` running records with engine endpoints of `endpoint_len` bytes.
+    pub fn with_records(count: usize, endpoint_len: usize) -> Arc<Self> {
+        let records = (0..count)
+            .map(|index| {
+                let mut record = record(
+                    &format!("game-{index:06}"),
+                    Status::Running,
+                    1_000 + index as i64,
+                );
+                record.engine_endpoint = "e".repeat(endpoint_len);
+                record
+            })
+            .collect();
+        Arc::new(ScanOnlyBackend(records))
+    }
+}
+
+#[async_trait]
+impl Backend for ScanOnlyBackend {
+    async fn fetch(&self, _game_id: &str) -> Result<Option<RuntimeRecord>, BackendError> {
+        Ok(None)
+    }
+    async fn insert(&self, _record: RuntimeRecord) -> Result<InsertOutcome, BackendError> {
+        Ok(InsertOutcome::Inserted)
+    }
+    async fn patch(
+        &self,
+        _game_id: &str,
+        _expected_status: Option<Status>,
+        _changes: RecordPatch,
+    ) -> Result<PatchOutcome, BackendError> {
+        Ok(PatchOutcome::NotFound)
+    }
+    async fn remove(&self, _game_id: &str) -> Result<(), BackendError> {
+        Ok(())
+    }
+    async fn scan(&self, _filter: ScanFilter) -> Result<Vec<RuntimeRecord>, BackendError> {
+        Ok(self.0.clone())
+    }
+}

@@ -1,0 +1,241 @@
+//! The sandbox limits: fuel, memory, a runaway guest. A call the sandbox stops is a
+//! `StoreError::Sandbox` naming the operation, and the next call gets a fresh instance.
+
+mod common;
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use common::{ScanOnlyBackend, record};
+use runtime_store_host::{BuildError, Operation, RuntimeStore, SandboxFailure, Status, StoreError};
+use wit_parser::abi::{AbiVariant, WasmType};
+use wit_parser::{Resolve, WorldItem};
+
+#[tokio::test]
+async fn a_call_out_of_fuel_is_stopped_and_the_next_call_gets_a_fresh_instance() {
+    let budget = 2_000_000;
+    let store = RuntimeStore::builder()
+        .backend(ScanOnlyBackend::with_records(5_000, 32))
+        .fuel_per_call(budget)
+        .build()
+        .await
+        .unwrap();
+    assert_eq!(
+        store.list().await,
+        Err(StoreError::Sandbox {
+            operation: Operation::List,
+            game_id: None,
+            reason: SandboxFailure::OutOfFuel { budget },
+        })
+    );
+    assert_eq!(
+        store.get("game-000001").await,
+        Err(StoreError::NotFound {
+            operation: Operation::Get,
+            game_id: "game-000001".into()
+        })
+    );
+}
+
+#[tokio::test]
+async fn a_list_larger_than_the_memory_limit_is_a_sandbox_error_not_a_crash() {
+    let limit = 4 << 20;
+    let store = RuntimeStore::builder()
+        .backend(ScanOnlyBackend::with_records(2_000, 4_000))
+        .memory_limit(limit)
+        .build()
+        .await
+        .unwrap();
+    let error = store.list_by_status(Status::Running).await.unwrap_err();
+    match &error {
+        StoreError::Sandbox {
+            operation: Operation::ListByStatus,
+            game_id: None,
+            reason:
+                SandboxFailure::MemoryLimit {
+                    limit: reported,
+                    requested,
+                },
+        } => {
+            assert_eq!(*reported, limit);
+            assert!(requested > reported);
+        }
+        other => panic!("expected a memory limit failure, got {other:?}"),
+    }
+    assert!(
+        error.to_string().starts_with(
+            "list runtimes by status: the guest exceeded its memory limit of 4194304 bytes"
+        ),
+        "{error}"
+    );
+    assert!(
+        store
+            .rules()
+            .transition(Status::Starting, Status::Running)
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn a_memory_limit_below_what_the_guest_needs_to_start_is_rejected_at_build() {
+    let error = RuntimeStore::builder()
+        .memory_limit(64 << 10)
+        .build()
+        .await
+        .unwrap_err();
+    assert!(matches!(error, BuildError::Compile(_)), "{error:?}");
+    assert!(error.to_string().contains("exceeds the limit"), "{error}");
+}
+
+/// A core module that implements every export of the `runtime-store` world with `body`
+/// and turns it into a component file, as a hostile or broken guest would ship.
+fn stub_component(name: &str, body: &str) -> PathBuf {
+    let mut resolve = Resolve::default();
+    let wit_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../wit");
+    let (package, _) = resolve.push_dir(wit_dir).unwrap();
+    let world = resolve
+        .select_world(&[package], Some("runtime-store"))
+        .unwrap();
+    let mut wat = String::from("(module\n  (memory (export \"memory\") 17)\n");
+    wat.push_str(
+        "  (func (export \"cabi_realloc\") (param i32 i32 i32 i32) (result i32) i32.const 1024)\n",
+    );
+    for (key, item) in &resolve.worlds[world].exports {
+        let WorldItem::Interface { id, .. } = item else {
+            continue;
+        };
+        let interface_name = resolve.name_world_key(key);
+        for function in resolve.interfaces[*id].functions.values() {
+            let signature = resolve.wasm_signature(AbiVariant::GuestExport, function);
+            let core_types = |types: &[WasmType]| {
+                types
+                    .iter()
+                    .map(|ty| match ty {
+                        WasmType::I64 | WasmType::PointerOrI64 => " i64",
+                        WasmType::F32 => " f32",
+                        WasmType::F64 => " f64",
+                        WasmType::I32 | WasmType::Pointer | WasmType::Length => " i32",
+                    })
+                    .collect::<String>()
+            };
+            writeln!(
+                wat,
+                "  (func (export \"{interface_name}#{}\") (param{}) (result{}) {body})",
+                function.name,
+                core_types(&signature.params),
+                core_types(&signature.results),
+            )
+            .unwrap();
+        }
+    }
+    wat.push(')');
+    let mut module = wat::parse_str(&wat).unwrap();
+    wit_component::embed_component_metadata(
+        &mut module,
+        &resolve,
+        world,
+        wit_component::StringEncoding::UTF8,
+        false,
+    )
+    .unwrap();
+    let component = wit_component::ComponentEncoder::default()
+        .module(&module)
+        .unwrap()
+        .validate(true)
+        .encode()
+        .unwrap();
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.wasm"));
+    std::fs::write(&path, component).unwrap();
+    path
+}
+
+#[tokio::test]
+async fn a_runaway_guest_is_stopped_by_the_default_fuel_budget() {
+    let store = RuntimeStore::builder()
+        .component_file(stub_component(
+            "runaway",
+            "(loop $spin (br $spin)) unreachable",
+        ))
+        .build()
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        let error = store.get("g1").await.unwrap_err();
+        assert!(
+            matches!(
+                error,
+                StoreError::Sandbox {
+                    operation: Operation::Get,
+                    reason: SandboxFailure::OutOfFuel { .. },
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+    }
+    let insert = store
+        .insert(&record("g2", Status::Starting, 1))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        insert.to_string(),
+        format!(
+            r#"insert runtime record "g2": the guest ran out of fuel (budget {} per call)"#,
+            runtime_store_host::DEFAULT_FUEL_PER_CALL
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_trapping_guest_is_a_sandbox_trap_naming_the_operation() {
+    let store = RuntimeStore::builder()
+        .component_file(stub_component("trapping", "unreachable"))
+        .build()
+        .await
+        .unwrap();
+    let error = store.list().await.unwrap_err();
+    match &error {
+        StoreError::Sandbox {
+            operation: Operation::List,
+            reason: SandboxFailure::Trap(reason),
+            ..
+        } => assert!(reason.contains("unreachable"), "{reason}"),
+        other => panic!("expected a trap, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_component_that_imports_anything_else_is_rejected_at_build() {
+    let component = wat::parse_str(
+        r#"(component (import "wasi:clocks/wall-clock@0.2.0" (instance (export "now" (func)))))"#,
+    )
+    .unwrap();
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("wall-clock.wasm");
+    std::fs::write(&path, component).unwrap();
+    let error = RuntimeStore::builder()
+        .component_file(&path)
+        .build()
+        .await
+        .unwrap_err();
+    assert!(matches!(error, BuildError::Link(_)), "{error:?}");
+    assert!(
+        error.to_string().contains("wasi:clocks/wall-clock@0.2.0"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_component_file_is_a_read_error_naming_the_file() {
+    let missing = RuntimeStore::builder()
+        .component_file("/nonexistent/rules.wasm")
+        .build()
+        .await
+        .unwrap_err();
+    assert!(
+        missing
+            .to_string()
+            .starts_with("read component file /nonexistent/rules.wasm: "),
+        "{missing}"
+    );
+}
