@@ -18,5 +18,12 @@ export function embeddedSha256() {
         `set ${SHA256_ENV} to skip the build:\n${inspected.stderr}`,
     );
   }
-  return JSON.parse(inspected.stdout).sha256;
+  let sha256;
+  try {
+    ({ sha256 } = JSON.parse(inspected.stdout));
+  } catch (error) {
+    throw new Error(`\`runtime-store inspect --json\` printed no JSON: ${JSON.stringify(inspected.stdout)}`, { cause: error });
+  }
+  if (typeof sha256 !== 'string') throw new Error(`\`runtime-store inspect --json\` printed no sha256: ${inspected.stdout}`);
+  return sha256;
 }

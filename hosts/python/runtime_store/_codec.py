@@ -1,25 +1,48 @@
 """Conversion between this package's Python values and wasmtime's C component values.
 
 wasmtime-py's generic conversion re-reads every type through ctypes on every call (record
-field lists, variant cases, ...), which costs hundreds of microseconds per store operation.
-The WIT of this package is fixed, so each type gets a codec built once here; `check` compares
-a codec with the type the loaded component actually declares, so a component that does not
-match the WIT is refused at load time instead of corrupting values.
+field lists, variant cases, ...) and touches C memory one attribute at a time, which costs
+hundreds of microseconds per store operation. The WIT of this package is fixed, so each type
+gets a codec built once here, and values cross as whole memory images:
 
-Ownership follows the C API: `lift` only reads (the caller deletes the root value it owns);
-`lower` writes fresh allocations that the receiver takes over, and writes nothing when it
-raises.
+* `pack` writes a value's C image (`wasmtime_component_val_t` trees, field names, string
+  bytes) into one Python-owned buffer with `struct`, pointers patched once the buffer's
+  address is known. An export call only reads its arguments, so it gets that buffer as is;
+  a host function's answer is deep-copied into wasmtime's memory by one
+  `wasmtime_component_val_clone` call.
+* `read` decodes a C value from bytes copied out of wasmtime's memory: one copy per array or
+  string instead of one ctypes call per field.
+
+`check` compares a codec with the type the loaded component declares, so a component that
+does not match the WIT is refused at load time instead of being misread.
 """
 
 from __future__ import annotations
 
 import ctypes
 import dataclasses
-from ctypes import byref
-from typing import Any, Callable, Iterable, Optional, Sequence
+import struct
+from typing import Any, Callable, Optional, Sequence
 
 from wasmtime import _ffi as ffi
 from wasmtime import component as wc
+
+CVal = ffi.wasmtime_component_val_t
+
+# The C layout, read from wasmtime-py's own ctypes declarations.
+VAL_SIZE = ctypes.sizeof(CVal)
+_PAYLOAD = CVal.of.offset
+_ENTRY_SIZE = ctypes.sizeof(ffi.wasmtime_component_valrecord_entry_t)
+_ENTRY_VAL = ffi.wasmtime_component_valrecord_entry_t.val.offset
+_VEC_SIZE = ffi.wasm_byte_vec_t.size.offset
+_VEC_DATA = ffi.wasm_byte_vec_t.data.offset
+_VARIANT_VAL = ffi.wasmtime_component_valvariant_t.val.offset
+_RESULT_OK = ffi.wasmtime_component_valresult_t.is_ok.offset
+_RESULT_VAL = ffi.wasmtime_component_valresult_t.val.offset
+assert (_VEC_SIZE, _VEC_DATA) == (
+    ffi.wasmtime_component_valrecord_t.size.offset,
+    ffi.wasmtime_component_valrecord_t.data.offset,
+) == (ffi.wasmtime_component_vallist_t.size.offset, ffi.wasmtime_component_vallist_t.data.offset)
 
 _BOOL = ffi.WASMTIME_COMPONENT_BOOL.value
 _U32 = ffi.WASMTIME_COMPONENT_U32.value
@@ -32,51 +55,91 @@ _ENUM = ffi.WASMTIME_COMPONENT_ENUM.value
 _OPTION = ffi.WASMTIME_COMPONENT_OPTION.value
 _RESULT = ffi.WASMTIME_COMPONENT_RESULT.value
 
+_KIND = struct.Struct("<B")
+_BYTE = struct.Struct("<B")
+_U32_FIELD = struct.Struct("<I")
+_S64_FIELD = struct.Struct("<q")
+_WORD = struct.Struct("<Q")
+_VEC = struct.Struct("<QQ")
+
 _U32_MAX = 2**32 - 1
 _S64_MIN = -(2**63)
 _S64_MAX = 2**63 - 1
 
-CVal = ffi.wasmtime_component_val_t
+_string_at = ctypes.string_at
 
 
 class ComponentMismatch(Exception):
     """The component declares a type other than the one this package binds to."""
 
 
-# `wasm_byte_vec_new` declared to take the bytes object itself: wasmtime-py's own helper
-# copies through a ctypes array first, three foreign calls per string instead of one.
-_byte_vec_new = ctypes.CFUNCTYPE(
-    None, ctypes.POINTER(ffi.wasm_byte_vec_t), ctypes.c_size_t, ctypes.c_char_p
-)(("wasm_byte_vec_new", ffi.dll))
+class _Static:
+    """Bytes at a fixed address for the life of the process: field, case and enum names."""
+
+    _keep: list[Any] = []
+
+    def __init__(self, text: str):
+        data = text.encode("utf-8")
+        buffer = ctypes.create_string_buffer(data, len(data) or 1)
+        _Static._keep.append(buffer)
+        self.size = len(data)
+        self.address = ctypes.addressof(buffer)
 
 
-def _text(vec: Any) -> str:
-    return ctypes.string_at(vec.data, vec.size).decode("utf-8")
+class Image:
+    """A value's C image under construction: one buffer, pointers kept as buffer offsets."""
+
+    __slots__ = ("buffer", "pointers", "_holder")
+
+    def __init__(self) -> None:
+        self.buffer = bytearray()
+        self.pointers: list[tuple[int, int]] = []
+
+    def reserve(self, size: int) -> int:
+        """Appends `size` zero bytes, 8-aligned; returns their offset.
+
+        The buffer grows in place, so offsets and references to `buffer` stay valid.
+        """
+        buffer = self.buffer
+        start = (len(buffer) + 7) & ~7
+        buffer.extend(bytes(start - len(buffer) + size))
+        return start
+
+    def text(self, at: int, data: bytes) -> None:
+        """Makes the byte vector at `at` point to a copy of `data` in this image."""
+        start = len(self.buffer)
+        self.buffer += data
+        _WORD.pack_into(self.buffer, at + _VEC_SIZE, len(data))
+        self.pointers.append((at + _VEC_DATA, start))
+
+    def point(self, at: int, target: int) -> None:
+        """Makes the pointer at `at` point to offset `target` of this image."""
+        self.pointers.append((at, target))
+
+    def address(self) -> int:
+        """Fixes the image in memory and patches its pointers; no `reserve` after this."""
+        buffer = self.buffer
+        if not buffer:
+            buffer.append(0)
+        self._holder = (ctypes.c_char * len(buffer)).from_buffer(buffer)
+        base = ctypes.addressof(self._holder)
+        pack = _WORD.pack_into
+        for at, target in self.pointers:
+            pack(buffer, at, base + target)
+        return base
 
 
-def _capi_bytes(data: bytes) -> Any:
-    vec = ffi.wasm_byte_vec_t()
-    _byte_vec_new(byref(vec), len(data), data)
-    return vec
-
-
-def _capi_text(text: str) -> Any:
-    return _capi_bytes(text.encode("utf-8"))
-
-
-def _box(codec: "Codec", value: Any) -> Any:
-    raw = CVal()
-    codec.lower(value, raw)
-    return ffi.wasmtime_component_val_new(byref(raw))
+def _deref(address: int, size: int) -> bytes:
+    return _string_at(address, size)
 
 
 class Codec:
-    """Lowers a Python value into a C value and lifts it back."""
+    """Packs a Python value into a C value image and reads it back."""
 
-    def lower(self, value: Any, out: Any) -> None:
+    def pack(self, value: Any, image: Image, at: int) -> None:
         raise NotImplementedError
 
-    def lift(self, val: Any) -> Any:
+    def read(self, memory: bytes, at: int) -> Any:
         raise NotImplementedError
 
     def check(self, ty: Any, where: str) -> None:
@@ -84,61 +147,64 @@ class Codec:
 
 
 class BoolCodec(Codec):
-    def lower(self, value: Any, out: Any) -> None:
+    def pack(self, value: Any, image: Image, at: int) -> None:
         if not isinstance(value, bool):
             raise TypeError(f"expected bool, got {type(value).__name__}")
-        out.kind = _BOOL
-        out.of.boolean = value
+        buffer = image.buffer
+        _KIND.pack_into(buffer, at, _BOOL)
+        _BYTE.pack_into(buffer, at + _PAYLOAD, value)
 
-    def lift(self, val: Any) -> Any:
-        return bool(val.of.boolean)
+    def read(self, memory: bytes, at: int) -> Any:
+        return memory[at + _PAYLOAD] != 0
 
     def check(self, ty: Any, where: str) -> None:
         _expect(isinstance(ty, wc.Bool), where, "bool")
 
 
 class U32Codec(Codec):
-    def lower(self, value: Any, out: Any) -> None:
+    def pack(self, value: Any, image: Image, at: int) -> None:
         if not isinstance(value, int) or isinstance(value, bool):
             raise TypeError(f"expected int, got {type(value).__name__}")
         if not 0 <= value <= _U32_MAX:
             raise ValueError(f"{value} is outside u32")
-        out.kind = _U32
-        out.of.u32 = value
+        buffer = image.buffer
+        _KIND.pack_into(buffer, at, _U32)
+        _U32_FIELD.pack_into(buffer, at + _PAYLOAD, value)
 
-    def lift(self, val: Any) -> Any:
-        return int(val.of.u32)
+    def read(self, memory: bytes, at: int) -> Any:
+        return _U32_FIELD.unpack_from(memory, at + _PAYLOAD)[0]
 
     def check(self, ty: Any, where: str) -> None:
         _expect(isinstance(ty, wc.U32), where, "u32")
 
 
 class S64Codec(Codec):
-    def lower(self, value: Any, out: Any) -> None:
+    def pack(self, value: Any, image: Image, at: int) -> None:
         if not isinstance(value, int) or isinstance(value, bool):
             raise TypeError(f"expected int, got {type(value).__name__}")
         if not _S64_MIN <= value <= _S64_MAX:
             raise ValueError(f"{value} is outside s64")
-        out.kind = _S64
-        out.of.s64 = value
+        buffer = image.buffer
+        _KIND.pack_into(buffer, at, _S64)
+        _S64_FIELD.pack_into(buffer, at + _PAYLOAD, value)
 
-    def lift(self, val: Any) -> Any:
-        return int(val.of.s64)
+    def read(self, memory: bytes, at: int) -> Any:
+        return _S64_FIELD.unpack_from(memory, at + _PAYLOAD)[0]
 
     def check(self, ty: Any, where: str) -> None:
         _expect(isinstance(ty, wc.S64), where, "s64")
 
 
 class StringCodec(Codec):
-    def lower(self, value: Any, out: Any) -> None:
+    def pack(self, value: Any, image: Image, at: int) -> None:
         if not isinstance(value, str):
             raise TypeError(f"expected str, got {type(value).__name__}")
-        vec = _capi_text(value)
-        out.kind = _STRING
-        out.of.string = vec
+        _KIND.pack_into(image.buffer, at, _STRING)
+        image.text(at + _PAYLOAD, value.encode("utf-8"))
 
-    def lift(self, val: Any) -> Any:
-        return _text(val.of.string)
+    def read(self, memory: bytes, at: int) -> Any:
+        size, data = _VEC.unpack_from(memory, at + _PAYLOAD)
+        return _deref(data, size).decode("utf-8") if size else ""
 
     def check(self, ty: Any, where: str) -> None:
         _expect(isinstance(ty, wc.String), where, "string")
@@ -149,38 +215,41 @@ class EnumCodec(Codec):
 
     def __init__(self, enum_class: Any):
         self.enum_class = enum_class
-        self.by_name = {member.value: member for member in enum_class}
-        self.names = [member.value.encode("utf-8") for member in enum_class]
-        self.name_bytes = {member: member.value.encode("utf-8") for member in enum_class}
+        self.names = [member.value for member in enum_class]
+        self.by_name = {member.value.encode("utf-8"): member for member in enum_class}
+        self.static = {member: _Static(member.value) for member in enum_class}
 
-    def lower(self, value: Any, out: Any) -> None:
+    def pack(self, value: Any, image: Image, at: int) -> None:
         if not isinstance(value, self.enum_class):
             raise TypeError(f"expected {self.enum_class.__name__}, got {type(value).__name__}")
-        vec = _capi_bytes(self.name_bytes[value])
-        out.kind = _ENUM
-        out.of.enumeration = vec
+        name = self.static[value]
+        buffer = image.buffer
+        _KIND.pack_into(buffer, at, _ENUM)
+        _VEC.pack_into(buffer, at + _PAYLOAD, name.size, name.address)
 
-    def lift(self, val: Any) -> Any:
-        return self.by_name[_text(val.of.enumeration)]
+    def read(self, memory: bytes, at: int) -> Any:
+        size, data = _VEC.unpack_from(memory, at + _PAYLOAD)
+        return self.by_name[_deref(data, size)]
 
     def check(self, ty: Any, where: str) -> None:
         _expect(isinstance(ty, wc.EnumType), where, "enum")
-        declared = [name.encode("utf-8") for name in ty.names]
-        _expect(declared == self.names, where, f"enum cases {self.names}, found {declared}")
+        _expect(ty.names == self.names, where, f"enum cases {self.names}, found {ty.names}")
 
 
 class OptionCodec(Codec):
     def __init__(self, inner: Codec):
         self.inner = inner
 
-    def lower(self, value: Any, out: Any) -> None:
-        boxed = None if value is None else _box(self.inner, value)
-        out.kind = _OPTION
-        out.of.option = boxed
+    def pack(self, value: Any, image: Image, at: int) -> None:
+        _KIND.pack_into(image.buffer, at, _OPTION)
+        if value is not None:
+            boxed = image.reserve(VAL_SIZE)
+            self.inner.pack(value, image, boxed)
+            image.point(at + _PAYLOAD, boxed)
 
-    def lift(self, val: Any) -> Any:
-        boxed = val.of.option
-        return self.inner.lift(boxed.contents) if boxed else None
+    def read(self, memory: bytes, at: int) -> Any:
+        boxed = _WORD.unpack_from(memory, at + _PAYLOAD)[0]
+        return self.inner.read(_deref(boxed, VAL_SIZE), 0) if boxed else None
 
     def check(self, ty: Any, where: str) -> None:
         _expect(isinstance(ty, wc.OptionType), where, "option")
@@ -191,20 +260,24 @@ class ListCodec(Codec):
     def __init__(self, element: Codec):
         self.element = element
 
-    def lower(self, value: Any, out: Any) -> None:
+    def pack(self, value: Any, image: Image, at: int) -> None:
         if not isinstance(value, (list, tuple)):
             raise TypeError(f"expected list, got {type(value).__name__}")
-        raw = ffi.wasmtime_component_vallist_t()
-        ffi.wasmtime_component_vallist_new_uninit(raw, len(value))
-        _fill(raw, [(self.element, item) for item in value], None)
-        out.kind = _LIST
-        out.of.list = raw
+        _KIND.pack_into(image.buffer, at, _LIST)
+        _WORD.pack_into(image.buffer, at + _PAYLOAD + _VEC_SIZE, len(value))
+        elements = image.reserve(VAL_SIZE * len(value))
+        image.point(at + _PAYLOAD + _VEC_DATA, elements)
+        pack = self.element.pack
+        for index, item in enumerate(value):
+            pack(item, image, elements + index * VAL_SIZE)
 
-    def lift(self, val: Any) -> Any:
-        items = val.of.list
-        data = items.data
-        lift = self.element.lift
-        return [lift(data[i]) for i in range(items.size)]
+    def read(self, memory: bytes, at: int) -> Any:
+        size, data = _VEC.unpack_from(memory, at + _PAYLOAD)
+        if not size:
+            return []
+        elements = _deref(data, size * VAL_SIZE)
+        read = self.element.read
+        return [read(elements, index * VAL_SIZE) for index in range(size)]
 
     def check(self, ty: Any, where: str) -> None:
         _expect(isinstance(ty, wc.ListType), where, "list")
@@ -216,45 +289,47 @@ class RecordCodec(Codec):
 
     def __init__(self, record_class: Any, codecs: dict[str, Codec]):
         self.record_class = record_class
-        self.fields = [
-            (field.name, field.name.replace("_", "-"), codecs[field.name])
-            for field in dataclasses.fields(record_class)
+        fields = dataclasses.fields(record_class)
+        self.attrs = [field.name for field in fields]
+        self.wit_names = [field.name.replace("_", "-") for field in fields]
+        self.codecs = [codecs[field.name] for field in fields]
+        self.names = [_Static(name) for name in self.wit_names]
+        self.keyword_only = any(field.kw_only for field in fields)
+        self.layout = [
+            (attr, codec, name.size, name.address, index * _ENTRY_SIZE)
+            for index, (attr, codec, name) in enumerate(zip(self.attrs, self.codecs, self.names))
         ]
-        self.wit_names = [wit for _, wit, _ in self.fields]
-        self.wit_name_bytes = [wit.encode("utf-8") for wit in self.wit_names]
-        self.keyword_only = any(field.kw_only for field in dataclasses.fields(record_class))
+        self.readers = [
+            (codec.read, index * _ENTRY_SIZE + _ENTRY_VAL) for index, codec in enumerate(self.codecs)
+        ]
 
-    def lower(self, value: Any, out: Any) -> None:
+    def pack(self, value: Any, image: Image, at: int) -> None:
         if not isinstance(value, self.record_class):
-            raise TypeError(
-                f"expected {self.record_class.__name__}, got {type(value).__name__}"
-            )
-        raw = ffi.wasmtime_component_valrecord_t()
-        ffi.wasmtime_component_valrecord_new_uninit(raw, len(self.fields))
-        _fill(
-            raw,
-            [(codec, getattr(value, attr)) for attr, _, codec in self.fields],
-            self.wit_name_bytes,
-        )
-        out.kind = _RECORD
-        out.of.record = raw
+            raise TypeError(f"expected {self.record_class.__name__}, got {type(value).__name__}")
+        buffer = image.buffer
+        _KIND.pack_into(buffer, at, _RECORD)
+        _WORD.pack_into(buffer, at + _PAYLOAD + _VEC_SIZE, len(self.layout))
+        entries = image.reserve(_ENTRY_SIZE * len(self.layout))
+        image.point(at + _PAYLOAD + _VEC_DATA, entries)
+        for attr, codec, name_size, name_address, offset in self.layout:
+            entry = entries + offset
+            _VEC.pack_into(buffer, entry, name_size, name_address)
+            codec.pack(getattr(value, attr), image, entry + _ENTRY_VAL)
 
-    def lift(self, val: Any) -> Any:
-        data = val.of.record.data
+    def read(self, memory: bytes, at: int) -> Any:
+        size, data = _VEC.unpack_from(memory, at + _PAYLOAD)
+        entries = _deref(data, size * _ENTRY_SIZE)
+        values = [read(entries, offset) for read, offset in self.readers]
         if self.keyword_only:
-            return self.record_class(
-                **{attr: codec.lift(data[i].val) for i, (attr, _, codec) in enumerate(self.fields)}
-            )
-        return self.record_class(
-            *[codec.lift(data[i].val) for i, (_, _, codec) in enumerate(self.fields)]
-        )
+            return self.record_class(**dict(zip(self.attrs, values)))
+        return self.record_class(*values)
 
     def check(self, ty: Any, where: str) -> None:
         _expect(isinstance(ty, wc.RecordType), where, "record")
         declared = ty.fields
         names = [name for name, _ in declared]
         _expect(names == self.wit_names, where, f"record fields {self.wit_names}, found {names}")
-        for (name, field_ty), (_, _, codec) in zip(declared, self.fields):
+        for (name, field_ty), codec in zip(declared, self.codecs):
             codec.check(field_ty, f"{where}.{name}")
 
 
@@ -267,26 +342,32 @@ class VariantCodec(Codec):
         split: Callable[[Any], tuple[str, Any]],
         join: Callable[[str, Any], Any],
     ):
-        self.cases = dict(cases)
         self.order = [name for name, _ in cases]
+        self.cases = dict(cases)
+        self.static = {name: _Static(name) for name in self.order}
+        self.by_name = {name.encode("utf-8"): (name, codec) for name, codec in cases}
         self.split = split
         self.join = join
 
-    def lower(self, value: Any, out: Any) -> None:
+    def pack(self, value: Any, image: Image, at: int) -> None:
         case, payload = self.split(value)
         codec = self.cases[case]
-        boxed = None if codec is None else _box(codec, payload)
-        discriminant = _capi_text(case)
-        out.kind = _VARIANT
-        out.of.variant.discriminant = discriminant
-        out.of.variant.val = boxed
+        name = self.static[case]
+        buffer = image.buffer
+        _KIND.pack_into(buffer, at, _VARIANT)
+        _VEC.pack_into(buffer, at + _PAYLOAD, name.size, name.address)
+        if codec is not None:
+            boxed = image.reserve(VAL_SIZE)
+            codec.pack(payload, image, boxed)
+            image.point(at + _PAYLOAD + _VARIANT_VAL, boxed)
 
-    def lift(self, val: Any) -> Any:
-        variant = val.of.variant
-        case = _text(variant.discriminant)
-        codec = self.cases[case]
-        payload = codec.lift(variant.val.contents) if codec is not None else None
-        return self.join(case, payload)
+    def read(self, memory: bytes, at: int) -> Any:
+        size, data = _VEC.unpack_from(memory, at + _PAYLOAD)
+        case, codec = self.by_name[_deref(data, size)]
+        if codec is None:
+            return self.join(case, None)
+        boxed = _WORD.unpack_from(memory, at + _PAYLOAD + _VARIANT_VAL)[0]
+        return self.join(case, codec.read(_deref(boxed, VAL_SIZE), 0))
 
     def check(self, ty: Any, where: str) -> None:
         _expect(isinstance(ty, wc.VariantType), where, "variant")
@@ -307,19 +388,24 @@ class ResultCodec(Codec):
         self.ok = ok
         self.err = err
 
-    def lower(self, value: Any, out: Any) -> None:
+    def pack(self, value: Any, image: Image, at: int) -> None:
         is_ok, payload = value
         codec = self.ok if is_ok else self.err
-        boxed = None if codec is None else _box(codec, payload)
-        out.kind = _RESULT
-        out.of.result.is_ok = is_ok
-        out.of.result.val = boxed
+        buffer = image.buffer
+        _KIND.pack_into(buffer, at, _RESULT)
+        _BYTE.pack_into(buffer, at + _PAYLOAD + _RESULT_OK, bool(is_ok))
+        if codec is not None:
+            boxed = image.reserve(VAL_SIZE)
+            codec.pack(payload, image, boxed)
+            image.point(at + _PAYLOAD + _RESULT_VAL, boxed)
 
-    def lift(self, val: Any) -> Any:
-        result = val.of.result
-        is_ok = bool(result.is_ok)
+    def read(self, memory: bytes, at: int) -> Any:
+        is_ok = memory[at + _PAYLOAD + _RESULT_OK] != 0
         codec = self.ok if is_ok else self.err
-        return is_ok, (codec.lift(result.val.contents) if codec is not None else None)
+        if codec is None:
+            return is_ok, None
+        boxed = _WORD.unpack_from(memory, at + _PAYLOAD + _RESULT_VAL)[0]
+        return is_ok, codec.read(_deref(boxed, VAL_SIZE), 0)
 
     def check(self, ty: Any, where: str) -> None:
         _expect(isinstance(ty, wc.ResultType), where, "result")
@@ -327,39 +413,6 @@ class ResultCodec(Codec):
             _expect((declared is None) == (codec is None), where, f"{label} type")
             if codec is not None:
                 codec.check(declared, f"{where}.{label}")
-
-
-def _fill(raw: Any, items: Iterable[tuple[Codec, Any]], names: Optional[list[bytes]]) -> None:
-    """Lowers `items` into the uninitialised entries of a C list or record `raw`.
-
-    On failure every entry not yet written is made an empty value and `raw` is freed, so a
-    raise leaves nothing behind.
-    """
-    data = raw.data
-    items = list(items)
-    written = 0
-    try:
-        for codec, item in items:
-            entry = data[written]
-            if names is None:
-                codec.lower(item, entry)
-            else:
-                codec.lower(item, entry.val)
-                entry.name = _capi_bytes(names[written])
-            written += 1
-    except BaseException:
-        for index in range(written, len(items)):
-            entry = data[index]
-            target = entry if names is None else entry.val
-            target.kind = _BOOL
-            target.of.boolean = False
-            if names is not None:
-                entry.name = ffi.wasm_byte_vec_t()
-        if names is None:
-            ffi.wasmtime_component_vallist_delete(byref(raw))
-        else:
-            ffi.wasmtime_component_valrecord_delete(byref(raw))
-        raise
 
 
 def _expect(condition: bool, where: str, what: str) -> None:

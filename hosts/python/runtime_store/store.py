@@ -12,7 +12,7 @@ from wasmtime import Store, WasmtimeError
 from wasmtime import _ffi as ffi
 from wasmtime.component import Linker
 
-from ._codec import CVal
+from ._codec import VAL_SIZE, CVal, Image
 from ._wit import (
     BACKEND_FUNCTIONS,
     BACKEND_INTERFACE,
@@ -169,7 +169,7 @@ class RuntimeStore:
                 )
                 exports[name] = _Export(func, signature)
         self._store = store
-        self._context = store._context()
+        self._context = ctypes.cast(store._context(), ctypes.c_void_p).value
         self._exports = exports
 
     def _invoke(self, operation: str, game_id: Optional[str], args: tuple[Any, ...]) -> Any:
@@ -205,37 +205,76 @@ def _store_error(operation: str, game_id: Optional[str], error: tuple[str, Any])
     return BackendFailure(operation, game_id, payload)
 
 
-class _Export:
-    """An exported function called with this package's codecs instead of wasmtime-py's."""
+# wasmtime's C entry points declared with plain addresses, so calls skip ctypes' pointer
+# type checks and conversions.
+_func_call = ctypes.CFUNCTYPE(
+    ctypes.c_void_p,
+    ctypes.c_void_p,
+    ctypes.c_void_p,
+    ctypes.c_void_p,
+    ctypes.c_size_t,
+    ctypes.c_void_p,
+    ctypes.c_size_t,
+)(("wasmtime_component_func_call", ffi.dll))
+_val_clone = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)(
+    ("wasmtime_component_val_clone", ffi.dll)
+)
+_HostCallback = ctypes.CFUNCTYPE(
+    ctypes.c_size_t,
+    ctypes.c_void_p,
+    ctypes.c_void_p,
+    ctypes.c_void_p,
+    ctypes.c_void_p,
+    ctypes.c_size_t,
+    ctypes.c_void_p,
+    ctypes.c_size_t,
+)
+_HostFinalizer = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+_add_func = ctypes.CFUNCTYPE(
+    ctypes.c_void_p,
+    ctypes.c_void_p,
+    ctypes.c_char_p,
+    ctypes.c_size_t,
+    _HostCallback,
+    ctypes.c_void_p,
+    _HostFinalizer,
+)(("wasmtime_component_linker_instance_add_func", ffi.dll))
 
-    __slots__ = ("_func", "_params", "_result")
+
+def _wasmtime_error(address: int) -> WasmtimeError:
+    return WasmtimeError._from_ptr(ctypes.cast(address, ctypes.POINTER(ffi.wasmtime_error_t)))
+
+
+class _Export:
+    """An exported function called with this package's codecs instead of wasmtime-py's.
+
+    The component only reads the arguments, so their image stays in Python memory; the
+    result is wasmtime's, read once and then freed.
+    """
+
+    __slots__ = ("_func", "_address", "_params", "_result")
 
     def __init__(self, func: Any, signature: Signature):
-        self._func = func._func
+        self._func = func
+        self._address = ctypes.addressof(func._func)
         self._params = signature.params
         self._result = signature.result
 
-    def __call__(self, context: Any, args: tuple[Any, ...]) -> Any:
+    def __call__(self, context: int, args: tuple[Any, ...]) -> Any:
+        image = Image()
         count = len(self._params)
-        values = (CVal * count)()
-        lowered = 0
+        slots = image.reserve(VAL_SIZE * count)
+        for index, (codec, arg) in enumerate(zip(self._params, args)):
+            codec.pack(arg, image, slots + index * VAL_SIZE)
+        result = CVal()
+        result_address = ctypes.addressof(result)
+        error = _func_call(self._address, context, image.address(), count, result_address, 1)
+        if error:
+            raise _wasmtime_error(error)
         try:
-            for codec, arg in zip(self._params, args):
-                codec.lower(arg, values[lowered])
-                lowered += 1
-            result = CVal()
-            error = ffi.wasmtime_component_func_call(
-                byref(self._func), context, values, count, byref(result), 1
-            )
-            if error:
-                raise WasmtimeError._from_ptr(error)
-            try:
-                return self._result.lift(result)
-            finally:
-                ffi.wasmtime_component_val_delete(byref(result))
+            return self._result.read(ctypes.string_at(result_address, VAL_SIZE), 0)
         finally:
-            for index in range(lowered):
-                ffi.wasmtime_component_val_delete(byref(values[index]))
+            ffi.wasmtime_component_val_delete(byref(result))
 
 
 _HOST_FUNCTIONS: dict[int, "_HostFunction"] = {}
@@ -266,20 +305,21 @@ class _HostFunction:
         key = next(_host_ids)
         _HOST_FUNCTIONS[key] = self
         name = self.name.encode("utf-8")
-        error = ffi.wasmtime_component_linker_instance_add_func(
-            instance.ptr(),
-            ctypes.create_string_buffer(name),
+        error = _add_func(
+            ctypes.cast(instance.ptr(), ctypes.c_void_p),
+            name,
             len(name),
             _host_callback,
             key,
             _host_finalizer,
         )
         if error:
-            raise WasmtimeError._from_ptr(error)
+            raise _wasmtime_error(error)
 
-    def invoke(self, args: Any, results: Any) -> int:
+    def invoke(self, args: int, results: int) -> int:
         try:
-            params = [codec.lift(args[index]) for index, codec in enumerate(self.params)]
+            memory = ctypes.string_at(args, VAL_SIZE * len(self.params)) if self.params else b""
+            params = [codec.read(memory, index * VAL_SIZE) for index, codec in enumerate(self.params)]
             try:
                 answer = (True, self.call(*params))
             except BackendError as error:
@@ -287,12 +327,12 @@ class _HostFunction:
             except Exception as error:
                 answer = (False, self._failure(f"{type(error).__name__}: {error}"))
             try:
-                self.result.lower(answer, results[0])
+                image = self._image(answer)
             except Exception as error:
-                self.result.lower(
-                    (False, self._failure(f"the adapter answered {answer[1]!r}: {error}")),
-                    results[0],
+                image = self._image(
+                    (False, self._failure(f"the adapter answered {answer[1]!r}: {error}"))
                 )
+            _val_clone(image.address(), results)
             return 0
         except BaseException as error:
             # KeyboardInterrupt and the like must not be swallowed: trap, then re-raise.
@@ -300,16 +340,21 @@ class _HostFunction:
             trap = WasmtimeError(f"backend {self.name} interrupted: {error!r}")
             return ctypes.cast(trap._consume(), ctypes.c_void_p).value or 0
 
+    def _image(self, answer: tuple[bool, Any]) -> Image:
+        image = Image()
+        self.result.pack(answer, image, image.reserve(VAL_SIZE))
+        return image
+
     def _failure(self, detail: str) -> BackendError:
         text = f"backend {self.name}: {detail}"
         return BackendError.failed(text.encode("utf-8", "backslashreplace").decode("utf-8"))
 
 
-@ffi.wasmtime_component_func_callback_t
+@_HostCallback
 def _host_callback(key, _context, _type, args, _nargs, results, _nresults):  # type: ignore[no-untyped-def]
     return _HOST_FUNCTIONS[key].invoke(args, results)
 
 
-@ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+@_HostFinalizer
 def _host_finalizer(key):  # type: ignore[no-untyped-def]
     _HOST_FUNCTIONS.pop(key, None)

@@ -26,4 +26,9 @@ def embedded_sha256() -> str:
         f"`runtime-store inspect --json` failed ({inspected.returncode}); set {SHA256_ENV} "
         f"to skip the build:\n{inspected.stderr}"
     )
-    return json.loads(inspected.stdout)["sha256"]
+    try:
+        return json.loads(inspected.stdout)["sha256"]
+    except (ValueError, KeyError) as error:
+        raise AssertionError(
+            f"`runtime-store inspect --json` printed no sha256 ({error}): {inspected.stdout!r}"
+        ) from error
