@@ -195,6 +195,10 @@ function backendImports(backend) {
           error instanceof BackendError ? error : BackendError.failed(`backend ${name}: ${describe(error)}`);
         throw { payload: failure.toVariant() };
       }
+      if (typeof answer?.then === 'function') {
+        const reason = `backend ${name}: the adapter answered a promise; jco calls imports synchronously`;
+        throw { payload: BackendError.failed(reason).toVariant() };
+      }
       if (!valid(answer)) {
         throw { payload: BackendError.failed(`backend ${name}: the adapter answered ${describe(answer)}`).toVariant() };
       }

@@ -86,6 +86,16 @@ test('an answer of the wrong shape becomes a failed BackendError', () => {
   );
 });
 
+test('an asynchronous adapter is told that imports are synchronous', () => {
+  backend.failing.fetch = async () => record('game-1');
+  assert.throws(
+    () => store.get('game-1'),
+    (error) =>
+      error instanceof BackendFailure &&
+      error.error.reason === 'backend fetch: the adapter answered a promise; jco calls imports synchronously',
+  );
+});
+
 test('the store keeps working after failures', () => {
   backend.failing.fetch = () => {
     throw new Error('boom');

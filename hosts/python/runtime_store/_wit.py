@@ -159,7 +159,7 @@ class Signature:
     """A WIT function: its parameter codecs (in order) and its result codec."""
 
     params: tuple[Codec, ...]
-    result: Optional[Codec]
+    result: Codec
 
 
 def _fallible(ok: Optional[Codec], *params: Codec) -> Signature:
