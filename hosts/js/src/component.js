@@ -67,9 +67,12 @@ export class RuntimeComponent {
     return new RuntimeComponent(instantiate, modules, source);
   }
 
-  /** The component in `generated/`, loaded once per process. */
+  /** The component in `generated/`, loaded once per process (retried after a failure). */
   static default() {
-    defaultComponent ??= RuntimeComponent.load();
+    defaultComponent ??= RuntimeComponent.load().catch((error) => {
+      defaultComponent = undefined;
+      throw error;
+    });
     return defaultComponent;
   }
 
