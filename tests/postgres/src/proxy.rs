@@ -157,7 +157,8 @@ impl WireProxy {
 
     /// Listens on the same port again after [`WireProxy::stop`].
     pub async fn resume(&self) {
-        if let Some(accepting) = self.running().take() {
+        let previous = self.running().take();
+        if let Some(accepting) = previous {
             accepting.abort();
             // Wait for the old listener to be gone before binding its port again.
             let _ = accepting.await;
