@@ -1175,6 +1175,9 @@ def transitions() -> Vectors:
             )
             v.update_status(status_input(game_id, from_status, to_status, at(10)), expect=literal)
             v.get(game_id, note="moved, with its stamps" if allowed else "unchanged")
+    for status in STATUSES:
+        v.list_by_status(status, note="every record was created at the same instant: game id order")
+    v.list(note="49 records tied on created-at: game id order")
     return v
 
 
@@ -1311,6 +1314,11 @@ def truncation() -> Vectors:
     v.update_engine_health(health_input("fine", "healthy", at(2005, 500)), expect=OK_NULL)
     truncated = merge(truncated, {"engine_health": "healthy", "updated_at": at(2005, 0)})
     v.get("fine", expect={"ok": truncated}, note="update-engine-health: updated-at truncated")
+    ending = record("ending", "generation-failed", created_at=at(0), updated_at=at(0))
+    v.insert(ending, expect=OK_NULL)
+    v.update_status(status_input("ending", "generation-failed", "finished", at(2007, 777_777_777)), expect=OK_NULL)
+    v.get("ending", expect={"ok": merge(ending, {"status": "finished", "updated_at": at(2007, 777_777_000), "finished_at": at(2007, 777_777_000)})},
+          note="finished-at truncated")
 
     v.list_due_running(at(3000, 999), expect={"ok": []}, note="due at x.000001500, stored as x.000001000: not due at x.000000999")
     v.list_due_running(at(3000, 1000), expect={"ok": [truncated]}, note="due at x.000001000 (inclusive)")
@@ -1460,6 +1468,18 @@ def not_found_conflict() -> Vectors:
     v.insert(again, expect=CONFLICT)
     v.delete("game-other", expect=OK_NULL, note="deleting another id leaves this one alone")
     v.get("game", expect={"ok": again})
+
+    # The rules functions are pure: they never look at storage.
+    v.validate("validate-record", again, expect=OK_NULL, note="an existing id is no conflict for validate-record")
+    v.validate("validate-update-status", status_input("nobody", "running", "stopped", at(50)), expect=OK_NULL,
+               note="a missing record is no not-found for validate-update-status")
+    v.validate("validate-update-status", status_input("game", "running", "stopped", at(50)), expect=OK_NULL,
+               note="stored starting, expected running: validate-update-status does not compare")
+    v.validate("validate-update-image", image_input("game", "finished", at(50)), expect=OK_NULL,
+               note="validate-update-image does not compare the stored status")
+    v.validate("validate-update-scheduling", scheduling_input("nobody", at(50)), expect=OK_NULL)
+    v.validate("validate-update-engine-health", health_input("nobody", "x", at(50)), expect=OK_NULL)
+    v.get("game", expect={"ok": again}, note="no rules call changed anything")
     return v
 
 
