@@ -1,11 +1,16 @@
 //! Every conformance vector file through the wasm host on the in-memory adapter, plus
-//! checks that the runner itself catches wrong results and refuses a non-empty store.
+//! checks that the runner itself catches wrong results, never lets a backend or sandbox
+//! failure pass a step, and refuses a store that is not empty.
 
 use std::path::Path;
 use std::sync::Arc;
 
+use runtime_store_backend::{
+    Backend, BackendError, InsertOutcome, PatchOutcome, RecordPatch, RuntimeRecord, ScanFilter,
+    Status, async_trait,
+};
 use runtime_store_conformance::{RunError, VectorFile, run_vectors, vector_files};
-use runtime_store_host::RuntimeStore;
+use runtime_store_host::{RuntimeStore, StoreError};
 use runtime_store_memory::MemoryBackend;
 
 /// Floors, so the suite cannot pass by running nothing (tests/conformance holds 16 files
@@ -132,6 +137,89 @@ async fn a_store_that_is_not_empty_is_refused() {
         .expect_err("the store now holds a record");
     assert!(
         matches!(error, RunError::StoreNotEmpty { records: 1 }),
+        "{error}"
+    );
+}
+
+/// An empty store whose writes all fail, as a broken disk would.
+struct WritesFail;
+
+#[async_trait]
+impl Backend for WritesFail {
+    async fn fetch(&self, _game_id: &str) -> Result<Option<RuntimeRecord>, BackendError> {
+        Ok(None)
+    }
+    async fn insert(&self, _record: RuntimeRecord) -> Result<InsertOutcome, BackendError> {
+        Err(BackendError::Failed("disk full".into()))
+    }
+    async fn patch(
+        &self,
+        _game_id: &str,
+        _expected_status: Option<Status>,
+        _changes: RecordPatch,
+    ) -> Result<PatchOutcome, BackendError> {
+        Err(BackendError::Unavailable("connection lost".into()))
+    }
+    async fn remove(&self, _game_id: &str) -> Result<(), BackendError> {
+        Ok(())
+    }
+    async fn scan(&self, _filter: ScanFilter) -> Result<Vec<RuntimeRecord>, BackendError> {
+        Ok(Vec::new())
+    }
+}
+
+#[tokio::test]
+async fn a_backend_error_never_passes_a_step() {
+    let store = RuntimeStore::builder()
+        .backend(Arc::new(WritesFail))
+        .build()
+        .await
+        .expect("build a store on the failing backend");
+    let file = inline(&format!(
+        r#"{{"description": "writes fail", "steps": [
+            {{"op": "insert", "args": {{"record": {RECORD}}}, "expect": {{"ok": null}}}},
+            {{"op": "insert", "args": {{"record": {RECORD}}}, "expect": {{"error": "conflict"}}}},
+            {{"op": "update-engine-health", "args": {{"input": {{"game-id": "g", "engine-health-summary": "x",
+                "now": {{"seconds": 5, "nanoseconds": 0}}}}}}, "expect": {{"error": "not-found"}}}},
+            {{"op": "delete", "args": {{"game-id": "g"}}, "expect": {{"ok": null}}}}
+        ]}}"#
+    ));
+    let report = run_vectors(&store, &file)
+        .await
+        .expect("the store is empty");
+    assert_eq!(report.failed(), 3, "{report}");
+    let failures: Vec<String> = report.failures().map(ToString::to_string).collect();
+    assert!(
+        failures[0].contains("expected ok null, got backend error"),
+        "{}",
+        failures[0]
+    );
+    assert!(failures[0].contains("disk full"), "{}", failures[0]);
+    assert!(
+        failures[1].contains("expected error conflict, got backend error"),
+        "{}",
+        failures[1]
+    );
+    assert!(failures[2].contains("connection lost"), "{}", failures[2]);
+}
+
+#[tokio::test]
+async fn a_store_that_cannot_list_is_refused_before_any_step() {
+    let store = RuntimeStore::builder()
+        .fuel_per_call(1)
+        .build()
+        .await
+        .expect("build a store with almost no fuel");
+    let file = inline(&format!(
+        r#"{{"description": "never runs", "steps": [
+            {{"op": "insert", "args": {{"record": {RECORD}}}, "expect": {{"ok": null}}}}
+        ]}}"#
+    ));
+    let error = run_vectors(&store, &file)
+        .await
+        .expect_err("list() runs out of fuel");
+    assert!(
+        matches!(error, RunError::EmptinessCheck(StoreError::Sandbox { .. })),
         "{error}"
     );
 }
