@@ -681,21 +681,17 @@ def validation_file(name: str, description: str, op: Operation) -> Vectors:
     prefix = op.checks[0]
     counter = iter(range(1, 1_000_000))
 
-    def call_store(value, note, follow_up=True):
+    def call_store(value, note):
         method = getattr(v, op.store_op)
         if op.store_op == "get":
-            return method(value["game-id"], note=note)
-        if op.store_op == "delete":
-            result = method(value["game-id"], note=note)
-            if follow_up and result == OK_NULL:
+            method(value["game-id"], note=note)
+        elif op.store_op == "delete":
+            if method(value["game-id"], note=note) == OK_NULL:
                 v.get(value["game-id"], expect=NOT_FOUND, note="the record is gone")
-            return result
-        if op.store_op == "list_due_running":
-            return method(value["now"], note=note)
-        result = method(value, note=note)
-        if follow_up and result == OK_NULL:
+        elif op.store_op == "list_due_running":
+            method(value["now"], note=note)
+        elif method(value, note=note) == OK_NULL:
             v.get(value["game-id"], note="what the successful call stored")
-        return result
 
     def ensure_target(value):
         if op.target_status is None or check_error(op.checks, value) is not None:
