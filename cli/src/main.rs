@@ -1,2 +1,204 @@
-//! (being written)
-fn main() {}
+//! `runtime-store`: the runtime record store from the command line.
+//!
+//! A guided demo, the embedded rules component (write it out, inspect it), the
+//! language-neutral conformance vectors, and PostgreSQL migrations. Every failure is one
+//! line on stderr and a non-zero exit status.
+
+mod component;
+mod conformance;
+mod demo;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use runtime_store_host::{RuntimeStore, RuntimeStoreBuilder};
+
+/// The runtime record store of a Game Master: rules in a sandboxed WebAssembly
+/// component, storage in a pluggable backend.
+#[derive(Debug, Parser)]
+#[command(name = "runtime-store", version)]
+struct Cli {
+    #[command(flatten)]
+    sandbox: SandboxOptions,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Limits of the sandbox every store call runs in.
+#[derive(Debug, Args)]
+struct SandboxOptions {
+    /// CPU budget of one call, in fuel units (about one per wasm instruction).
+    #[arg(long, global = true, value_name = "FUEL")]
+    fuel: Option<u64>,
+    /// Linear memory limit of one component instance, in bytes.
+    #[arg(long, global = true, value_name = "BYTES")]
+    memory_limit: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Drive three games through their lifecycle and print the records.
+    Demo {
+        #[command(flatten)]
+        backend: BackendOption,
+    },
+    /// Write the embedded rules component, byte for byte, to a file.
+    Component {
+        /// Where to write it.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Show a component's imports, exports, size and SHA-256 (default: the embedded one).
+    Inspect {
+        /// A component file instead of the embedded component.
+        file: Option<PathBuf>,
+        /// Print one JSON object: {"size", "sha256", "imports", "exports"}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run conformance vector files (default: every file in tests/conformance).
+    Run {
+        /// Vector files (tests/conformance/*.json format).
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        backend: BackendOption,
+    },
+    /// Create or update the PostgreSQL schema.
+    Migrate {
+        /// The database, postgres://user@host:port/database.
+        #[arg(long, env = "RUNTIME_STORE_BACKEND", value_name = "URL")]
+        backend: String,
+    },
+}
+
+#[derive(Debug, Args)]
+struct BackendOption {
+    /// Storage backend: memory: or postgres://user@host:port/database.
+    #[arg(
+        long,
+        env = "RUNTIME_STORE_BACKEND",
+        default_value = "memory:",
+        value_name = "URL"
+    )]
+    backend: String,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("start the async runtime")
+        .and_then(|runtime| runtime.block_on(run(cli)));
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {}", one_line(&error));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Demo { backend } => {
+            let store = open_store(&cli.sandbox, &backend.backend).await?;
+            demo::run(&store, &redact(&backend.backend)).await
+        }
+        Command::Component { out } => component::write(&out),
+        Command::Inspect { file, json } => component::inspect(file.as_deref(), json),
+        Command::Run { files, backend } => {
+            let store = open_store(&cli.sandbox, &backend.backend).await?;
+            conformance::run(&store, files).await
+        }
+        Command::Migrate { backend } => {
+            runtime_store_postgres::migrate(&backend, &Default::default())
+                .await
+                .with_context(|| format!("migrate {}", redact(&backend)))?;
+            let migrations = runtime_store_postgres::MIGRATOR.iter().count();
+            println!(
+                "PostgreSQL schema at {} is up to date ({migrations} migration{})",
+                redact(&backend),
+                if migrations == 1 { "" } else { "s" }
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn open_store(sandbox: &SandboxOptions, url: &str) -> anyhow::Result<RuntimeStore> {
+    let mut builder: RuntimeStoreBuilder = RuntimeStore::builder().backend_url(url);
+    if let Some(fuel) = sandbox.fuel {
+        builder = builder.fuel_per_call(fuel);
+    }
+    if let Some(bytes) = sandbox.memory_limit {
+        builder = builder.memory_limit(bytes);
+    }
+    builder
+        .build()
+        .await
+        .with_context(|| format!("open the store on {}", redact(url)))
+}
+
+/// The error and its causes on one line. Many errors already quote their source in
+/// their own message; a cause is shown only when it adds something.
+fn one_line(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if line.ends_with(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line.replace(['\n', '\r'], " ")
+}
+
+/// The URL with any password replaced, fit for messages.
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rsplit_once('@') {
+        Some((credentials, host)) if credentials.contains(':') => {
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}{}", &rest[authority_end..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            redact("postgres://gm:s3cret@db:5432/games"),
+            "postgres://gm:***@db:5432/games"
+        );
+        assert_eq!(
+            redact("postgres://postgres@127.0.0.1/x"),
+            "postgres://postgres@127.0.0.1/x"
+        );
+        assert_eq!(redact("memory:"), "memory:");
+    }
+
+    #[test]
+    fn causes_already_quoted_are_not_repeated() {
+        let error = anyhow::Error::msg("storage unavailable: refused")
+            .context("opening backend postgres: storage unavailable: refused")
+            .context("open the store on postgres://x");
+        assert_eq!(
+            one_line(&error),
+            "open the store on postgres://x: opening backend postgres: storage unavailable: refused"
+        );
+    }
+}

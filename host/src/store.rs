@@ -55,7 +55,7 @@ impl std::fmt::Debug for Rules {
 }
 
 impl RuntimeStore {
-    /// A builder with the default registry (memory and PostgreSQL), the embedded
+    /// A builder with the [`default_registry`], the embedded
     /// component and the default limits.
     pub fn builder() -> RuntimeStoreBuilder {
         RuntimeStoreBuilder::default()
@@ -368,9 +368,13 @@ impl Default for RuntimeStoreBuilder {
     }
 }
 
-/// The adapters every host knows without registration.
+/// The adapters every host knows without registration: `memory:` and, with the
+/// `postgres` feature (on by default), `postgres://` / `postgresql://`.
 pub fn default_registry() -> Registry {
-    Registry::new().with(MemoryFactory)
+    let registry = Registry::new().with(MemoryFactory);
+    #[cfg(feature = "postgres")]
+    let registry = registry.with(runtime_store_postgres::PostgresFactory::new());
+    registry
 }
 
 impl RuntimeStoreBuilder {
