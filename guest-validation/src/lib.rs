@@ -39,6 +39,22 @@
 //! );
 //! # Ok::<(), StoreError>(())
 //! ```
+//!
+//! # Decisions where the SPEC is silent
+//!
+//! * A `status-mismatch` answer to a patch sent without an expected status (which a
+//!   correct backend never gives) is still `conflict`: one mapping for every patch.
+//! * `get`, `delete`, `list`, `list-by-status` return what the backend stored without
+//!   re-validating it; a backend that cannot decode a row reports `backend(corrupt)`.
+//! * A record without `next-generation-at` in a `list-due-running` answer (which a
+//!   correct backend never gives) sorts first, as "no time" before any time.
+//!
+//! # Building the component
+//!
+//! `cargo build -p guest-validation --target wasm32-unknown-unknown --profile guest`
+//! gives the core module; `wit-component` turns it into the component. It imports only
+//! `galaxy:gamemaster/backend@0.1.0`: no WASI, clock or randomness. Natively the export
+//! glue is type-checked but not exported.
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
