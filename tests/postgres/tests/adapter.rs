@@ -447,3 +447,24 @@ async fn connecting_to_a_closed_port_is_unavailable() {
         other => panic!("expected unavailable, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_nul_character_is_a_failure_not_a_panic() {
+    isolated("nul", |schema| async move {
+        let backend = schema.backend().await;
+        let mut with_nul = record("nul", Status::Starting);
+        with_nul.engine_health = "bad\0health".to_owned();
+        match backend.insert(with_nul).await {
+            Err(BackendError::Failed(message)) => {
+                assert!(
+                    message.starts_with("insert of runtime record \"nul\": "),
+                    "{message}"
+                );
+                assert!(message.contains("22021"), "{message}");
+            }
+            other => panic!("expected a failure, got {other:?}"),
+        }
+        assert_eq!(backend.fetch("nul").await, Ok(None));
+    })
+    .await;
+}
