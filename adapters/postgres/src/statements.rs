@@ -1,6 +1,7 @@
 //! The SQL of the five primitives: one statement each, every value a bind parameter.
 
-/// The columns of a record, in the order [`crate::row`] reads them by name.
+/// The columns of a record: the select list of every read (decoded by name) and the
+/// column list of [`INSERT`], whose parameters `$1..$14` follow this order.
 macro_rules! record_columns {
     () => {
         "game_id, status, engine_endpoint, current_image_ref, current_engine_version, \
@@ -16,7 +17,7 @@ pub(crate) const FETCH: &str = concat!(
     " FROM runtime_records WHERE game_id = $1"
 );
 
-/// `$1..$14` the columns in [`record_columns`] order. The primary key decides
+/// `$1..$14` the columns in `record_columns!` order. The primary key decides
 /// inserted-or-exists atomically: rows affected is 1 or 0.
 pub(crate) const INSERT: &str = concat!(
     "INSERT INTO runtime_records (",
