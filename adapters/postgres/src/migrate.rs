@@ -31,9 +31,27 @@ pub async fn migrate(url: &str, options: &PostgresOptions) -> Result<(), Backend
 pub(crate) async fn migrate_with(pool: &PgPool, schema: Option<&str>) -> Result<(), BackendError> {
     if let Some(schema) = schema {
         let create = format!("CREATE SCHEMA IF NOT EXISTS {}", quote_identifier(schema));
-        sqlx::query(&create).execute(pool).await.map_err(|error| {
-            backend_error(format_args!("migrate: creating schema {schema:?}"), error)
-        })?;
+        match sqlx::query(&create).execute(pool).await {
+            Ok(_) => {}
+            // `IF NOT EXISTS` checks before it inserts: a process migrating at the same
+            // moment can create the schema in between, which is as good as creating it.
+            Err(error) if is_concurrent_creation(&error) => {}
+            Err(error) => {
+                return Err(backend_error(
+                    format_args!("migrate: creating schema {schema:?}"),
+                    error,
+                ));
+            }
+        }
     }
     MIGRATOR.run(pool).await.map_err(migrate_error)
+}
+
+/// Whether `error` says another session created the schema first (unique violation on
+/// the catalog, or duplicate schema).
+fn is_concurrent_creation(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .and_then(|database| database.code())
+        .is_some_and(|code| code == "23505" || code == "42P06")
 }
