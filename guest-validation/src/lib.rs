@@ -42,6 +42,10 @@
 //!
 //! # Decisions where the SPEC is silent
 //!
+//! * A string holding U+0000 is `invalid-input` (`<prefix>: <field words> must not contain
+//!   NUL characters`), checked after the lengths and the timestamp validity, string by
+//!   string in the order of the lengths: PostgreSQL text cannot hold NUL, memory can, and
+//!   every backend must give the same answer (see `docs/design.md`).
 //! * A `status-mismatch` answer to a patch sent without an expected status (which a
 //!   correct backend never gives) is still `conflict`: one mapping for every patch.
 //! * `get`, `delete`, `list`, `list-by-status` return what the backend stored without

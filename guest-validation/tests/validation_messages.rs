@@ -1,6 +1,7 @@
 //! SPEC §2.5: every message of every operation, the order of the checks (the first
 //! failure wins), length limits at their boundaries, and that the store runs exactly
-//! these checks before touching storage.
+//! these checks before touching storage. Last come the project's NUL checks (strings
+//! holding U+0000 are rejected, after the lengths and timestamps, see `docs/design.md`).
 
 mod common;
 
@@ -179,6 +180,26 @@ fn insert_checks_every_field_in_spec_order() {
             |r| r.finished_at = Some(at(i64::MAX, u32::MAX)),
             &format!("{p}: finished at is not a valid timestamp"),
         ),
+        check(
+            |r| r.game_id = "\0".into(),
+            &format!("{p}: game id must not contain NUL characters"),
+        ),
+        check(
+            |r| r.engine_endpoint = "http://engine\0:8080".into(),
+            &format!("{p}: engine endpoint must not contain NUL characters"),
+        ),
+        check(
+            |r| r.current_image_ref = "\0engine:1".into(),
+            &format!("{p}: current image ref must not contain NUL characters"),
+        ),
+        check(
+            |r| r.current_engine_version = "1.4.2\0".into(),
+            &format!("{p}: current engine version must not contain NUL characters"),
+        ),
+        check(
+            |r| r.engine_health = "\0".into(),
+            &format!("{p}: engine health must not contain NUL characters"),
+        ),
     ];
     assert_checks_in_order(
         record("g1"),
@@ -235,6 +256,22 @@ fn update_status_checks_in_spec_order_with_the_transition_second() {
             |i| i.now = OVERFLOWING,
             &format!("{p}: now is not a valid timestamp"),
         ),
+        check(
+            |i| i.game_id = "g\0g".into(),
+            &format!("{p}: game id must not contain NUL characters"),
+        ),
+        check(
+            |i| i.engine_health_summary = Some("\0".into()),
+            &format!("{p}: engine health summary must not contain NUL characters"),
+        ),
+        check(
+            |i| i.current_image_ref = Some("engine:\0".into()),
+            &format!("{p}: current image ref must not contain NUL characters"),
+        ),
+        check(
+            |i| i.current_engine_version = Some("\0\0".into()),
+            &format!("{p}: current engine version must not contain NUL characters"),
+        ),
     ];
     let valid = UpdateStatusInput {
         engine_health_summary: Some(String::new()),
@@ -275,6 +312,10 @@ fn update_scheduling_checks_in_spec_order() {
         check(
             |i| i.now = at(MIN_SECONDS - 1, 999_999_999),
             &format!("{p}: now is not a valid timestamp"),
+        ),
+        check(
+            |i| i.game_id = "\0g1".into(),
+            &format!("{p}: game id must not contain NUL characters"),
         ),
     ];
     assert_checks_in_order(
@@ -319,6 +360,18 @@ fn update_image_checks_in_spec_order() {
             |i| i.now = OVERFLOWING,
             &format!("{p}: now is not a valid timestamp"),
         ),
+        check(
+            |i| i.game_id = "g1\0".into(),
+            &format!("{p}: game id must not contain NUL characters"),
+        ),
+        check(
+            |i| i.current_image_ref = "registry\0/engine:1.5.0".into(),
+            &format!("{p}: current image ref must not contain NUL characters"),
+        ),
+        check(
+            |i| i.current_engine_version = "\0".into(),
+            &format!("{p}: current engine version must not contain NUL characters"),
+        ),
     ];
     assert_checks_in_order(
         image_input("g1", Status::Running),
@@ -350,6 +403,14 @@ fn update_engine_health_checks_in_spec_order() {
             |i| i.now = at(MAX_SECONDS + 1, 0),
             &format!("{p}: now is not a valid timestamp"),
         ),
+        check(
+            |i| i.game_id = "\0".into(),
+            &format!("{p}: game id must not contain NUL characters"),
+        ),
+        check(
+            |i| i.engine_health_summary = "degraded\0".into(),
+            &format!("{p}: engine health summary must not contain NUL characters"),
+        ),
     ];
     assert_checks_in_order(
         health_input("g1"),
@@ -360,7 +421,7 @@ fn update_engine_health_checks_in_spec_order() {
 }
 
 #[test]
-fn get_and_delete_check_the_game_id_blank_then_length() {
+fn get_and_delete_check_the_game_id_blank_then_length_then_nul() {
     for (prefix, validate, run_store) in [
         (
             "get runtime record",
@@ -387,6 +448,18 @@ fn get_and_delete_check_the_game_id_blank_then_length() {
             (
                 too_long_game_id(),
                 format!("{prefix}: game id must not exceed 256 bytes"),
+            ),
+            (
+                "\0".repeat(257),
+                format!("{prefix}: game id must not exceed 256 bytes"),
+            ),
+            (
+                " \0 ".into(),
+                format!("{prefix}: game id must not contain NUL characters"),
+            ),
+            (
+                "g\0g".into(),
+                format!("{prefix}: game id must not contain NUL characters"),
             ),
         ];
         for (game_id, message) in cases {
@@ -636,5 +709,227 @@ fn forbidden_transitions_quote_stored_texts() {
             "update runtime status: runtime status transition from \"generation_in_progress\" to \"stopped\" is not allowed"
                 .into()
         ))
+    );
+}
+
+/// A string field of an operation: its words in messages, its limit and how to set it.
+type StringField<T> = (&'static str, usize, fn(&mut T, String));
+
+/// For every field: NUL anywhere, or filling the field up to its limit, is rejected with
+/// the field's NUL message; NUL past the limit reports the length; other control
+/// characters and look-alikes of NUL pass.
+fn assert_nul_rejected_in_every_field<T: Clone + std::fmt::Debug>(
+    prefix: &str,
+    valid: &T,
+    fields: &[StringField<T>],
+    validate: impl Fn(&T) -> Result<(), StoreError>,
+) {
+    for &(field, max_bytes, set) in fields {
+        let with = |text: String| {
+            let mut value = valid.clone();
+            set(&mut value, text);
+            value
+        };
+        let nul_message = format!("{prefix}: {field} must not contain NUL characters");
+        for text in [
+            "\0".to_owned(),
+            "\0g".to_owned(),
+            "g\0".to_owned(),
+            "g\0g".to_owned(),
+            " \0 ".to_owned(),
+            "\0".repeat(max_bytes),
+        ] {
+            let value = with(text);
+            assert_eq!(validate(&value), invalid_input(&nul_message), "{value:?}");
+        }
+        let too_long = with("\0".repeat(max_bytes + 1));
+        assert_eq!(
+            validate(&too_long),
+            invalid_input(&format!(
+                "{prefix}: {field} must not exceed {max_bytes} bytes"
+            )),
+            "a string both too long and holding NUL reports the length"
+        );
+        for text in [
+            "g\u{1}\u{1f}\u{7f}\u{80}",
+            "g\u{2400}",
+            "g\\0",
+            "\u{10ffff}",
+        ] {
+            let value = with(text.into());
+            assert_eq!(validate(&value), Ok(()), "{value:?}");
+        }
+    }
+}
+
+#[test]
+fn every_string_field_rejects_nul_and_accepts_other_control_characters() {
+    let record_fields: [StringField<RuntimeRecord>; 5] = [
+        ("game id", 256, |r, v| r.game_id = v),
+        ("engine endpoint", 4096, |r, v| r.engine_endpoint = v),
+        ("current image ref", 4096, |r, v| r.current_image_ref = v),
+        ("current engine version", 4096, |r, v| {
+            r.current_engine_version = v
+        }),
+        ("engine health", 4096, |r, v| r.engine_health = v),
+    ];
+    assert_nul_rejected_in_every_field(
+        "insert runtime record",
+        &record("g1"),
+        &record_fields,
+        validation::validate_record,
+    );
+
+    let status_fields: [StringField<UpdateStatusInput>; 4] = [
+        ("game id", 256, |i, v| i.game_id = v),
+        ("engine health summary", 4096, |i, v| {
+            i.engine_health_summary = Some(v)
+        }),
+        ("current image ref", 4096, |i, v| {
+            i.current_image_ref = Some(v)
+        }),
+        ("current engine version", 4096, |i, v| {
+            i.current_engine_version = Some(v)
+        }),
+    ];
+    assert_nul_rejected_in_every_field(
+        "update runtime status",
+        &status_input("g1", Status::Running, Status::Stopped),
+        &status_fields,
+        validation::validate_update_status,
+    );
+
+    let scheduling_fields: [StringField<UpdateSchedulingInput>; 1] =
+        [("game id", 256, |i, v| i.game_id = v)];
+    assert_nul_rejected_in_every_field(
+        "update runtime scheduling",
+        &scheduling_input("g1"),
+        &scheduling_fields,
+        validation::validate_update_scheduling,
+    );
+
+    let image_fields: [StringField<UpdateImageInput>; 3] = [
+        ("game id", 256, |i, v| i.game_id = v),
+        ("current image ref", 4096, |i, v| i.current_image_ref = v),
+        ("current engine version", 4096, |i, v| {
+            i.current_engine_version = v
+        }),
+    ];
+    assert_nul_rejected_in_every_field(
+        "update runtime image",
+        &image_input("g1", Status::Running),
+        &image_fields,
+        validation::validate_update_image,
+    );
+
+    let health_fields: [StringField<UpdateEngineHealthInput>; 2] = [
+        ("game id", 256, |i, v| i.game_id = v),
+        ("engine health summary", 4096, |i, v| {
+            i.engine_health_summary = v
+        }),
+    ];
+    assert_nul_rejected_in_every_field(
+        "update runtime engine health",
+        &health_input("g1"),
+        &health_fields,
+        validation::validate_update_engine_health,
+    );
+
+    for (prefix, validate) in [
+        (
+            "get runtime record",
+            validation::validate_get as fn(&str) -> Result<(), StoreError>,
+        ),
+        ("delete runtime record", validation::validate_delete),
+    ] {
+        let game_id_field: [StringField<String>; 1] = [("game id", 256, |g, v| *g = v)];
+        assert_nul_rejected_in_every_field(prefix, &"g1".to_owned(), &game_id_field, |g| {
+            validate(g)
+        });
+    }
+}
+
+#[test]
+fn nul_checks_run_group_by_group_after_every_length_and_timestamp() {
+    // A NUL in an early field loses to the length of a later one: the groups run in turn.
+    let nul_then_long = RuntimeRecord {
+        game_id: "g\0".into(),
+        engine_health: too_long_text(),
+        ..record("g1")
+    };
+    assert_eq!(
+        validation::validate_record(&nul_then_long),
+        invalid_input("insert runtime record: engine health must not exceed 4096 bytes")
+    );
+    let nul_and_invalid_stamp = RuntimeRecord {
+        current_image_ref: "engine:\0".into(),
+        finished_at: Some(OVERFLOWING),
+        ..record("g1")
+    };
+    assert_eq!(
+        validation::validate_record(&nul_and_invalid_stamp),
+        invalid_input("insert runtime record: finished at is not a valid timestamp")
+    );
+    let two_nuls = RuntimeRecord {
+        engine_endpoint: "\0".into(),
+        engine_health: "\0".into(),
+        ..record("g1")
+    };
+    assert_eq!(
+        validation::validate_record(&two_nuls),
+        invalid_input("insert runtime record: engine endpoint must not contain NUL characters"),
+        "the first string in WIT field order is named"
+    );
+
+    let status = UpdateStatusInput {
+        engine_health_summary: Some("\0".into()),
+        now: OVERFLOWING,
+        ..status_input("g1", Status::Running, Status::Stopped)
+    };
+    assert_eq!(
+        validation::validate_update_status(&status),
+        invalid_input("update runtime status: now is not a valid timestamp")
+    );
+    let scheduling = UpdateSchedulingInput {
+        game_id: "\0".into(),
+        next_generation_at: Some(at(MAX_SECONDS + 1, 0)),
+        ..scheduling_input("g1")
+    };
+    assert_eq!(
+        validation::validate_update_scheduling(&scheduling),
+        invalid_input("update runtime scheduling: next generation at is not a valid timestamp")
+    );
+    let image = UpdateImageInput {
+        current_engine_version: "\0".into(),
+        current_image_ref: too_long_text(),
+        ..image_input("g1", Status::Running)
+    };
+    assert_eq!(
+        validation::validate_update_image(&image),
+        invalid_input("update runtime image: current image ref must not exceed 4096 bytes")
+    );
+    let health = UpdateEngineHealthInput {
+        game_id: "\0".into(),
+        now: at(0, 1_000_000_000),
+        ..health_input("g1")
+    };
+    assert_eq!(
+        validation::validate_update_engine_health(&health),
+        invalid_input("update runtime engine health: now is not a valid timestamp")
+    );
+}
+
+#[test]
+fn nul_is_checked_in_optional_strings_only_when_set() {
+    let unset = status_input("g\u{1}", Status::Starting, Status::Running);
+    assert_eq!(validation::validate_update_status(&unset), Ok(()));
+    let set_to_nul = UpdateStatusInput {
+        current_image_ref: Some("\0".into()),
+        ..unset
+    };
+    assert_eq!(
+        validation::validate_update_status(&set_to_nul),
+        invalid_input("update runtime status: current image ref must not contain NUL characters"),
+        "NUL is not white space, so the string is not blank"
     );
 }

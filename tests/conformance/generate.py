@@ -6,8 +6,9 @@ Standard library only. Run from anywhere:
     python3 tests/conformance/generate.py
 
 The spec's tables (statuses, transitions, validation checks and their order, limits,
-timestamp bounds, normalisation, list orders) are encoded below as a small reference model
-of the store. Every step's expectation comes from that model; the steps that matter most
+timestamp bounds, normalisation, list orders) and the project's decision where the spec is
+silent (docs/design.md: strings holding NUL are rejected, after the timestamp checks) are
+encoded below as a small reference model of the store. Every step's expectation comes from that model; the steps that matter most
 (lifecycle stamps, truncation, orders, CAS) also carry a literal expectation written by
 hand, and generation stops if the model disagrees with it. Nothing here ever runs the
 implementation.
@@ -125,23 +126,40 @@ def transition_message(from_status: str, to_status: str) -> str:
     return f'runtime status transition from "{STATUSES[from_status]}" to "{STATUSES[to_status]}" is not allowed'
 
 
-def length_checks(game_id_field: str, string_fields: list[str]) -> list:
-    checks = [
+def string_fields(*others: str) -> list[tuple[str, int]]:
+    """The strings of an input with their limits, in the order the length and NUL checks
+    walk them: the game id first, then the others in WIT field order."""
+    return [("game-id", GAME_ID_MAX_BYTES)] + [(field, STRING_MAX_BYTES) for field in others]
+
+
+RECORD_STRINGS = string_fields("engine-endpoint", "current-image-ref", "current-engine-version", "engine-health")
+UPDATE_STATUS_STRINGS = string_fields("engine-health-summary", "current-image-ref", "current-engine-version")
+UPDATE_IMAGE_STRINGS = string_fields("current-image-ref", "current-engine-version")
+UPDATE_ENGINE_HEALTH_STRINGS = string_fields("engine-health-summary")
+GAME_ID_STRINGS = string_fields()
+
+
+def length_checks(strings: list[tuple[str, int]]) -> list:
+    return [
         (
-            lambda v, f=game_id_field: utf8_len(v[f]) > GAME_ID_MAX_BYTES,
+            lambda v, f=field, n=limit: v[f] is not None and utf8_len(v[f]) > n,
             INVALID_INPUT,
-            f"{words(game_id_field)} must not exceed {GAME_ID_MAX_BYTES} bytes",
+            f"{words(field)} must not exceed {limit} bytes",
         )
+        for field, limit in strings
     ]
-    for field in string_fields:
-        checks.append(
-            (
-                lambda v, f=field: v[f] is not None and utf8_len(v[f]) > STRING_MAX_BYTES,
-                INVALID_INPUT,
-                f"{words(field)} must not exceed {STRING_MAX_BYTES} bytes",
-            )
+
+
+def nul_checks(strings: list[tuple[str, int]]) -> list:
+    """docs/design.md: PostgreSQL text cannot hold U+0000, so no backend may store it."""
+    return [
+        (
+            lambda v, f=field: v[f] is not None and "\0" in v[f],
+            INVALID_INPUT,
+            f"{words(field)} must not contain NUL characters",
         )
-    return checks
+        for field, _ in strings
+    ]
 
 
 def validity_checks(fields: list[str]) -> list:
@@ -198,8 +216,9 @@ RECORD_CHECKS = (
         zero_when_set_check("stopped-at"),
         zero_when_set_check("finished-at"),
     ]
-    + length_checks("game-id", ["engine-endpoint", "current-image-ref", "current-engine-version", "engine-health"])
-    + validity_checks(list(TIMESTAMP_FIELDS)),
+    + length_checks(RECORD_STRINGS)
+    + validity_checks(list(TIMESTAMP_FIELDS))
+    + nul_checks(RECORD_STRINGS),
 )
 
 UPDATE_STATUS_CHECKS = (
@@ -215,15 +234,17 @@ UPDATE_STATUS_CHECKS = (
         blank_when_set_check("current-image-ref"),
         blank_when_set_check("current-engine-version"),
     ]
-    + length_checks("game-id", ["engine-health-summary", "current-image-ref", "current-engine-version"])
-    + validity_checks(["now"]),
+    + length_checks(UPDATE_STATUS_STRINGS)
+    + validity_checks(["now"])
+    + nul_checks(UPDATE_STATUS_STRINGS),
 )
 
 UPDATE_SCHEDULING_CHECKS = (
     "update runtime scheduling",
     [blank_check("game-id"), zero_when_set_check("next-generation-at"), zero_check("now")]
-    + length_checks("game-id", [])
-    + validity_checks(["next-generation-at", "now"]),
+    + length_checks(GAME_ID_STRINGS)
+    + validity_checks(["next-generation-at", "now"])
+    + nul_checks(GAME_ID_STRINGS),
 )
 
 UPDATE_IMAGE_CHECKS = (
@@ -234,20 +255,22 @@ UPDATE_IMAGE_CHECKS = (
         blank_check("current-engine-version"),
         zero_check("now"),
     ]
-    + length_checks("game-id", ["current-image-ref", "current-engine-version"])
-    + validity_checks(["now"]),
+    + length_checks(UPDATE_IMAGE_STRINGS)
+    + validity_checks(["now"])
+    + nul_checks(UPDATE_IMAGE_STRINGS),
 )
 
 UPDATE_ENGINE_HEALTH_CHECKS = (
     "update runtime engine health",
     [blank_check("game-id"), zero_check("now")]
-    + length_checks("game-id", ["engine-health-summary"])
-    + validity_checks(["now"]),
+    + length_checks(UPDATE_ENGINE_HEALTH_STRINGS)
+    + validity_checks(["now"])
+    + nul_checks(UPDATE_ENGINE_HEALTH_STRINGS),
 )
 
 
 def game_id_checks(prefix: str) -> tuple:
-    return (prefix, [blank_check("game-id")] + length_checks("game-id", []))
+    return (prefix, [blank_check("game-id")] + length_checks(GAME_ID_STRINGS) + nul_checks(GAME_ID_STRINGS))
 
 
 GET_CHECKS = game_id_checks("get runtime record")
@@ -646,6 +669,21 @@ TIMESTAMP_CASES = [
     (ts(MAX_SECONDS + 1, 0), "first instant of year 10000: invalid"),
 ]
 
+def nul_cases(limit: int) -> list[tuple[str, str]]:
+    """NUL anywhere, up to and past `limit`, and characters that only look like NUL."""
+    return [
+        ("\0", "a lone NUL: not white space, so not blank, but it must not contain NUL"),
+        ("\0x", "NUL first"),
+        ("x\0x", "NUL inside"),
+        ("x\0", "NUL last"),
+        ("\0" * limit, f"{limit} NUL characters: within the length limit, rejected for the NUL"),
+        ("\0" * (limit + 1), f"{limit + 1} NUL characters: the length is checked first"),
+        ("x\x01\x1f\x7f\x80", "other control characters (U+0001, U+001F, U+007F, U+0080) are allowed"),
+        ("x\u2400", "U+2400 SYMBOL FOR NULL is an ordinary character"),
+        ("x\\0", "a backslash and a zero are not NUL"),
+    ]
+
+
 LONG_BLANK_ID = " " * (GAME_ID_MAX_BYTES + 1)
 LONG_BLANK = " " * (STRING_MAX_BYTES + 1)
 
@@ -670,7 +708,7 @@ class Operation:
         self.base = base  # game id -> a valid value
         self.target_status = target_status  # value -> status the stored record needs, or None
         self.mods = mods  # per check: (literal message, [alternative modifiers])
-        self.strings = strings  # [(field, limit, may be none)]
+        self.strings = strings  # [(field, limit)], the game id first
         self.timestamps = timestamps  # [field]
         self.timestamp_fixup = timestamp_fixup or (lambda value, field: value)
         self.setup = setup or (lambda vectors: None)  # records the calls need, before any call
@@ -788,18 +826,39 @@ def validation_file(name: str, description: str, op: Operation) -> Vectors:
                 value["game-id"] = f"ts-{next(counter)}"
             run(value, f"{words(field)}: {description}")
 
+    # NUL characters (docs/design.md) in every string.
+    for field, limit in op.strings:
+        for text, description in nul_cases(limit):
+            value = {**base, field: text}
+            if field != "game-id":
+                value["game-id"] = f"nul-{next(counter)}"
+            run(value, f"{words(field)}: {description}")
+
     # Failed validation touched no storage.
     if op.target_status is not None:
         v.get(base_id, expect={"ok": before}, note="no failing call changed the record")
     elif op.store_op == "insert":
         v.get(base_id, expect=NOT_FOUND, note="no failing insert stored anything")
-    # The only pairs that cannot fail together are "zero" and "not a valid timestamp" of
-    # the same field: a zero timestamp is always valid.
     for first, second in skipped:
-        field_words = (op.mods[first][0].split(" must not be zero")[0], op.mods[second][0].split(" is not a valid")[0])
-        if field_words[0] != field_words[1]:
+        if not cannot_fail_together(op.mods[first][0], op.mods[second][0]):
             raise AssertionError(f"{name}: checks {first + 1} and {second + 1} never fail together; add a modifier")
     return v
+
+
+# The only pairs of checks that cannot fail together, both on the same field: a zero
+# timestamp is always valid, and NUL is not white space, so a blank string holds none.
+EXCLUSIVE_CHECKS = [
+    (" must not be zero", " is not a valid timestamp"),
+    (" must not be empty", " must not contain NUL characters"),
+]
+
+
+def cannot_fail_together(first: str, second: str) -> bool:
+    for first_words, second_words in EXCLUSIVE_CHECKS:
+        if first_words in first and second.endswith(second_words):
+            if first.split(first_words)[0] == second[: -len(second_words)]:
+                return True
+    return False
 
 
 # --- validation files -----------------------------------------------------------------------
@@ -846,6 +905,11 @@ INSERT_OPERATION_MODS = [
     ("started at is not a valid timestamp", [setter("started-at", ts(MIN_SECONDS - 1, 0))]),
     ("stopped at is not a valid timestamp", [setter("stopped-at", ts(BASE_SECONDS, 4_294_967_295))]),
     ("finished at is not a valid timestamp", [setter("finished-at", ts(MAX_SECONDS + 1, 0))]),
+    ("game id must not contain NUL characters", [setter("game-id", "g\0"), setter("game-id", "\0" * 257)]),
+    ("engine endpoint must not contain NUL characters", [setter("engine-endpoint", "http://engine\0:8080"), setter("engine-endpoint", "\0" * 4097)]),
+    ("current image ref must not contain NUL characters", [setter("current-image-ref", "\0image:1"), setter("current-image-ref", "\0" * 4097)]),
+    ("current engine version must not contain NUL characters", [setter("current-engine-version", "1.4\0.2"), setter("current-engine-version", "\0" * 4097)]),
+    ("engine health must not contain NUL characters", [setter("engine-health", "\0"), setter("engine-health", "\0" * 4097)]),
 ]
 
 INSERT_OPERATION = Operation(
@@ -862,7 +926,7 @@ INSERT_OPERATION = Operation(
     ),
     target_status=None,
     mods=INSERT_OPERATION_MODS,
-    strings=[("game-id", 256), ("engine-endpoint", 4096), ("current-image-ref", 4096), ("current-engine-version", 4096), ("engine-health", 4096)],
+    strings=RECORD_STRINGS,
     timestamps=list(TIMESTAMP_FIELDS),
     timestamp_fixup=insert_timestamp_fixup,
 )
@@ -892,8 +956,12 @@ UPDATE_STATUS_OPERATION = Operation(
         ("current image ref must not exceed 4096 bytes", [setter("current-image-ref", "i" * 4097)]),
         ("current engine version must not exceed 4096 bytes", [setter("current-engine-version", "v" * 4097)]),
         ("now is not a valid timestamp", [setter("now", ts(BASE_SECONDS, NANOS_PER_SECOND))]),
+        ("game id must not contain NUL characters", [setter("game-id", "\0v-1"), setter("game-id", "\0" * 257)]),
+        ("engine health summary must not contain NUL characters", [setter("engine-health-summary", "down\0"), setter("engine-health-summary", "\0" * 4097)]),
+        ("current image ref must not contain NUL characters", [setter("current-image-ref", "\0"), setter("current-image-ref", "\0" * 4097)]),
+        ("current engine version must not contain NUL characters", [setter("current-engine-version", "1\0"), setter("current-engine-version", "\0" * 4097)]),
     ],
-    strings=[("game-id", 256), ("engine-health-summary", 4096), ("current-image-ref", 4096), ("current-engine-version", 4096)],
+    strings=UPDATE_STATUS_STRINGS,
     timestamps=["now"],
 )
 
@@ -910,8 +978,9 @@ UPDATE_SCHEDULING_OPERATION = Operation(
         ("game id must not exceed 256 bytes", [setter("game-id", "g" * 257)]),
         ("next generation at is not a valid timestamp", [setter("next-generation-at", ts(MAX_SECONDS + 1, 0))]),
         ("now is not a valid timestamp", [setter("now", ts(MIN_SECONDS - 1, 999_999_999))]),
+        ("game id must not contain NUL characters", [setter("game-id", "v-\0"), setter("game-id", "\0" * 257)]),
     ],
-    strings=[("game-id", 256)],
+    strings=GAME_ID_STRINGS,
     timestamps=["next-generation-at", "now"],
 )
 
@@ -930,8 +999,11 @@ UPDATE_IMAGE_OPERATION = Operation(
         ("current image ref must not exceed 4096 bytes", [setter("current-image-ref", "\u00e9" * 2048 + "a")]),
         ("current engine version must not exceed 4096 bytes", [setter("current-engine-version", "v" * 4097)]),
         ("now is not a valid timestamp", [setter("now", ts(MAX_SECONDS + 1, 0))]),
+        ("game id must not contain NUL characters", [setter("game-id", "\0"), setter("game-id", "\0" * 257)]),
+        ("current image ref must not contain NUL characters", [setter("current-image-ref", "registry\0/engine"), setter("current-image-ref", "\0" * 4097)]),
+        ("current engine version must not contain NUL characters", [setter("current-engine-version", "\0" * 4096), setter("current-engine-version", "\0" * 4097)]),
     ],
-    strings=[("game-id", 256), ("current-image-ref", 4096), ("current-engine-version", 4096)],
+    strings=UPDATE_IMAGE_STRINGS,
     timestamps=["now"],
 )
 
@@ -947,8 +1019,10 @@ UPDATE_ENGINE_HEALTH_OPERATION = Operation(
         ("game id must not exceed 256 bytes", [setter("game-id", "\u20ac" * 86)]),
         ("engine health summary must not exceed 4096 bytes", [setter("engine-health-summary", "h" * 4097)]),
         ("now is not a valid timestamp", [setter("now", ts(0, NANOS_PER_SECOND))]),
+        ("game id must not contain NUL characters", [setter("game-id", "v\0-1"), setter("game-id", "\0" * 257)]),
+        ("engine health summary must not contain NUL characters", [setter("engine-health-summary", "\0degraded"), setter("engine-health-summary", "\0" * 4097)]),
     ],
-    strings=[("game-id", 256), ("engine-health-summary", 4096)],
+    strings=UPDATE_ENGINE_HEALTH_STRINGS,
     timestamps=["now"],
 )
 
@@ -963,8 +1037,9 @@ def game_id_operation(store_op: str, checks: tuple) -> Operation:
         mods=[
             ("game id must not be empty", [setter("game-id", ""), setter("game-id", LONG_BLANK_ID)]),
             ("game id must not exceed 256 bytes", [setter("game-id", "g" * 257)]),
+            ("game id must not contain NUL characters", [setter("game-id", "\0g"), setter("game-id", "\0" * 257)]),
         ],
-        strings=[("game-id", 256)],
+        strings=GAME_ID_STRINGS,
         timestamps=[],
     )
 
