@@ -357,7 +357,7 @@ async fn the_schema_rejects_what_no_record_holds() {
 }
 
 #[tokio::test]
-async fn migrate_is_idempotent_and_migrate_on_open_creates_the_schema() {
+async fn migrate_is_idempotent_and_concurrent_and_migrate_on_open_creates_the_schema() {
     isolated("migrate", |schema| async move {
         migrate(schema.url(), &schema.options()).await.unwrap();
         let applied: i64 =
@@ -366,6 +366,27 @@ async fn migrate_is_idempotent_and_migrate_on_open_creates_the_schema() {
                 .await
                 .unwrap();
         assert_eq!(applied, 1);
+
+        let concurrent = PostgresOptions::default().schema(format!("{}_concurrent", schema.name()));
+        let migrations: Vec<_> = (0..4)
+            .map(|_| {
+                let url = schema.url().to_owned();
+                let options = concurrent.clone();
+                tokio::spawn(async move { migrate(&url, &options).await })
+            })
+            .collect();
+        let mut outcomes = Vec::new();
+        for migration in migrations {
+            outcomes.push(migration.await.unwrap());
+        }
+        sqlx::query(&format!(
+            "DROP SCHEMA IF EXISTS \"{}_concurrent\" CASCADE",
+            schema.name()
+        ))
+        .execute(schema.admin())
+        .await
+        .unwrap();
+        assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
 
         let fresh = format!("{}_fresh", schema.name());
         let options = PostgresOptions::default()

@@ -263,10 +263,6 @@ async fn killed_connections_fail_cleanly_and_the_pool_recovers() {
             println!("failure: {failure}");
         }
         assert!(terminated.iter().all(|&count| count > 0), "{terminated:?}");
-        assert!(
-            !tally.failures.is_empty(),
-            "killing connections mid-load failed no operation"
-        );
 
         let stored = store.list().await.expect("the pool recovered");
         assert_eq!(stored.len(), WORKERS * GAMES_PER_WORKER + 1);
