@@ -12,8 +12,13 @@
 
 use std::collections::HashSet;
 use std::future::Future;
+use std::sync::Arc;
 
 use runtime_store_backend::{Backend, RecordPatch, ScanFilter, Scheduling, Status, StatusChange};
+use runtime_store_host::{
+    RuntimeStore, UpdateEngineHealthInput, UpdateImageInput, UpdateSchedulingInput,
+    UpdateStatusInput,
+};
 use runtime_store_postgres::PostgresBackend;
 use runtime_store_postgres_tests::database::isolated;
 use runtime_store_postgres_tests::proxy::WireProxy;
@@ -218,6 +223,167 @@ async fn every_primitive_is_one_statement_in_one_round_trip() {
                     statement_messages, expected,
                     "{round} {operation}: {messages}"
                 );
+            }
+        }
+        println!("{}", report.join("\n"));
+    })
+    .await;
+}
+
+/// Through the wasm host every store operation is one backend primitive, hence one
+/// statement: the rules never read before they write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_store_operation_through_the_host_is_one_statement() {
+    isolated("hoststatements", |schema| async move {
+        let proxy = WireProxy::start(schema.url()).await;
+        let backend = Arc::new(
+            PostgresBackend::connect(
+                &proxy.url_for(schema.url()),
+                schema.options().max_connections(1),
+            )
+            .await
+            .unwrap(),
+        );
+        let store = RuntimeStore::builder()
+            .backend(Arc::clone(&backend) as Arc<dyn Backend>)
+            .build()
+            .await
+            .expect("a store on PostgreSQL");
+        let mut report = Vec::new();
+        for round in ["cold", "warm"] {
+            let game_id = format!("g-{round}");
+            let status_input = UpdateStatusInput {
+                game_id: game_id.clone(),
+                expected_from: Status::Starting,
+                to: Status::Running,
+                now: at(1_700_000_000, 0),
+                engine_health_summary: Some("healthy".to_owned()),
+                current_image_ref: None,
+                current_engine_version: None,
+            };
+            let operations: Vec<(&str, String)> = vec![
+                (
+                    "insert",
+                    messages_of(&proxy, &backend, || async {
+                        store
+                            .insert(&record(&game_id, Status::Starting))
+                            .await
+                            .unwrap();
+                    })
+                    .await,
+                ),
+                (
+                    "get",
+                    messages_of(&proxy, &backend, || async {
+                        store.get(&game_id).await.unwrap();
+                    })
+                    .await,
+                ),
+                (
+                    "update-status",
+                    messages_of(&proxy, &backend, || async {
+                        store.update_status(&status_input).await.unwrap();
+                    })
+                    .await,
+                ),
+                (
+                    "update-status (conflict)",
+                    messages_of(&proxy, &backend, || async {
+                        store.update_status(&status_input).await.unwrap_err();
+                    })
+                    .await,
+                ),
+                (
+                    "update-scheduling",
+                    messages_of(&proxy, &backend, || async {
+                        store
+                            .update_scheduling(&UpdateSchedulingInput {
+                                game_id: game_id.clone(),
+                                next_generation_at: Some(at(1_700_000_060, 0)),
+                                skip_next_tick: false,
+                                current_turn: 1,
+                                now: at(1_700_000_001, 0),
+                            })
+                            .await
+                            .unwrap();
+                    })
+                    .await,
+                ),
+                (
+                    "update-image",
+                    messages_of(&proxy, &backend, || async {
+                        store
+                            .update_image(&UpdateImageInput {
+                                game_id: game_id.clone(),
+                                expected_status: Status::Running,
+                                current_image_ref: "img:2".to_owned(),
+                                current_engine_version: "2".to_owned(),
+                                now: at(1_700_000_002, 0),
+                            })
+                            .await
+                            .unwrap();
+                    })
+                    .await,
+                ),
+                (
+                    "update-engine-health",
+                    messages_of(&proxy, &backend, || async {
+                        store
+                            .update_engine_health(&UpdateEngineHealthInput {
+                                game_id: game_id.clone(),
+                                engine_health_summary: "degraded".to_owned(),
+                                now: at(1_700_000_003, 0),
+                            })
+                            .await
+                            .unwrap();
+                    })
+                    .await,
+                ),
+                (
+                    "list-due-running",
+                    messages_of(&proxy, &backend, || async {
+                        store.list_due_running(at(1_800_000_000, 0)).await.unwrap();
+                    })
+                    .await,
+                ),
+                (
+                    "list-by-status",
+                    messages_of(&proxy, &backend, || async {
+                        store.list_by_status(Status::Running).await.unwrap();
+                    })
+                    .await,
+                ),
+                (
+                    "list",
+                    messages_of(&proxy, &backend, || async {
+                        store.list().await.unwrap();
+                    })
+                    .await,
+                ),
+                (
+                    "delete",
+                    messages_of(&proxy, &backend, || async {
+                        store.delete(&game_id).await.unwrap();
+                    })
+                    .await,
+                ),
+            ];
+            for (operation, messages) in operations {
+                let statement_messages = without_pool_checks(&messages);
+                let statements = statement_messages.matches('E').count();
+                report.push(format!("{round:4} {operation:26} statements {statements}"));
+                assert_eq!(
+                    messages.matches('Q').count(),
+                    0,
+                    "{round} {operation}: {messages}"
+                );
+                assert_eq!(statements, 1, "{round} {operation}: {messages}");
+                if round == "warm" {
+                    assert_eq!(
+                        statement_messages, "BECS",
+                        "{round} {operation}: {messages}"
+                    );
+                }
             }
         }
         println!("{}", report.join("\n"));
