@@ -28,15 +28,41 @@ const INHERITED_ENV_TO_DROP: &[&str] = &[
 fn main() -> ExitCode {
     match build_component() {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            // One line that cargo shows as the reason the build failed.
-            println!("cargo::error={message}");
-            ExitCode::FAILURE
+        Err(failure) => {
+            // Cargo shows this line as the reason the build failed.
+            println!("cargo::error={}", failure.message);
+            // A clean exit keeps cargo from adding this script's output; a failed guest
+            // build exits non-zero so cargo shows the compiler errors printed on stderr.
+            if failure.show_output {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
         }
     }
 }
 
-fn build_component() -> Result<(), String> {
+struct Failure {
+    message: String,
+    show_output: bool,
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Failure {
+            message,
+            show_output: false,
+        }
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(message: &str) -> Self {
+        Failure::from(message.to_owned())
+    }
+}
+
+fn build_component() -> Result<(), Failure> {
     let manifest_dir = PathBuf::from(env_var("CARGO_MANIFEST_DIR")?);
     let workspace = manifest_dir
         .parent()
@@ -67,7 +93,8 @@ fn build_component() -> Result<(), String> {
         .map_err(|err| format!("turning the guest module into a component: {err:#}"))?;
     let destination = out_dir.join(COMPONENT_FILE);
     std::fs::write(&destination, component)
-        .map_err(|err| format!("writing {}: {err}", destination.display()))
+        .map_err(|err| format!("writing {}: {err}", destination.display()))?;
+    Ok(())
 }
 
 fn env_var(name: &str) -> Result<String, String> {
@@ -76,7 +103,7 @@ fn env_var(name: &str) -> Result<String, String> {
 
 /// Fails with one actionable line when the wasm standard library is missing, instead
 /// of a page of "can't find crate for `core`" from the nested build.
-fn check_guest_target_installed() -> Result<(), String> {
+fn check_guest_target_installed() -> Result<(), Failure> {
     let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned());
     let output = Command::new(&rustc)
         .args(["--print", "sysroot"])
@@ -90,9 +117,9 @@ fn check_guest_target_installed() -> Result<(), String> {
     if target_lib.is_dir() {
         Ok(())
     } else {
-        Err(format!(
+        Err(Failure::from(format!(
             "the rules guest needs the {GUEST_TARGET} target: run `rustup target add {GUEST_TARGET}`"
-        ))
+        )))
     }
 }
 
@@ -110,7 +137,7 @@ fn target_dir_of(out_dir: &Path) -> Result<PathBuf, String> {
 }
 
 /// Runs the nested `cargo build` of the guest; its output is shown only when it fails.
-fn build_guest(workspace: &Path, target_dir: &Path) -> Result<PathBuf, String> {
+fn build_guest(workspace: &Path, target_dir: &Path) -> Result<PathBuf, Failure> {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let mut command = Command::new(&cargo);
     command
@@ -129,9 +156,12 @@ fn build_guest(workspace: &Path, target_dir: &Path) -> Result<PathBuf, String> {
         // Cargo reads build script stdout as directives; the guest's compiler errors go
         // to stderr so they are shown with the failure.
         eprintln!("{}", String::from_utf8_lossy(&output.stderr));
-        return Err(format!(
-            "building the rules guest failed (`cargo build -p {GUEST_PACKAGE} --target {GUEST_TARGET} --profile {GUEST_PROFILE}`); its errors are above"
-        ));
+        return Err(Failure {
+            message: format!(
+                "building the rules guest failed (`cargo build -p {GUEST_PACKAGE} --target {GUEST_TARGET} --profile {GUEST_PROFILE}`); its errors follow"
+            ),
+            show_output: true,
+        });
     }
     let module_name = format!("{}.wasm", GUEST_PACKAGE.replace('-', "_"));
     Ok(target_dir

@@ -16,10 +16,6 @@ use crate::bindings::galaxy::gamemaster::{backend as wit_backend, types as wit};
 use crate::bindings::{RuntimeStore as Guest, RuntimeStorePre};
 use crate::error::{BuildError, Operation, SandboxFailure, StoreError};
 
-/// How often (in fuel units) a long call hands its thread back to the async runtime, so
-/// a call that burns its whole budget does not starve other tasks on the same worker.
-const FUEL_YIELD_INTERVAL: u64 = 1_000_000;
-
 /// The limits a [`Sandbox`] enforces.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Limits {
@@ -241,7 +237,6 @@ impl Sandbox {
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limiter);
         store.set_fuel(self.limits.fuel_per_call)?;
-        store.fuel_async_yield_interval(Some(FUEL_YIELD_INTERVAL))?;
         let guest = self.pre.instantiate_async(&mut store).await?;
         Ok(Instance { store, guest })
     }

@@ -14,9 +14,11 @@ use crate::inputs::{
 };
 use crate::sandbox::{Call, Limits, Sandbox};
 
-/// The default CPU budget of one call, in fuel units (roughly wasm instructions): ample
-/// for sorting tens of thousands of records, small enough to stop a runaway loop within
-/// a fraction of a second.
+/// The default CPU budget of one call, in fuel units (roughly wasm instructions):
+/// enough to list some 25 000 records (a listed record costs 4 000 to 8 000), and a
+/// runaway guest is stopped within a fraction of a second. A call runs on the polling task's thread
+/// until it returns or its fuel runs out; it does not yield to the executor midway
+/// (periodic yields cost more than the whole of a typical call).
 pub const DEFAULT_FUEL_PER_CALL: u64 = 200_000_000;
 /// The default linear memory limit of one instance, in bytes.
 pub const DEFAULT_MEMORY_LIMIT: usize = 16 << 20;
