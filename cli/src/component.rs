@@ -1,18 +1,19 @@
 //! `component` and `inspect`: the rules component as a file.
 
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
 use runtime_store_host::{embedded_component, inspect_component};
 
-/// Writes the embedded component to `out` and prints its path, size and hash.
-pub fn write(out: &Path) -> anyhow::Result<()> {
+/// Writes the embedded component to `file` and prints its path, size and hash.
+pub fn write(file: &Path, out: &mut impl Write) -> anyhow::Result<()> {
     let bytes = embedded_component();
     let info = inspect_component(bytes).context("inspect the embedded component")?;
-    std::fs::write(out, bytes).with_context(|| format!("write {}", out.display()))?;
-    println!("{}", out.display());
-    println!("size:   {} bytes", info.size);
-    println!("sha256: {}", info.sha256);
+    std::fs::write(file, bytes).with_context(|| format!("write {}", file.display()))?;
+    writeln!(out, "{}", file.display())?;
+    writeln!(out, "size:   {} bytes", info.size)?;
+    writeln!(out, "sha256: {}", info.sha256)?;
     Ok(())
 }
 
@@ -26,7 +27,7 @@ struct Summary<'a> {
 }
 
 /// Prints what `file` (or the embedded component) imports and exports.
-pub fn inspect(file: Option<&Path>, json: bool) -> anyhow::Result<()> {
+pub fn inspect(file: Option<&Path>, json: bool, out: &mut impl Write) -> anyhow::Result<()> {
     let (label, bytes) = match file {
         Some(path) => (
             path.display().to_string(),
@@ -45,22 +46,23 @@ pub fn inspect(file: Option<&Path>, json: bool) -> anyhow::Result<()> {
             imports: &info.imports,
             exports: &info.exports,
         };
-        println!(
+        writeln!(
+            out,
             "{}",
             serde_json::to_string(&summary).context("encode the summary as JSON")?
-        );
+        )?;
         return Ok(());
     }
-    println!("component: {label}");
-    println!("size:      {} bytes", info.size);
-    println!("sha256:    {}", info.sha256);
-    println!("imports:");
+    writeln!(out, "component: {label}")?;
+    writeln!(out, "size:      {} bytes", info.size)?;
+    writeln!(out, "sha256:    {}", info.sha256)?;
+    writeln!(out, "imports:")?;
     for name in &info.imports {
-        println!("  {name}");
+        writeln!(out, "  {name}")?;
     }
-    println!("exports:");
+    writeln!(out, "exports:")?;
     for name in &info.exports {
-        println!("  {name}");
+        writeln!(out, "  {name}")?;
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! `run`: conformance vector files against the store.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
@@ -8,7 +9,11 @@ use runtime_store_host::RuntimeStore;
 
 /// Runs every file (all of `tests/conformance` when none is given), each from an empty
 /// store, printing every step and a summary; fails when any step failed.
-pub async fn run(store: &RuntimeStore, files: Vec<PathBuf>) -> anyhow::Result<()> {
+pub async fn run(
+    store: &RuntimeStore,
+    files: Vec<PathBuf>,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     let files = if files.is_empty() {
         vector_files().context("list the conformance vectors")?
     } else {
@@ -17,7 +22,7 @@ pub async fn run(store: &RuntimeStore, files: Vec<PathBuf>) -> anyhow::Result<()
     let (mut passed, mut failed) = (0, 0);
     for path in &files {
         let vectors = VectorFile::load(path)?;
-        println!("{}: {}", path.display(), vectors.description);
+        writeln!(out, "{}: {}", path.display(), vectors.description)?;
         let report = run_vectors(store, &vectors)
             .await
             .with_context(|| format!("run {}", path.display()))?;
@@ -28,10 +33,12 @@ pub async fn run(store: &RuntimeStore, files: Vec<PathBuf>) -> anyhow::Result<()
                 .map(|note| format!(" ({note})"))
                 .unwrap_or_default();
             match &step.failure {
-                None => println!("  ok    #{} {}{note}", step.index, step.op),
-                Some(difference) => {
-                    println!("  FAIL  #{} {}{note}: {difference}", step.index, step.op)
-                }
+                None => writeln!(out, "  ok    #{} {}{note}", step.index, step.op)?,
+                Some(difference) => writeln!(
+                    out,
+                    "  FAIL  #{} {}{note}: {difference}",
+                    step.index, step.op
+                )?,
             }
         }
         passed += report.passed();
@@ -40,7 +47,7 @@ pub async fn run(store: &RuntimeStore, files: Vec<PathBuf>) -> anyhow::Result<()
             .await
             .with_context(|| format!("clear the store after {}", path.display()))?;
     }
-    println!("{passed} passed, {failed} failed");
+    writeln!(out, "{passed} passed, {failed} failed")?;
     if failed > 0 {
         bail!("{failed} of {} conformance steps failed", passed + failed);
     }

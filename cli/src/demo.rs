@@ -1,5 +1,6 @@
 //! `demo`: three games driven through their lifecycle, narrated step by step.
 
+use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
@@ -51,26 +52,32 @@ fn time_of_day(at: Timestamp) -> String {
     )
 }
 
-pub async fn run(store: &RuntimeStore, backend: &str) -> anyhow::Result<()> {
+pub async fn run(store: &RuntimeStore, backend: &str, out: &mut impl Write) -> anyhow::Result<()> {
     let clock = Clock::now()?;
-    println!(
-        "Store on {backend}; every rule runs in the embedded wasm component ({} bytes). Times are UTC.",
+    writeln!(
+        out,
+        "Backend {backend:?}; every rule runs in the embedded wasm component ({} bytes); times are UTC.",
         embedded_component().len()
-    );
+    )?;
     for game in GAMES {
         store.delete(game).await?;
     }
-    println!("Cleared demo games of earlier runs, if any (delete is idempotent).");
+    writeln!(
+        out,
+        "Cleared demo games of earlier runs, if any (delete is idempotent)."
+    )?;
 
     for game in GAMES {
         store.insert(&new_game(game, clock.at(0))).await?;
     }
-    println!(
+    writeln!(
+        out,
         "Registered {ANDROMEDA}, {BETELGEUSE} and {CYGNUS}, status starting, at {}.",
         time_of_day(clock.at(0))
-    );
+    )?;
 
     transition(
+        out,
         store,
         ANDROMEDA,
         Status::Starting,
@@ -79,6 +86,7 @@ pub async fn run(store: &RuntimeStore, backend: &str) -> anyhow::Result<()> {
     )
     .await?;
     transition(
+        out,
         store,
         BETELGEUSE,
         Status::Starting,
@@ -87,6 +95,7 @@ pub async fn run(store: &RuntimeStore, backend: &str) -> anyhow::Result<()> {
     )
     .await?;
     transition(
+        out,
         store,
         CYGNUS,
         Status::Starting,
@@ -95,18 +104,20 @@ pub async fn run(store: &RuntimeStore, backend: &str) -> anyhow::Result<()> {
     )
     .await?;
 
-    schedule(store, ANDROMEDA, 1, clock.at(5), clock.at(3)).await?;
-    schedule(store, BETELGEUSE, 1, clock.at(4), clock.at(3)).await?;
+    schedule(out, store, ANDROMEDA, 1, clock.at(5), clock.at(3)).await?;
+    schedule(out, store, BETELGEUSE, 1, clock.at(4), clock.at(3)).await?;
 
     let due = store.list_due_running(clock.at(6)).await?;
     let due_ids: Vec<&str> = due.iter().map(|record| record.game_id.as_str()).collect();
-    println!(
+    writeln!(
+        out,
         "Due at {}: {} (by due time).",
         time_of_day(clock.at(6)),
         due_ids.join(", ")
-    );
+    )?;
 
     transition(
+        out,
         store,
         ANDROMEDA,
         Status::Running,
@@ -115,6 +126,7 @@ pub async fn run(store: &RuntimeStore, backend: &str) -> anyhow::Result<()> {
     )
     .await?;
     transition(
+        out,
         store,
         ANDROMEDA,
         Status::GenerationInProgress,
@@ -122,10 +134,11 @@ pub async fn run(store: &RuntimeStore, backend: &str) -> anyhow::Result<()> {
         clock.at(7),
     )
     .await?;
-    schedule(store, ANDROMEDA, 2, clock.at(10), clock.at(7)).await?;
+    schedule(out, store, ANDROMEDA, 2, clock.at(10), clock.at(7)).await?;
 
-    race(store, BETELGEUSE, clock.at(7)).await?;
+    race(out, store, BETELGEUSE, clock.at(7)).await?;
     transition(
+        out,
         store,
         BETELGEUSE,
         Status::GenerationInProgress,
@@ -144,7 +157,7 @@ pub async fn run(store: &RuntimeStore, backend: &str) -> anyhow::Result<()> {
         .await;
     match rejected {
         Err(error @ StoreError::InvalidTransition(_)) => {
-            println!("Rejected {CYGNUS} stopped -> running: {error}");
+            writeln!(out, "Rejected {CYGNUS} stopped -> running: {error}")?;
         }
         other => bail!("expected the rules to reject stopped -> running, got {other:?}"),
     }
@@ -156,10 +169,11 @@ pub async fn run(store: &RuntimeStore, backend: &str) -> anyhow::Result<()> {
             now: clock.at(9),
         })
         .await?;
-    println!(
+    writeln!(
+        out,
         "{BETELGEUSE}: engine health degraded at {}.",
         time_of_day(clock.at(9))
-    );
+    )?;
     store
         .update_image(&UpdateImageInput {
             game_id: BETELGEUSE.into(),
@@ -169,12 +183,14 @@ pub async fn run(store: &RuntimeStore, backend: &str) -> anyhow::Result<()> {
             now: clock.at(11),
         })
         .await?;
-    println!(
+    writeln!(
+        out,
         "{BETELGEUSE}: engine image registry.local/galaxy/engine:1.5.0 while running, at {}.",
         time_of_day(clock.at(11))
-    );
+    )?;
 
     transition(
+        out,
         store,
         ANDROMEDA,
         Status::Running,
@@ -189,8 +205,8 @@ pub async fn run(store: &RuntimeStore, backend: &str) -> anyhow::Result<()> {
         .into_iter()
         .filter(|record| GAMES.contains(&record.game_id.as_str()))
         .collect();
-    println!();
-    print!("{}", table(&records));
+    writeln!(out)?;
+    write!(out, "{}", table(&records))?;
     Ok(())
 }
 
@@ -226,6 +242,7 @@ fn status_change(game_id: &str, from: Status, to: Status, now: Timestamp) -> Upd
 }
 
 async fn transition(
+    out: &mut impl Write,
     store: &RuntimeStore,
     game_id: &str,
     from: Status,
@@ -235,11 +252,12 @@ async fn transition(
     store
         .update_status(&status_change(game_id, from, to, now))
         .await?;
-    println!("{game_id}: {from} -> {to} at {}.", time_of_day(now));
+    writeln!(out, "{game_id}: {from} -> {to} at {}.", time_of_day(now))?;
     Ok(())
 }
 
 async fn schedule(
+    out: &mut impl Write,
     store: &RuntimeStore,
     game_id: &str,
     turn: u32,
@@ -255,13 +273,22 @@ async fn schedule(
             now,
         })
         .await?;
-    println!("{game_id}: turn {turn} scheduled for {}.", time_of_day(due));
+    writeln!(
+        out,
+        "{game_id}: turn {turn} scheduled for {}.",
+        time_of_day(due)
+    )?;
     Ok(())
 }
 
 /// Two schedulers start the same turn at once: both expect `running`, the store's
 /// compare-and-swap lets exactly one through.
-async fn race(store: &RuntimeStore, game_id: &str, now: Timestamp) -> anyhow::Result<()> {
+async fn race(
+    out: &mut impl Write,
+    store: &RuntimeStore,
+    game_id: &str,
+    now: Timestamp,
+) -> anyhow::Result<()> {
     let racers: Vec<_> = (0..2)
         .map(|_| {
             let store = store.clone();
@@ -281,9 +308,10 @@ async fn race(store: &RuntimeStore, game_id: &str, now: Timestamp) -> anyhow::Re
     let [conflict] = lost.as_slice() else {
         bail!("expected one winner and one conflict, got {won} winners and {lost:?}");
     };
-    println!(
+    writeln!(
+        out,
         "Race: two schedulers move {game_id} running -> generation_in_progress at once; {won} won, the other got: {conflict}"
-    );
+    )?;
     Ok(())
 }
 

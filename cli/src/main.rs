@@ -11,7 +11,9 @@ mod demo;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
+use std::io::Write;
+
+use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use runtime_store_host::{RuntimeStore, RuntimeStoreBuilder};
 
@@ -91,7 +93,13 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .context("start the async runtime")
-        .and_then(|runtime| runtime.block_on(run(cli)));
+        .and_then(|runtime| runtime.block_on(run(cli)))
+        .map_err(|error| match error.downcast_ref::<std::io::Error>() {
+            Some(io) if io.kind() == std::io::ErrorKind::BrokenPipe => {
+                error.context("write to stdout (the reader went away)")
+            }
+            _ => error,
+        });
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -102,27 +110,38 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    let out = &mut std::io::stdout();
     match cli.command {
         Command::Demo { backend } => {
             let store = open_store(&cli.sandbox, &backend.backend).await?;
-            demo::run(&store, &redact(&backend.backend)).await
+            demo::run(&store, &redact(&backend.backend), out).await
         }
-        Command::Component { out } => component::write(&out),
-        Command::Inspect { file, json } => component::inspect(file.as_deref(), json),
+        Command::Component { out: file } => component::write(&file, out),
+        Command::Inspect { file, json } => component::inspect(file.as_deref(), json, out),
         Command::Run { files, backend } => {
             let store = open_store(&cli.sandbox, &backend.backend).await?;
-            conformance::run(&store, files).await
+            conformance::run(&store, files, out).await
         }
         Command::Migrate { backend } => {
+            let scheme = backend
+                .split_once(':')
+                .map(|(scheme, _)| scheme.to_ascii_lowercase());
+            if !matches!(scheme.as_deref(), Some("postgres" | "postgresql")) {
+                bail!(
+                    "migrate: {} is not a PostgreSQL URL (postgres://...); only PostgreSQL has a schema to migrate",
+                    redact(&backend)
+                );
+            }
             runtime_store_postgres::migrate(&backend, &Default::default())
                 .await
                 .with_context(|| format!("migrate {}", redact(&backend)))?;
             let migrations = runtime_store_postgres::MIGRATOR.iter().count();
-            println!(
+            writeln!(
+                out,
                 "PostgreSQL schema at {} is up to date ({migrations} migration{})",
                 redact(&backend),
                 if migrations == 1 { "" } else { "s" }
-            );
+            )?;
             Ok(())
         }
     }

@@ -156,3 +156,39 @@ fn run_passes_every_shipped_vector_on_the_memory_backend() {
     assert!(summary.ends_with(" passed, 0 failed"), "{summary}");
     assert!(!text.contains("FAIL"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn migrate_run_and_demo_work_on_postgresql() {
+    runtime_store_postgres_tests::database::isolated("cli", |schema| async move {
+        let separator = if schema.url().contains('?') { '&' } else { '?' };
+        let url = format!(
+            "{}{separator}options[search_path]={}",
+            schema.url(),
+            schema.name()
+        );
+        let migrated = stdout(&runtime_store(&["migrate", "--backend", &url]));
+        assert!(migrated.contains("is up to date"), "{migrated}");
+        let vectors = runtime_store_conformance::conformance_dir().join("ordering.json");
+        let ran = stdout(&runtime_store(&[
+            "run",
+            "--backend",
+            &url,
+            vectors.to_str().unwrap(),
+        ]));
+        assert!(ran.trim_end().ends_with(" passed, 0 failed"), "{ran}");
+        let demo = stdout(&runtime_store(&["demo", "--backend", &url]));
+        assert!(demo.contains("betelgeuse  running"), "{demo}");
+        let again = stdout(&runtime_store(&["demo", "--backend", &url]));
+        assert!(again.contains("andromeda   finished"), "{again}");
+    })
+    .await;
+}
+
+#[test]
+fn migrate_refuses_a_backend_without_a_schema() {
+    let line = one_error_line(&runtime_store(&["migrate", "--backend", "memory:"]));
+    assert_eq!(
+        line,
+        "error: migrate: memory: is not a PostgreSQL URL (postgres://...); only PostgreSQL has a schema to migrate"
+    );
+}

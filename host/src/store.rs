@@ -14,6 +14,19 @@ use crate::inputs::{
 };
 use crate::sandbox::{Call, Limits, Sandbox};
 
+/// Calls one export of the guest in an instance leased from `$sandbox` for `$call`:
+/// `$interface` names the generated accessor of the exported interface, `$function` its
+/// generated call method. Evaluates to the guest's answer; a sandbox failure returns
+/// early with [`StoreError::Sandbox`].
+macro_rules! in_sandbox {
+    ($sandbox:expr, $call:expr, $interface:ident . $function:ident ( $($argument:expr),* )) => {{
+        let mut lease = $sandbox.lease($call).await?;
+        let (store, guest) = lease.parts();
+        let outcome = guest.$interface().$function(store $(, $argument)*).await;
+        lease.finish(outcome)?
+    }};
+}
+
 /// The default CPU budget of one call, in fuel units (roughly wasm instructions):
 /// enough to list some 25 000 records (a listed record costs 4 000 to 8 000), and a
 /// runaway guest is stopped within a fraction of a second. A call runs on the polling task's thread
@@ -57,8 +70,8 @@ impl std::fmt::Debug for Rules {
 }
 
 impl RuntimeStore {
-    /// A builder with the [`default_registry`], the embedded
-    /// component and the default limits.
+    /// A builder with the [`default_registry`], the embedded component and the
+    /// default limits.
     pub fn builder() -> RuntimeStoreBuilder {
         RuntimeStoreBuilder::default()
     }
@@ -66,76 +79,61 @@ impl RuntimeStore {
     /// The record of `game_id`; [`StoreError::NotFound`] when there is none.
     pub async fn get(&self, game_id: &str) -> Result<RuntimeRecord, StoreError> {
         let call = Call::new(Operation::Get, Some(game_id));
-        let mut lease = self.sandbox.lease(call).await?;
-        let (store, guest) = lease.parts();
-        let outcome = guest
-            .galaxy_gamemaster_store()
-            .call_get(store, game_id)
-            .await;
-        lease
-            .finish(outcome)?
-            .map(Into::into)
-            .map_err(|error| call.store_error(error))
+        in_sandbox!(
+            self.sandbox,
+            call,
+            galaxy_gamemaster_store.call_get(game_id)
+        )
+        .map(Into::into)
+        .map_err(|error| call.store_error(error))
     }
 
     /// Installs a new record; [`StoreError::Conflict`] when the game id exists.
     pub async fn insert(&self, record: &RuntimeRecord) -> Result<(), StoreError> {
         let call = Call::new(Operation::Insert, Some(&record.game_id));
         let argument = wit::RuntimeRecord::from(record.clone());
-        let mut lease = self.sandbox.lease(call).await?;
-        let (store, guest) = lease.parts();
-        let outcome = guest
-            .galaxy_gamemaster_store()
-            .call_insert(store, &argument)
-            .await;
-        lease
-            .finish(outcome)?
-            .map_err(|error| call.store_error(error))
+        in_sandbox!(
+            self.sandbox,
+            call,
+            galaxy_gamemaster_store.call_insert(&argument)
+        )
+        .map_err(|error| call.store_error(error))
     }
 
     /// Applies one status transition under a compare-and-swap on the stored status.
     pub async fn update_status(&self, input: &UpdateStatusInput) -> Result<(), StoreError> {
         let call = Call::new(Operation::UpdateStatus, Some(&input.game_id));
         let argument = wit::UpdateStatusInput::from(input);
-        let mut lease = self.sandbox.lease(call).await?;
-        let (store, guest) = lease.parts();
-        let outcome = guest
-            .galaxy_gamemaster_store()
-            .call_update_status(store, &argument)
-            .await;
-        lease
-            .finish(outcome)?
-            .map_err(|error| call.store_error(error))
+        in_sandbox!(
+            self.sandbox,
+            call,
+            galaxy_gamemaster_store.call_update_status(&argument)
+        )
+        .map_err(|error| call.store_error(error))
     }
 
     /// Sets the scheduling columns, in any status.
     pub async fn update_scheduling(&self, input: &UpdateSchedulingInput) -> Result<(), StoreError> {
         let call = Call::new(Operation::UpdateScheduling, Some(&input.game_id));
         let argument = wit::UpdateSchedulingInput::from(input);
-        let mut lease = self.sandbox.lease(call).await?;
-        let (store, guest) = lease.parts();
-        let outcome = guest
-            .galaxy_gamemaster_store()
-            .call_update_scheduling(store, &argument)
-            .await;
-        lease
-            .finish(outcome)?
-            .map_err(|error| call.store_error(error))
+        in_sandbox!(
+            self.sandbox,
+            call,
+            galaxy_gamemaster_store.call_update_scheduling(&argument)
+        )
+        .map_err(|error| call.store_error(error))
     }
 
     /// Sets the engine image under a compare-and-swap on the stored status.
     pub async fn update_image(&self, input: &UpdateImageInput) -> Result<(), StoreError> {
         let call = Call::new(Operation::UpdateImage, Some(&input.game_id));
         let argument = wit::UpdateImageInput::from(input);
-        let mut lease = self.sandbox.lease(call).await?;
-        let (store, guest) = lease.parts();
-        let outcome = guest
-            .galaxy_gamemaster_store()
-            .call_update_image(store, &argument)
-            .await;
-        lease
-            .finish(outcome)?
-            .map_err(|error| call.store_error(error))
+        in_sandbox!(
+            self.sandbox,
+            call,
+            galaxy_gamemaster_store.call_update_image(&argument)
+        )
+        .map_err(|error| call.store_error(error))
     }
 
     /// Sets the engine health summary, in any status.
@@ -145,62 +143,52 @@ impl RuntimeStore {
     ) -> Result<(), StoreError> {
         let call = Call::new(Operation::UpdateEngineHealth, Some(&input.game_id));
         let argument = wit::UpdateEngineHealthInput::from(input);
-        let mut lease = self.sandbox.lease(call).await?;
-        let (store, guest) = lease.parts();
-        let outcome = guest
-            .galaxy_gamemaster_store()
-            .call_update_engine_health(store, &argument)
-            .await;
-        lease
-            .finish(outcome)?
-            .map_err(|error| call.store_error(error))
+        in_sandbox!(
+            self.sandbox,
+            call,
+            galaxy_gamemaster_store.call_update_engine_health(&argument)
+        )
+        .map_err(|error| call.store_error(error))
     }
 
     /// Removes the record; succeeds when there is none.
     pub async fn delete(&self, game_id: &str) -> Result<(), StoreError> {
         let call = Call::new(Operation::Delete, Some(game_id));
-        let mut lease = self.sandbox.lease(call).await?;
-        let (store, guest) = lease.parts();
-        let outcome = guest
-            .galaxy_gamemaster_store()
-            .call_delete(store, game_id)
-            .await;
-        lease
-            .finish(outcome)?
-            .map_err(|error| call.store_error(error))
+        in_sandbox!(
+            self.sandbox,
+            call,
+            galaxy_gamemaster_store.call_delete(game_id)
+        )
+        .map_err(|error| call.store_error(error))
     }
 
     /// Running records whose next generation is due at `now`, by due time then game id.
     pub async fn list_due_running(&self, now: Timestamp) -> Result<Vec<RuntimeRecord>, StoreError> {
         let call = Call::new(Operation::ListDueRunning, None);
-        let mut lease = self.sandbox.lease(call).await?;
-        let (store, guest) = lease.parts();
-        let outcome = guest
-            .galaxy_gamemaster_store()
-            .call_list_due_running(store, now.into())
-            .await;
-        plain_records(lease.finish(outcome)?).map_err(|error| call.store_error(error))
+        let answer = in_sandbox!(
+            self.sandbox,
+            call,
+            galaxy_gamemaster_store.call_list_due_running(now.into())
+        );
+        plain_records(answer).map_err(|error| call.store_error(error))
     }
 
     /// Records in `status`, newest first (then by game id).
     pub async fn list_by_status(&self, status: Status) -> Result<Vec<RuntimeRecord>, StoreError> {
         let call = Call::new(Operation::ListByStatus, None);
-        let mut lease = self.sandbox.lease(call).await?;
-        let (store, guest) = lease.parts();
-        let outcome = guest
-            .galaxy_gamemaster_store()
-            .call_list_by_status(store, status.into())
-            .await;
-        plain_records(lease.finish(outcome)?).map_err(|error| call.store_error(error))
+        let answer = in_sandbox!(
+            self.sandbox,
+            call,
+            galaxy_gamemaster_store.call_list_by_status(status.into())
+        );
+        plain_records(answer).map_err(|error| call.store_error(error))
     }
 
     /// Every record, newest first (then by game id).
     pub async fn list(&self) -> Result<Vec<RuntimeRecord>, StoreError> {
         let call = Call::new(Operation::List, None);
-        let mut lease = self.sandbox.lease(call).await?;
-        let (store, guest) = lease.parts();
-        let outcome = guest.galaxy_gamemaster_store().call_list(store).await;
-        plain_records(lease.finish(outcome)?).map_err(|error| call.store_error(error))
+        let answer = in_sandbox!(self.sandbox, call, galaxy_gamemaster_store.call_list());
+        plain_records(answer).map_err(|error| call.store_error(error))
     }
 
     /// The pure rules of the same component, run in the same sandbox.
@@ -221,43 +209,35 @@ impl Rules {
     /// Ok when `to` may follow `from`; otherwise [`StoreError::InvalidTransition`].
     pub async fn transition(&self, from: Status, to: Status) -> Result<(), StoreError> {
         let call = Call::new(Operation::Transition, None);
-        let mut lease = self.sandbox.lease(call).await?;
-        let (store, guest) = lease.parts();
-        let outcome = guest
-            .galaxy_gamemaster_rules()
-            .call_transition(store, from.into(), to.into())
-            .await;
-        lease
-            .finish(outcome)?
-            .map_err(|error| call.store_error(error))
+        in_sandbox!(
+            self.sandbox,
+            call,
+            galaxy_gamemaster_rules.call_transition(from.into(), to.into())
+        )
+        .map_err(|error| call.store_error(error))
     }
 
     /// The statuses that may follow `from`, in declaration order.
     pub async fn allowed_transitions(&self, from: Status) -> Result<Vec<Status>, StoreError> {
         let call = Call::new(Operation::AllowedTransitions, None);
-        let mut lease = self.sandbox.lease(call).await?;
-        let (store, guest) = lease.parts();
-        let outcome = guest
-            .galaxy_gamemaster_rules()
-            .call_allowed_transitions(store, from.into())
-            .await;
-        let statuses = lease.finish(outcome)?;
-        Ok(statuses.into_iter().map(Into::into).collect())
+        let answer = in_sandbox!(
+            self.sandbox,
+            call,
+            galaxy_gamemaster_rules.call_allowed_transitions(from.into())
+        );
+        Ok(answer.into_iter().map(Into::into).collect())
     }
 
     /// The checks [`RuntimeStore::insert`] runs.
     pub async fn validate_record(&self, record: &RuntimeRecord) -> Result<(), StoreError> {
         let call = Call::new(Operation::ValidateRecord, Some(&record.game_id));
         let argument = wit::RuntimeRecord::from(record.clone());
-        let mut lease = self.sandbox.lease(call).await?;
-        let (store, guest) = lease.parts();
-        let outcome = guest
-            .galaxy_gamemaster_rules()
-            .call_validate_record(store, &argument)
-            .await;
-        lease
-            .finish(outcome)?
-            .map_err(|error| call.store_error(error))
+        in_sandbox!(
+            self.sandbox,
+            call,
+            galaxy_gamemaster_rules.call_validate_record(&argument)
+        )
+        .map_err(|error| call.store_error(error))
     }
 
     /// The checks [`RuntimeStore::update_status`] runs.
@@ -267,15 +247,12 @@ impl Rules {
     ) -> Result<(), StoreError> {
         let call = Call::new(Operation::ValidateUpdateStatus, Some(&input.game_id));
         let argument = wit::UpdateStatusInput::from(input);
-        let mut lease = self.sandbox.lease(call).await?;
-        let (store, guest) = lease.parts();
-        let outcome = guest
-            .galaxy_gamemaster_rules()
-            .call_validate_update_status(store, &argument)
-            .await;
-        lease
-            .finish(outcome)?
-            .map_err(|error| call.store_error(error))
+        in_sandbox!(
+            self.sandbox,
+            call,
+            galaxy_gamemaster_rules.call_validate_update_status(&argument)
+        )
+        .map_err(|error| call.store_error(error))
     }
 
     /// The checks [`RuntimeStore::update_scheduling`] runs.
@@ -285,30 +262,24 @@ impl Rules {
     ) -> Result<(), StoreError> {
         let call = Call::new(Operation::ValidateUpdateScheduling, Some(&input.game_id));
         let argument = wit::UpdateSchedulingInput::from(input);
-        let mut lease = self.sandbox.lease(call).await?;
-        let (store, guest) = lease.parts();
-        let outcome = guest
-            .galaxy_gamemaster_rules()
-            .call_validate_update_scheduling(store, &argument)
-            .await;
-        lease
-            .finish(outcome)?
-            .map_err(|error| call.store_error(error))
+        in_sandbox!(
+            self.sandbox,
+            call,
+            galaxy_gamemaster_rules.call_validate_update_scheduling(&argument)
+        )
+        .map_err(|error| call.store_error(error))
     }
 
     /// The checks [`RuntimeStore::update_image`] runs.
     pub async fn validate_update_image(&self, input: &UpdateImageInput) -> Result<(), StoreError> {
         let call = Call::new(Operation::ValidateUpdateImage, Some(&input.game_id));
         let argument = wit::UpdateImageInput::from(input);
-        let mut lease = self.sandbox.lease(call).await?;
-        let (store, guest) = lease.parts();
-        let outcome = guest
-            .galaxy_gamemaster_rules()
-            .call_validate_update_image(store, &argument)
-            .await;
-        lease
-            .finish(outcome)?
-            .map_err(|error| call.store_error(error))
+        in_sandbox!(
+            self.sandbox,
+            call,
+            galaxy_gamemaster_rules.call_validate_update_image(&argument)
+        )
+        .map_err(|error| call.store_error(error))
     }
 
     /// The checks [`RuntimeStore::update_engine_health`] runs.
@@ -318,15 +289,12 @@ impl Rules {
     ) -> Result<(), StoreError> {
         let call = Call::new(Operation::ValidateUpdateEngineHealth, Some(&input.game_id));
         let argument = wit::UpdateEngineHealthInput::from(input);
-        let mut lease = self.sandbox.lease(call).await?;
-        let (store, guest) = lease.parts();
-        let outcome = guest
-            .galaxy_gamemaster_rules()
-            .call_validate_update_engine_health(store, &argument)
-            .await;
-        lease
-            .finish(outcome)?
-            .map_err(|error| call.store_error(error))
+        in_sandbox!(
+            self.sandbox,
+            call,
+            galaxy_gamemaster_rules.call_validate_update_engine_health(&argument)
+        )
+        .map_err(|error| call.store_error(error))
     }
 }
 
