@@ -1,0 +1,152 @@
+//! Cold start: compiling the component against loading a precompiled artifact of it,
+//! building a store (engine, compilation, linking), and the first operation on a fresh
+//! instance against one on a pooled instance.
+//!
+//! The host compiles the embedded component when a store is built and offers no way to
+//! hand it a precompiled artifact, so the precompiled load is measured on wasmtime
+//! directly, with the one code-generation setting of the host's engine that changes the
+//! machine code (fuel metering), and the cold start it would give is derived from the
+//! medians.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow};
+use criterion::{BenchmarkId, Criterion, SamplingMode};
+use runtime_store_benches::{Comparison, Estimates, Time};
+use runtime_store_host::{RuntimeStore, Status, embedded_component};
+use tokio::runtime::Runtime;
+use wasmtime::component::Component;
+use wasmtime::{Config, Engine};
+
+use crate::GroupReport;
+use crate::fixtures::record;
+use crate::timing::sequential;
+
+const GROUP: &str = "cold_start";
+
+pub fn bench(criterion: &mut Criterion, runtime: &Runtime) -> anyhow::Result<GroupReport> {
+    let mut config = Config::new();
+    config.consume_fuel(true);
+    let engine = Engine::new(&config).map_err(|error| anyhow!("creating an engine: {error:#}"))?;
+    let component_bytes = embedded_component();
+    let artifact = Component::new(&engine, component_bytes)
+        .and_then(|component| component.serialize())
+        .map_err(|error| anyhow!("precompiling the embedded component: {error:#}"))?;
+
+    let game = record("game-cold-0001", Status::Running, 60, None);
+    let pooled = runtime
+        .block_on(RuntimeStore::builder().build())
+        .context("building the store with an instance pool")?;
+    // No idle instance is kept: every call instantiates, as the first call after a build does.
+    let unpooled = runtime
+        .block_on(RuntimeStore::builder().max_idle_instances(0).build())
+        .context("building the store without idle instances")?;
+    for store in [&pooled, &unpooled] {
+        runtime
+            .block_on(store.insert(&game))
+            .with_context(|| format!("insert runtime record {}", game.game_id))?;
+    }
+
+    let mut group = criterion.benchmark_group(GROUP);
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    group.bench_function(BenchmarkId::new("component", "compile"), |bencher| {
+        bencher.iter(|| {
+            Component::new(&engine, black_box(component_bytes))
+                .unwrap_or_else(|error| panic!("compiling the embedded component: {error:#}"))
+        })
+    });
+    group.bench_function(BenchmarkId::new("component", "precompiled"), |bencher| {
+        bencher.iter(|| {
+            load_precompiled(&engine, black_box(&artifact))
+                .unwrap_or_else(|error| panic!("loading the precompiled component: {error:#}"))
+        })
+    });
+    group.bench_function(BenchmarkId::new("store_build", "embedded"), |bencher| {
+        bencher.iter_custom(|iters| {
+            sequential(runtime, iters, || async {
+                let built = RuntimeStore::builder().build().await;
+                black_box(built.unwrap_or_else(|error| panic!("building a store: {error}")));
+            })
+        })
+    });
+    group
+        .sampling_mode(SamplingMode::Auto)
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1));
+    for (side, store) in [("fresh_instance", &unpooled), ("pooled_instance", &pooled)] {
+        group.bench_function(BenchmarkId::new("get", side), |bencher| {
+            bencher.iter_custom(|iters| {
+                sequential(runtime, iters, || async {
+                    let found = store.get(black_box(&game.game_id)).await;
+                    black_box(found.unwrap_or_else(|error| panic!("{side}: {error}")));
+                })
+            })
+        });
+    }
+    group.finish();
+
+    Ok(GroupReport {
+        comparisons: vec![
+            Comparison::new(GROUP, "component", "compile", "precompiled"),
+            Comparison::new(GROUP, "get", "fresh_instance", "pooled_instance"),
+        ],
+        derived: derived_cold_starts,
+    })
+}
+
+/// Loads `artifact` into `engine`.
+#[allow(unsafe_code)]
+fn load_precompiled(engine: &Engine, artifact: &[u8]) -> wasmtime::Result<Component> {
+    // SAFETY: `artifact` is what `Component::serialize` produced with this same engine
+    // earlier in this process, unmodified: the trusted input `deserialize` requires.
+    unsafe { Component::deserialize(engine, artifact) }
+}
+
+/// The cold start measured (store build + first operation) and the one a precompiled
+/// artifact would give (the build with the compilation replaced by the load).
+fn derived_cold_starts(estimates: &Estimates) -> Vec<String> {
+    let median = |function, side| estimates.median(GROUP, function, side);
+    let medians = median("store_build", "embedded").and_then(|build| {
+        Ok((
+            build,
+            median("component", "compile")?,
+            median("component", "precompiled")?,
+            median("get", "fresh_instance")?,
+        ))
+    });
+    match medians {
+        Ok((build, compile, precompiled, first_get)) => {
+            let today = build + first_get;
+            // Engine creation and linking: a difference of two medians, so noisy.
+            let rest = build.saturating_sub(compile);
+            let projected = rest + precompiled + first_get;
+            vec![
+                format!(
+                    "cold_start/total: store build {} (compile {} + engine and linking {}) \
+                     + first get {} = {}",
+                    Time(build),
+                    Time(compile),
+                    Time(rest),
+                    Time(first_get),
+                    Time(today)
+                ),
+                format!(
+                    "cold_start/projected: with a precompiled artifact {} + {} + {} = {}, \
+                     compiled/precompiled = {:.2}",
+                    Time(rest),
+                    Time(precompiled),
+                    Time(first_get),
+                    Time(projected),
+                    today.as_secs_f64() / projected.as_secs_f64()
+                ),
+            ]
+        }
+        Err(error) => vec![format!("cold_start/total: not derived ({error})")],
+    }
+}

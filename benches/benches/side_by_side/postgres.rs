@@ -1,0 +1,320 @@
+//! PostgreSQL: `get`, `update-status` (the compare-and-swap) and `list-due-running`
+//! through the wasm store on the PostgreSQL adapter, through the adapter alone (no wasm),
+//! and as the same statement issued with raw sqlx; one task and 16 concurrent tasks.
+//!
+//! All sides share one connection pool of 16 connections on a schema created for the run
+//! and dropped afterwards. Every task works on a game of its own, so the swaps measure the
+//! cost of the operation, not lock waits.
+
+use std::hint::black_box;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+use criterion::{BenchmarkId, Criterion};
+use runtime_store_backend::{Backend, PatchOutcome, RecordPatch, ScanFilter, StatusChange};
+use runtime_store_benches::Comparison;
+use runtime_store_host::{RuntimeStore, Status};
+use runtime_store_postgres::PostgresBackend;
+use runtime_store_postgres_tests::database::TestSchema;
+use tokio::runtime::Runtime;
+
+use crate::GroupReport;
+use crate::fixtures::{Flip, NOW, population, record};
+use crate::raw;
+use crate::timing::concurrent;
+
+const GROUP: &str = "postgres";
+
+/// The concurrent case of SPEC section 6, and the size of the shared pool.
+const TASKS: usize = 16;
+
+/// Records besides the swapped ones; every tenth is running and overdue.
+const RECORDS: usize = 200;
+const DUE: usize = RECORDS / 10;
+
+const FUNCTIONS: [Function; 3] = [
+    Function::Get,
+    Function::UpdateStatus,
+    Function::ListDueRunning,
+];
+
+pub fn bench(criterion: &mut Criterion, runtime: &Runtime) -> anyhow::Result<GroupReport> {
+    let schema = runtime.block_on(TestSchema::create("benches"));
+    let measured =
+        std::panic::catch_unwind(AssertUnwindSafe(|| measure(criterion, runtime, &schema)));
+    runtime.block_on(schema.drop_schema());
+    match measured {
+        Ok(measured) => measured,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+fn measure(
+    criterion: &mut Criterion,
+    runtime: &Runtime,
+    schema: &TestSchema,
+) -> anyhow::Result<GroupReport> {
+    let game_ids: Arc<[String]> = (0..TASKS)
+        .map(|task| format!("game-swap-{task:02}"))
+        .collect();
+    let backend = runtime.block_on(async {
+        let backend = schema
+            .backend_with(schema.options().max_connections(u32::try_from(TASKS)?))
+            .await;
+        let swapped = game_ids
+            .iter()
+            .map(|game_id| record(game_id, Status::Running, 7_200, None));
+        for record in swapped.chain(population("game-pg", RECORDS)) {
+            backend
+                .insert(record.clone())
+                .await
+                .with_context(|| format!("insert of runtime record {}", record.game_id))?;
+        }
+        sqlx::query("ANALYZE runtime_records")
+            .execute(schema.admin())
+            .await
+            .context("ANALYZE runtime_records")?;
+        let single = schema
+            .backend_with(schema.options().max_connections(1))
+            .await;
+        raw::verify_same_statements(&single, &game_ids[0]).await?;
+        single.close().await;
+        anyhow::Ok(backend)
+    })?;
+    let store = runtime
+        .block_on(
+            RuntimeStore::builder()
+                .backend(Arc::new(backend.clone()))
+                .build(),
+        )
+        .context("building the store on the PostgreSQL adapter")?;
+    let flips: Arc<[Mutex<Flip>]> = game_ids
+        .iter()
+        .map(|game_id| Mutex::new(Flip::new(game_id.clone())))
+        .collect();
+    let sides = Sides {
+        store,
+        backend,
+        game_ids,
+        flips,
+    };
+
+    let mut group = criterion.benchmark_group(GROUP);
+    for tasks in [1, TASKS] {
+        for function in FUNCTIONS {
+            for kind in [Kind::Store, Kind::Adapter, Kind::RawSqlx] {
+                let side = format!("{}_x{tasks}", kind.name());
+                group.bench_function(BenchmarkId::new(function.name(), side), |bencher| {
+                    bencher.iter_custom(|iters| sides.run(runtime, kind, function, tasks, iters))
+                });
+            }
+        }
+    }
+    group.finish();
+
+    let mut comparisons = Vec::new();
+    for (store, adapter, raw) in [
+        ("store_x1", "adapter_x1", "raw_sqlx_x1"),
+        ("store_x16", "adapter_x16", "raw_sqlx_x16"),
+    ] {
+        for function in FUNCTIONS {
+            comparisons.push(Comparison::new(GROUP, function.name(), store, raw));
+            comparisons.push(Comparison::new(GROUP, function.name(), adapter, raw));
+        }
+    }
+    Ok(GroupReport {
+        comparisons,
+        derived: |_| Vec::new(),
+    })
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Function {
+    Get,
+    UpdateStatus,
+    ListDueRunning,
+}
+
+impl Function {
+    fn name(self) -> &'static str {
+        match self {
+            Function::Get => "get",
+            Function::UpdateStatus => "update_status",
+            Function::ListDueRunning => "list_due_running",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    /// `RuntimeStore`: the wasm rules over the adapter.
+    Store,
+    /// The adapter's `Backend` primitive, no wasm.
+    Adapter,
+    /// The same statement with plain sqlx.
+    RawSqlx,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Store => "store",
+            Kind::Adapter => "adapter",
+            Kind::RawSqlx => "raw_sqlx",
+        }
+    }
+}
+
+/// What every side works on; cheap to clone into tasks.
+#[derive(Clone)]
+struct Sides {
+    store: RuntimeStore,
+    backend: PostgresBackend,
+    /// Task `i` works on game `game_ids[i]`.
+    game_ids: Arc<[String]>,
+    /// Where each task's game stands, whichever side moved it last.
+    flips: Arc<[Mutex<Flip>]>,
+}
+
+impl Sides {
+    fn next_swap(&self, task: usize) -> (Status, Status) {
+        self.flips[task]
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .advance()
+    }
+
+    /// Times `iters` calls of `function` on side `kind`, spread over `tasks` tasks.
+    fn run(
+        &self,
+        runtime: &Runtime,
+        kind: Kind,
+        function: Function,
+        tasks: usize,
+        iters: u64,
+    ) -> std::time::Duration {
+        let sides = self.clone();
+        match (function, kind) {
+            (Function::Get, Kind::Store) => concurrent(runtime, tasks, iters, move |task| {
+                let sides = sides.clone();
+                async move {
+                    let found = sides.store.get(&sides.game_ids[task]).await;
+                    found.unwrap_or_else(|error| panic!("store: {error}"));
+                }
+            }),
+            (Function::Get, Kind::Adapter) => concurrent(runtime, tasks, iters, move |task| {
+                let sides = sides.clone();
+                async move {
+                    let game_id = &sides.game_ids[task];
+                    let found = sides.backend.fetch(game_id).await;
+                    found
+                        .unwrap_or_else(|error| panic!("adapter: fetch of {game_id}: {error}"))
+                        .unwrap_or_else(|| panic!("adapter: fetch of {game_id}: no record"));
+                }
+            }),
+            (Function::Get, Kind::RawSqlx) => concurrent(runtime, tasks, iters, move |task| {
+                let sides = sides.clone();
+                async move {
+                    let game_id = &sides.game_ids[task];
+                    let found = raw::fetch(sides.backend.pool(), game_id).await;
+                    let found = found
+                        .unwrap_or_else(|error| panic!("raw sqlx: fetch of {game_id}: {error}"))
+                        .unwrap_or_else(|| panic!("raw sqlx: fetch of {game_id}: no record"));
+                    black_box(found);
+                }
+            }),
+            (Function::UpdateStatus, Kind::Store) => {
+                concurrent(runtime, tasks, iters, move |task| {
+                    let sides = sides.clone();
+                    async move {
+                        let input = sides.flips[task]
+                            .lock()
+                            .unwrap_or_else(|poisoned| poisoned.into_inner())
+                            .next_input();
+                        let swapped = sides.store.update_status(&input).await;
+                        swapped.unwrap_or_else(|error| panic!("store: {error}"));
+                    }
+                })
+            }
+            (Function::UpdateStatus, Kind::Adapter) => {
+                concurrent(runtime, tasks, iters, move |task| {
+                    let sides = sides.clone();
+                    async move {
+                        let (from, to) = sides.next_swap(task);
+                        let game_id = &sides.game_ids[task];
+                        let changes = RecordPatch {
+                            status: Some(StatusChange {
+                                to,
+                                started_at: None,
+                                stopped_at: None,
+                                finished_at: None,
+                            }),
+                            scheduling: None,
+                            current_image_ref: None,
+                            current_engine_version: None,
+                            engine_health: None,
+                            updated_at: NOW,
+                        };
+                        let outcome = sides.backend.patch(game_id, Some(from), changes).await;
+                        match outcome {
+                            Ok(PatchOutcome::Applied) => {}
+                            other => {
+                                panic!("adapter: patch of {game_id} {from} -> {to}: {other:?}")
+                            }
+                        }
+                    }
+                })
+            }
+            (Function::UpdateStatus, Kind::RawSqlx) => {
+                concurrent(runtime, tasks, iters, move |task| {
+                    let sides = sides.clone();
+                    async move {
+                        let (from, to) = sides.next_swap(task);
+                        let game_id = &sides.game_ids[task];
+                        let applied =
+                            raw::swap_status(sides.backend.pool(), game_id, from, to, NOW).await;
+                        match applied {
+                            Ok(true) => {}
+                            other => {
+                                panic!("raw sqlx: patch of {game_id} {from} -> {to}: {other:?}")
+                            }
+                        }
+                    }
+                })
+            }
+            (Function::ListDueRunning, Kind::Store) => {
+                concurrent(runtime, tasks, iters, move |_| {
+                    let sides = sides.clone();
+                    async move {
+                        let due = sides.store.list_due_running(NOW).await;
+                        let due = due.unwrap_or_else(|error| panic!("store: {error}"));
+                        assert_eq!(due.len(), DUE, "store: list due runtimes");
+                    }
+                })
+            }
+            (Function::ListDueRunning, Kind::Adapter) => {
+                concurrent(runtime, tasks, iters, move |_| {
+                    let sides = sides.clone();
+                    async move {
+                        let due = sides.backend.scan(ScanFilter::DueRunning(NOW)).await;
+                        let due = due
+                            .unwrap_or_else(|error| panic!("adapter: scan due running: {error}"));
+                        assert_eq!(due.len(), DUE, "adapter: scan due running");
+                    }
+                })
+            }
+            (Function::ListDueRunning, Kind::RawSqlx) => {
+                concurrent(runtime, tasks, iters, move |_| {
+                    let sides = sides.clone();
+                    async move {
+                        let due = raw::scan_due_running(sides.backend.pool(), NOW).await;
+                        let due = due
+                            .unwrap_or_else(|error| panic!("raw sqlx: scan due running: {error}"));
+                        assert_eq!(due.len(), DUE, "raw sqlx: scan due running");
+                    }
+                })
+            }
+        }
+    }
+}
