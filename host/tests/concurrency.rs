@@ -94,3 +94,28 @@ async fn of_racing_transitions_with_the_same_expected_status_exactly_one_wins() 
         assert_eq!(store.get(&game_id).await.unwrap().status, Status::Running);
     }
 }
+
+#[tokio::test]
+async fn a_cancelled_call_gives_back_its_slot_and_discards_its_instance() {
+    let store = RuntimeStore::builder()
+        .backend(std::sync::Arc::new(common::HangingFetchBackend(
+            runtime_store_memory::MemoryBackend::new(),
+        )))
+        .max_instances(1)
+        .build()
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        let hung =
+            tokio::time::timeout(std::time::Duration::from_millis(50), store.get("g1")).await;
+        assert!(
+            hung.is_err(),
+            "the fetch never answers, so the call must time out"
+        );
+        store
+            .insert(&record("g1", Status::Starting, 10))
+            .await
+            .unwrap();
+        store.delete("g1").await.unwrap();
+    }
+}

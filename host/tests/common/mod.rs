@@ -115,3 +115,31 @@ impl Backend for ScanOnlyBackend {
         Ok(self.0.clone())
     }
 }
+
+/// A backend whose fetch never answers (a hung connection); everything else is a
+/// working in-memory store.
+pub struct HangingFetchBackend(pub runtime_store_memory::MemoryBackend);
+
+#[async_trait]
+impl Backend for HangingFetchBackend {
+    async fn fetch(&self, _game_id: &str) -> Result<Option<RuntimeRecord>, BackendError> {
+        std::future::pending().await
+    }
+    async fn insert(&self, record: RuntimeRecord) -> Result<InsertOutcome, BackendError> {
+        self.0.insert(record).await
+    }
+    async fn patch(
+        &self,
+        game_id: &str,
+        expected_status: Option<Status>,
+        changes: RecordPatch,
+    ) -> Result<PatchOutcome, BackendError> {
+        self.0.patch(game_id, expected_status, changes).await
+    }
+    async fn remove(&self, game_id: &str) -> Result<(), BackendError> {
+        self.0.remove(game_id).await
+    }
+    async fn scan(&self, filter: ScanFilter) -> Result<Vec<RuntimeRecord>, BackendError> {
+        self.0.scan(filter).await
+    }
+}
