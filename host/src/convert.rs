@@ -4,9 +4,36 @@
 use runtime_store_backend as plain;
 
 use crate::bindings::galaxy::gamemaster::{backend as wit_backend, types as wit};
+use crate::error::StoreError;
 use crate::inputs::{
     UpdateEngineHealthInput, UpdateImageInput, UpdateSchedulingInput, UpdateStatusInput,
 };
+use crate::sandbox::Call;
+
+impl Call<'_> {
+    /// The [`StoreError`] for an error the guest returned.
+    pub(crate) fn store_error(self, error: wit::StoreError) -> StoreError {
+        let operation = self.operation;
+        let game_id = || self.game_id.unwrap_or_default().to_owned();
+        match error {
+            wit::StoreError::NotFound => StoreError::NotFound {
+                operation,
+                game_id: game_id(),
+            },
+            wit::StoreError::Conflict => StoreError::Conflict {
+                operation,
+                game_id: game_id(),
+            },
+            wit::StoreError::InvalidTransition(message) => StoreError::InvalidTransition(message),
+            wit::StoreError::InvalidInput(message) => StoreError::InvalidInput(message),
+            wit::StoreError::Backend(source) => StoreError::Backend {
+                operation,
+                game_id: self.game_id.map(str::to_owned),
+                source: source.into(),
+            },
+        }
+    }
+}
 
 impl From<plain::Timestamp> for wit::Timestamp {
     fn from(at: plain::Timestamp) -> Self {

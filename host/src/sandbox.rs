@@ -103,29 +103,6 @@ impl<'a> Call<'a> {
         Call { operation, game_id }
     }
 
-    /// The [`StoreError`] for an error the guest returned.
-    pub(crate) fn store_error(self, error: wit::StoreError) -> StoreError {
-        let operation = self.operation;
-        let game_id = || self.game_id.unwrap_or_default().to_owned();
-        match error {
-            wit::StoreError::NotFound => StoreError::NotFound {
-                operation,
-                game_id: game_id(),
-            },
-            wit::StoreError::Conflict => StoreError::Conflict {
-                operation,
-                game_id: game_id(),
-            },
-            wit::StoreError::InvalidTransition(message) => StoreError::InvalidTransition(message),
-            wit::StoreError::InvalidInput(message) => StoreError::InvalidInput(message),
-            wit::StoreError::Backend(source) => StoreError::Backend {
-                operation,
-                game_id: self.game_id.map(str::to_owned),
-                source: source.into(),
-            },
-        }
-    }
-
     fn sandbox_error(self, reason: SandboxFailure) -> StoreError {
         StoreError::Sandbox {
             operation: self.operation,
