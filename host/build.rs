@@ -42,8 +42,11 @@ fn main() -> ExitCode {
     }
 }
 
+/// Why the component could not be built.
 struct Failure {
+    /// One line saying what failed and what to do.
     message: String,
+    /// Whether cargo should also show what this script printed on stderr.
     show_output: bool,
 }
 
