@@ -108,7 +108,17 @@ impl PostgresOptions {
 
     /// The sqlx connection settings for `url` with these options applied.
     pub(crate) fn connect_options(&self, url: &str) -> Result<PgConnectOptions, BackendError> {
-        // The URL is not quoted back: it may carry a password.
+        // sqlx ignores the scheme; without this check `memory:` would open the default
+        // local database. The URL is not quoted back: it may carry a password.
+        let scheme = url
+            .split_once("://")
+            .map(|(scheme, _)| scheme.to_ascii_lowercase());
+        if !matches!(scheme.as_deref(), Some("postgres" | "postgresql")) {
+            return Err(BackendError::Failed(
+                "connect: not a PostgreSQL URL (expected postgres://... or postgresql://...)"
+                    .into(),
+            ));
+        }
         let options = PgConnectOptions::from_str(url).map_err(|error| {
             BackendError::Failed(format!("connect: unusable PostgreSQL URL: {error}"))
         })?;
@@ -140,6 +150,26 @@ pub(crate) fn quote_identifier(identifier: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_of_other_schemes_are_refused_before_connecting() {
+        let options = PostgresOptions::default();
+        for url in [
+            "memory:",
+            "mysql://root@localhost/db",
+            "postgres:/no-slashes",
+            "db",
+        ] {
+            let error = options.connect_options(url).unwrap_err();
+            assert!(
+                matches!(&error, BackendError::Failed(message) if message.contains("not a PostgreSQL URL")),
+                "{url}: {error:?}"
+            );
+        }
+        for url in ["postgres://u@h/db", "PostgreSQL://u@h/db"] {
+            assert!(options.connect_options(url).is_ok(), "{url}");
+        }
+    }
 
     #[test]
     fn identifiers_are_quoted_with_inner_quotes_doubled() {
