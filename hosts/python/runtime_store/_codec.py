@@ -333,6 +333,44 @@ class RecordCodec(Codec):
             codec.check(field_ty, f"{where}.{name}")
 
 
+class TimestampCodec(RecordCodec):
+    """WIT `timestamp` ({seconds: s64, nanoseconds: u32}), the most frequent record: its two
+    entries are packed and read with one precompiled `struct` layout."""
+
+    # Two record entries, each a name vector (size, address) and a value (kind, payload).
+    _ENTRIES = struct.Struct("<QQB7xq16x" "QQB7xI20x")
+    assert (_ENTRIES.size, _ENTRY_VAL, _PAYLOAD) == (2 * _ENTRY_SIZE, 16, 8)
+
+    def __init__(self, timestamp_class: Any):
+        super().__init__(timestamp_class, {"seconds": S64Codec(), "nanoseconds": U32Codec()})
+        seconds, nanoseconds = self.names
+        self.name_words = (seconds.size, seconds.address, nanoseconds.size, nanoseconds.address)
+
+    def pack(self, value: Any, image: Image, at: int) -> None:
+        if not isinstance(value, self.record_class):
+            raise TypeError(f"expected {self.record_class.__name__}, got {type(value).__name__}")
+        seconds, nanoseconds = value.seconds, value.nanoseconds
+        if type(seconds) is not int or type(nanoseconds) is not int:
+            raise TypeError(f"expected int timestamp fields, got {value!r}")
+        if not (_S64_MIN <= seconds <= _S64_MAX and 0 <= nanoseconds <= _U32_MAX):
+            raise ValueError(f"{value!r} is outside s64 seconds and u32 nanoseconds")
+        entries = image.reserve(self._ENTRIES.size)
+        seconds_size, seconds_address, nanos_size, nanos_address = self.name_words
+        buffer = image.buffer
+        self._ENTRIES.pack_into(
+            buffer, entries, seconds_size, seconds_address, _S64, seconds,
+            nanos_size, nanos_address, _U32, nanoseconds,
+        )
+        _KIND.pack_into(buffer, at, _RECORD)
+        _WORD.pack_into(buffer, at + _PAYLOAD + _VEC_SIZE, 2)
+        image.point(at + _PAYLOAD + _VEC_DATA, entries)
+
+    def read(self, memory: bytes, at: int) -> Any:
+        data = _WORD.unpack_from(memory, at + _PAYLOAD + _VEC_DATA)[0]
+        fields = self._ENTRIES.unpack_from(_string_at(data, self._ENTRIES.size))
+        return self.record_class(fields[3], fields[7])
+
+
 class VariantCodec(Codec):
     """A WIT variant; `split` turns a Python value into (case, payload) and `join` back."""
 

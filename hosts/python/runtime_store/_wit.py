@@ -13,8 +13,8 @@ from ._codec import (
     OptionCodec,
     RecordCodec,
     ResultCodec,
-    S64Codec,
     StringCodec,
+    TimestampCodec,
     U32Codec,
     VariantCodec,
 )
@@ -55,7 +55,7 @@ class Lookup:
 STRING = StringCodec()
 BOOL = BoolCodec()
 U32 = U32Codec()
-TIMESTAMP = RecordCodec(Timestamp, {"seconds": S64Codec(), "nanoseconds": U32})
+TIMESTAMP = TimestampCodec(Timestamp)
 OPTIONAL_TIMESTAMP = OptionCodec(TIMESTAMP)
 OPTIONAL_STRING = OptionCodec(STRING)
 STATUS = EnumCodec(Status)
