@@ -111,3 +111,14 @@ test('a record jco cannot lower throws, and a fresh instance serves the next cal
   delete backend.failing.fetch;
   assert.deepEqual(store.get('game-1'), record('game-1'));
 });
+
+test('an input jco cannot lower throws before any storage, and the store goes on', () => {
+  assert.throws(() => store.insert({ ...record('game-2'), status: 'paused' }), {
+    name: 'TypeError',
+    message: /"paused" is not one of the cases of status/,
+  });
+  assert.deepEqual(
+    store.list().map((stored) => stored.gameId),
+    ['game-1'],
+  );
+});
