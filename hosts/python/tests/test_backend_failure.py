@@ -4,39 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from records import record
 from runtime_store import (
     BackendError,
     BackendErrorKind,
     BackendFailure,
     MemoryBackend,
     RuntimeComponent,
-    RuntimeRecord,
     RuntimeStore,
-    Status,
-    Timestamp,
 )
-
-NOW = Timestamp(1_764_000_000)
-
-
-def record(game_id: str) -> RuntimeRecord:
-    return RuntimeRecord(
-        game_id=game_id,
-        status=Status.RUNNING,
-        engine_endpoint="http://engine:8080",
-        current_image_ref="galaxy/engine:1",
-        current_engine_version="1",
-        engine_health="healthy",
-        current_turn=1,
-        next_generation_at=None,
-        skip_next_tick=False,
-        created_at=NOW,
-        updated_at=NOW,
-        started_at=None,
-        stopped_at=None,
-        finished_at=None,
-    )
-
 
 class FlakyBackend(MemoryBackend):
     """A memory backend whose primitives fail on demand: `failure` is raised or returned."""

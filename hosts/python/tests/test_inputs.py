@@ -16,7 +16,7 @@ from runtime_store import (
 )
 from runtime_store._wit import STORE_FUNCTIONS, STORE_INTERFACE, STRING, Signature
 from runtime_store.component import _check_signature
-from test_backend_failure import record
+from records import record
 
 
 @pytest.fixture

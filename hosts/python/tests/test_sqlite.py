@@ -21,7 +21,7 @@ from runtime_store import (
     Timestamp,
     UpdateStatusInput,
 )
-from test_backend_failure import record
+from records import record
 
 
 def test_records_survive_reopening_the_file(tmp_path: Path, component: RuntimeComponent) -> None:
