@@ -6,8 +6,13 @@
 //! in this run (an estimate older than the run is never used) and [`Comparison`] turns two
 //! of them into the ratio line the benchmark prints.
 //!
+//! On a shared machine the load drifts while criterion measures one side after the other,
+//! and that drift ends up in a ratio of two medians. [`interleave`] measures the two
+//! sides again in alternating short batches and takes the median of the per-round ratios,
+//! which a slow drift leaves alone; the benchmark prints both.
+//!
 //! ```
-//! use std::time::{Duration, SystemTime};
+//! use std::time::{Duration, Instant, SystemTime};
 //! use runtime_store_benches::{Comparison, Estimates};
 //!
 //! let dir = std::env::temp_dir().join(format!("ratio-doc-{}", std::process::id()));
@@ -31,7 +36,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 /// Why a median could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -182,6 +187,88 @@ impl<'a> Comparison<'a> {
     }
 }
 
+/// How long one batch of iterations of a side should take in [`interleave`].
+const BATCH: Duration = Duration::from_millis(10);
+
+/// Rounds [`interleave`] always runs, whatever the budget, and never exceeds.
+const MIN_ROUNDS: usize = 10;
+const MAX_ROUNDS: usize = 1_000;
+
+/// A ratio measured by [`interleave`]: the median and middle half of the per-round
+/// ratios.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Paired {
+    /// The median of the per-round ratios.
+    pub median: f64,
+    /// The first quartile.
+    pub low: f64,
+    /// The third quartile.
+    pub high: f64,
+    /// How many rounds ran.
+    pub rounds: usize,
+}
+
+impl fmt::Display for Paired {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "interleaved {:.2} (middle half {:.2}..{:.2}, {} rounds)",
+            self.median, self.low, self.high, self.rounds
+        )
+    }
+}
+
+/// The ratio of the time per iteration of `numerator` to that of `denominator`, each a
+/// routine that runs the given number of iterations and returns how long they took (what
+/// criterion's `iter_custom` takes). In every round both sides run the same number of
+/// iterations, sized so that the slower side takes about 10 ms (a concurrent routine
+/// spreads its iterations over its tasks, and fewer iterations per task would flatter
+/// it); the rounds alternate which side goes first and run until `budget` is spent (at
+/// least 10 rounds, at most 1000).
+pub fn interleave(
+    numerator: &dyn Fn(u64) -> Duration,
+    denominator: &dyn Fn(u64) -> Duration,
+    budget: Duration,
+) -> Paired {
+    let iterations = batch_size(numerator).min(batch_size(denominator));
+    let per_iteration = |routine: &dyn Fn(u64) -> Duration, iterations: u64| {
+        routine(iterations).as_secs_f64() / iterations as f64
+    };
+    let start = Instant::now();
+    let mut ratios = Vec::new();
+    while ratios.len() < MIN_ROUNDS || (ratios.len() < MAX_ROUNDS && start.elapsed() < budget) {
+        let (top, bottom) = if ratios.len() % 2 == 0 {
+            let top = per_iteration(numerator, iterations);
+            (top, per_iteration(denominator, iterations))
+        } else {
+            let bottom = per_iteration(denominator, iterations);
+            (per_iteration(numerator, iterations), bottom)
+        };
+        ratios.push(top / bottom);
+    }
+    ratios.sort_by(f64::total_cmp);
+    let at = |fraction: f64| ratios[((ratios.len() - 1) as f64 * fraction).round() as usize];
+    Paired {
+        median: at(0.5),
+        low: at(0.25),
+        high: at(0.75),
+        rounds: ratios.len(),
+    }
+}
+
+/// The number of iterations of `routine` that takes about [`BATCH`] (at least one).
+fn batch_size(routine: &dyn Fn(u64) -> Duration) -> u64 {
+    let mut iterations = 1_u64;
+    loop {
+        let took = routine(iterations);
+        if took >= BATCH / 4 || iterations >= 1 << 40 {
+            let scaled = iterations as f64 * BATCH.as_secs_f64() / took.as_secs_f64().max(1e-9);
+            return (scaled as u64).max(1);
+        }
+        iterations *= 2;
+    }
+}
+
 /// A duration with three significant digits in the unit that suits it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Time(pub Duration);
@@ -312,6 +399,62 @@ mod tests {
                 Err(ReportError::Malformed { .. })
             ));
         }
+    }
+
+    /// A routine that pretends to take `nanos` per iteration times the load, which grows
+    /// with every call (a machine getting busier while the benchmark runs).
+    fn drifting(nanos: f64, load: &std::cell::Cell<f64>) -> impl Fn(u64) -> Duration + '_ {
+        move |iterations| {
+            load.set(load.get() * 1.01);
+            Duration::from_secs_f64(nanos * 1e-9 * load.get() * iterations as f64)
+        }
+    }
+
+    #[test]
+    fn interleaving_finds_the_ratio_under_a_drifting_load() {
+        let load = std::cell::Cell::new(1.0);
+        let paired = interleave(
+            &drifting(300.0, &load),
+            &drifting(100.0, &load),
+            Duration::from_millis(50),
+        );
+        assert!((paired.median - 3.0).abs() < 0.05, "{paired:?}");
+        assert!(
+            paired.low <= paired.median && paired.median <= paired.high,
+            "{paired:?}"
+        );
+        assert!(
+            (MIN_ROUNDS..=MAX_ROUNDS).contains(&paired.rounds),
+            "{paired:?}"
+        );
+        // Measured one after the other, the same two routines give a ratio far from 3.
+        let load = std::cell::Cell::new(1.0);
+        let (slow, fast) = (drifting(300.0, &load), drifting(100.0, &load));
+        let first: Duration = (0..100).map(|_| fast(1_000)).sum();
+        let second: Duration = (0..100).map(|_| slow(1_000)).sum();
+        assert!(second.as_secs_f64() / first.as_secs_f64() > 4.0);
+    }
+
+    #[test]
+    fn a_batch_takes_about_ten_milliseconds() {
+        let routine = |iterations: u64| Duration::from_nanos(250 * iterations);
+        assert_eq!(batch_size(&routine), 40_000);
+        let slow = |iterations: u64| Duration::from_millis(40 * iterations);
+        assert_eq!(batch_size(&slow), 1);
+    }
+
+    #[test]
+    fn paired_ratios_show_their_spread() {
+        let paired = Paired {
+            median: 1.234,
+            low: 1.1,
+            high: 1.4,
+            rounds: 96,
+        };
+        assert_eq!(
+            paired.to_string(),
+            "interleaved 1.23 (middle half 1.10..1.40, 96 rounds)"
+        );
     }
 
     #[test]

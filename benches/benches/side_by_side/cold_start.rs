@@ -12,20 +12,24 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use anyhow::{Context, anyhow};
-use criterion::{BenchmarkId, Criterion, SamplingMode};
-use runtime_store_benches::{Comparison, Estimates, Time};
+use criterion::{Criterion, SamplingMode};
+use runtime_store_benches::{Estimates, Time};
 use runtime_store_host::{RuntimeStore, Status, embedded_component};
 use tokio::runtime::Runtime;
 use wasmtime::component::Component;
 use wasmtime::{Config, Engine};
 
-use crate::GroupReport;
+use crate::Function;
 use crate::fixtures::record;
-use crate::timing::sequential;
+use crate::timing::{repeat, sequential};
 
 const GROUP: &str = "cold_start";
 
-pub fn bench(criterion: &mut Criterion, runtime: &Runtime) -> anyhow::Result<GroupReport> {
+pub fn bench(
+    criterion: &mut Criterion,
+    runtime: &Runtime,
+    estimates: &Estimates,
+) -> anyhow::Result<Vec<String>> {
     let mut config = Config::new();
     config.consume_fuel(true);
     let engine = Engine::new(&config).map_err(|error| anyhow!("creating an engine: {error:#}"))?;
@@ -47,6 +51,12 @@ pub fn bench(criterion: &mut Criterion, runtime: &Runtime) -> anyhow::Result<Gro
             .block_on(store.insert(&game))
             .with_context(|| format!("insert runtime record {}", game.game_id))?;
     }
+    let first_get = |store: &RuntimeStore, side: &'static str, iters| {
+        sequential(runtime, iters, || async {
+            let found = store.get(black_box(&game.game_id)).await;
+            black_box(found.unwrap_or_else(|error| panic!("{side}: {error}")));
+        })
+    };
 
     let mut group = criterion.benchmark_group(GROUP);
     group
@@ -54,50 +64,64 @@ pub fn bench(criterion: &mut Criterion, runtime: &Runtime) -> anyhow::Result<Gro
         .sample_size(10)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(3));
-    group.bench_function(BenchmarkId::new("component", "compile"), |bencher| {
-        bencher.iter(|| {
-            Component::new(&engine, black_box(component_bytes))
-                .unwrap_or_else(|error| panic!("compiling the embedded component: {error:#}"))
-        })
-    });
-    group.bench_function(BenchmarkId::new("component", "precompiled"), |bencher| {
-        bencher.iter(|| {
-            load_precompiled(&engine, black_box(&artifact))
-                .unwrap_or_else(|error| panic!("loading the precompiled component: {error:#}"))
-        })
-    });
-    group.bench_function(BenchmarkId::new("store_build", "embedded"), |bencher| {
-        bencher.iter_custom(|iters| {
+    let mut function = Function {
+        group: &mut group,
+        group_name: GROUP,
+        estimates,
+    };
+    let mut lines = function.compare(
+        "component",
+        &[
+            ("compile", &|iters| {
+                repeat(iters, || {
+                    Component::new(&engine, black_box(component_bytes)).unwrap_or_else(|error| {
+                        panic!("compiling the embedded component: {error:#}")
+                    })
+                })
+            }),
+            ("precompiled", &|iters| {
+                repeat(iters, || {
+                    load_precompiled(&engine, black_box(&artifact)).unwrap_or_else(|error| {
+                        panic!("loading the precompiled component: {error:#}")
+                    })
+                })
+            }),
+        ],
+        &[("compile", "precompiled")],
+    );
+    function.compare(
+        "store_build",
+        &[("embedded", &|iters| {
             sequential(runtime, iters, || async {
                 let built = RuntimeStore::builder().build().await;
                 black_box(built.unwrap_or_else(|error| panic!("building a store: {error}")));
             })
-        })
-    });
-    group
+        })],
+        &[],
+    );
+    function
+        .group
         .sampling_mode(SamplingMode::Auto)
         .sample_size(20)
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_secs(1));
-    for (side, store) in [("fresh_instance", &unpooled), ("pooled_instance", &pooled)] {
-        group.bench_function(BenchmarkId::new("get", side), |bencher| {
-            bencher.iter_custom(|iters| {
-                sequential(runtime, iters, || async {
-                    let found = store.get(black_box(&game.game_id)).await;
-                    black_box(found.unwrap_or_else(|error| panic!("{side}: {error}")));
-                })
-            })
-        });
-    }
-    group.finish();
-
-    Ok(GroupReport {
-        comparisons: vec![
-            Comparison::new(GROUP, "component", "compile", "precompiled"),
-            Comparison::new(GROUP, "get", "fresh_instance", "pooled_instance"),
+    lines.extend(function.compare(
+        "get",
+        &[
+            ("fresh_instance", &|iters| {
+                first_get(&unpooled, "fresh instance", iters)
+            }),
+            ("pooled_instance", &|iters| {
+                first_get(&pooled, "pooled instance", iters)
+            }),
         ],
-        derived: derived_cold_starts,
-    })
+        &[("fresh_instance", "pooled_instance")],
+    ));
+    group.finish();
+    if !lines.is_empty() {
+        lines.extend(derived_cold_starts(estimates));
+    }
+    Ok(lines)
 }
 
 /// Loads `artifact` into `engine`.

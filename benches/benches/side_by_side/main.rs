@@ -1,4 +1,4 @@
-//! SPEC section 6: every comparison measured side by side in one run, with its ratio
+//! SPEC section 6: every comparison measured side by side in one run, with its ratios
 //! printed after its group and again at the end.
 //!
 //! `cargo bench -p runtime-store-benches` runs everything (PostgreSQL at `DATABASE_URL`,
@@ -20,49 +20,69 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use anyhow::Context;
-use criterion::Criterion;
-use runtime_store_benches::{Comparison, Estimates};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, BenchmarkId, Criterion};
+use runtime_store_benches::{Comparison, Estimates, interleave};
 
-/// What a group measured: the comparisons to print and any derived lines.
-pub struct GroupReport {
-    pub comparisons: Vec<Comparison<'static>>,
-    pub derived: fn(&Estimates) -> Vec<String>,
+/// A side of a comparison as criterion's `iter_custom` takes it: runs that many
+/// iterations and returns how long they took.
+pub type Routine<'a> = &'a dyn Fn(u64) -> Duration;
+
+/// How long the interleaved measurement of one pair runs.
+const INTERLEAVED_BUDGET: Duration = Duration::from_secs(1);
+
+/// One benchmark function of a group and its sides.
+pub struct Function<'g, 'c> {
+    pub group: &'g mut BenchmarkGroup<'c, WallTime>,
+    pub group_name: &'static str,
+    pub estimates: &'g Estimates,
 }
 
-impl GroupReport {
-    /// One line per comparison (its ratio, or why there is none) and the derived lines;
-    /// a single line when nothing of the group ran (a filter skipped it, or `--test`).
-    fn lines(&self, name: &str, estimates: &Estimates) -> Vec<String> {
-        let measured: Vec<_> = self
-            .comparisons
-            .iter()
-            .map(|comparison| comparison.line(estimates))
-            .collect();
-        if measured.iter().all(Result::is_err) {
-            return vec![format!("{name}: not measured in this run")];
+impl Function<'_, '_> {
+    /// Measures every side of `function` with criterion, then each pair `(numerator,
+    /// denominator)` interleaved, and returns one ratio line per pair that criterion
+    /// measured in this run.
+    pub fn compare(
+        &mut self,
+        function: &'static str,
+        sides: &[(&'static str, Routine<'_>)],
+        pairs: &[(&'static str, &'static str)],
+    ) -> Vec<String> {
+        for (side, routine) in sides {
+            self.group
+                .bench_function(BenchmarkId::new(function, *side), |bencher| {
+                    bencher.iter_custom(routine)
+                });
         }
-        let mut lines: Vec<String> = self
-            .comparisons
+        let routine = |name: &str| {
+            sides
+                .iter()
+                .find(|(side, _)| *side == name)
+                .map(|(_, routine)| *routine)
+        };
+        pairs
             .iter()
-            .zip(measured)
-            .map(|(comparison, line)| line.unwrap_or_else(|error| comparison.no_ratio(&error)))
-            .collect();
-        lines.extend((self.derived)(estimates));
-        lines
+            .filter_map(|&(numerator, denominator)| {
+                let comparison = Comparison::new(self.group_name, function, numerator, denominator);
+                // A side a filter skipped, or criterion's `--test` mode: no ratio.
+                let line = comparison.line(self.estimates).ok()?;
+                let paired = interleave(
+                    routine(numerator)?,
+                    routine(denominator)?,
+                    INTERLEAVED_BUDGET,
+                );
+                Some(format!("{line}; {paired}"))
+            })
+            .collect()
     }
 }
 
 fn main() -> anyhow::Result<()> {
-    let started = SystemTime::now();
-    let estimates = Estimates::new(
-        Estimates::criterion_dir(Path::new(env!("CARGO_TARGET_TMPDIR"))),
-        started,
-    );
+    let criterion_dir = Estimates::criterion_dir(Path::new(env!("CARGO_TARGET_TMPDIR")));
+    let estimates = Estimates::new(&criterion_dir, SystemTime::now());
     // Short runs: the whole suite stays well under five minutes on two shared cores.
     let mut criterion = Criterion::default()
-        .output_directory(&Estimates::criterion_dir(Path::new(env!(
-            "CARGO_TARGET_TMPDIR"
-        ))))
+        .output_directory(&criterion_dir)
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_secs(1))
         .sample_size(20)
@@ -76,24 +96,34 @@ fn main() -> anyhow::Result<()> {
         .context("starting the tokio runtime of the benchmarks")?;
 
     let mut summary = Vec::new();
-    let mut run = |name: &str, report: GroupReport| {
-        let lines = report.lines(name, &estimates);
+    let mut report = |name: &str, lines: Vec<String>| {
+        let lines = if lines.is_empty() {
+            vec![format!("{name}: not measured in this run")]
+        } else {
+            lines
+        };
         println!("\n== ratios: {name} ==");
         for line in &lines {
             println!("{line}");
         }
         summary.extend(lines);
     };
-    run("rules", rules::bench(&mut criterion, &runtime)?);
-    run(
-        "memory store",
-        memory_store::bench(&mut criterion, &runtime)?,
+    report("rules", rules::bench(&mut criterion, &runtime, &estimates)?);
+    report(
+        "memory_store",
+        memory_store::bench(&mut criterion, &runtime, &estimates)?,
     );
-    run("cold start", cold_start::bench(&mut criterion, &runtime)?);
-    run("postgres", postgres::bench(&mut criterion, &runtime)?);
+    report(
+        "cold_start",
+        cold_start::bench(&mut criterion, &runtime, &estimates)?,
+    );
+    report(
+        "postgres",
+        postgres::bench(&mut criterion, &runtime, &estimates)?,
+    );
 
     criterion.final_summary();
-    println!("\n== all ratios (medians, this run) ==");
+    println!("\n== all ratios (criterion medians of this run; interleaved ratio) ==");
     for line in &summary {
         println!("{line}");
     }

@@ -6,39 +6,44 @@ use std::cell::RefCell;
 use std::hint::black_box;
 
 use anyhow::Context;
-use criterion::{BenchmarkId, Criterion};
+use criterion::Criterion;
 use guest_validation::memory::MemoryStorage;
 use guest_validation::store;
-use runtime_store_benches::Comparison;
+use runtime_store_benches::Estimates;
 use runtime_store_host::{RuntimeStore, Status};
 use tokio::runtime::Runtime;
 
-use crate::GroupReport;
+use crate::Function;
 use crate::fixtures::{Flip, population, record, to_native};
-use crate::timing::sequential;
-
-const GROUP: &str = "memory_store";
+use crate::timing::{repeat, sequential};
 
 /// Records held by each side: `list` returns them all.
 const RECORDS: usize = 100;
 
-pub fn bench(criterion: &mut Criterion, runtime: &Runtime) -> anyhow::Result<GroupReport> {
+const WASM_VS_NATIVE: &[(&str, &str)] = &[("wasm", "native")];
+
+pub fn bench(
+    criterion: &mut Criterion,
+    runtime: &Runtime,
+    estimates: &Estimates,
+) -> anyhow::Result<Vec<String>> {
     let records = population("game-memory", RECORDS);
     let wasm = runtime
         .block_on(RuntimeStore::builder().build())
         .context("building the in-memory store")?;
-    let mut native = MemoryStorage::default();
+    let mut storage = MemoryStorage::default();
     for record in &records {
         runtime
             .block_on(wasm.insert(record))
             .with_context(|| format!("insert runtime record {} (wasm)", record.game_id))?;
-        store::insert(&mut native, to_native::record(record)).map_err(|error| {
+        store::insert(&mut storage, to_native::record(record)).map_err(|error| {
             anyhow::anyhow!(
                 "insert runtime record {} (native): {error:?}",
                 record.game_id
             )
         })?;
     }
+    let native = RefCell::new(storage);
     let looked_up = records[RECORDS / 2].game_id.clone();
     let flipped = records
         .iter()
@@ -51,86 +56,105 @@ pub fn bench(criterion: &mut Criterion, runtime: &Runtime) -> anyhow::Result<Gro
     let fresh = record("game-memory-fresh", Status::Starting, 0, None);
     let native_fresh = to_native::record(&fresh);
 
-    let mut group = criterion.benchmark_group(GROUP);
-    group.bench_function(BenchmarkId::new("get", "wasm"), |bencher| {
-        bencher.iter_custom(|iters| {
-            sequential(runtime, iters, || async {
-                let found = wasm.get(black_box(&looked_up)).await;
-                black_box(found.unwrap_or_else(|error| panic!("wasm {error}")));
-            })
-        })
-    });
-    group.bench_function(BenchmarkId::new("get", "native"), |bencher| {
-        bencher.iter(|| {
-            store::get(&mut native, black_box(&looked_up))
-                .unwrap_or_else(|error| panic!("native get runtime record {looked_up}: {error:?}"))
-        })
-    });
-    group.bench_function(BenchmarkId::new("insert_delete", "wasm"), |bencher| {
-        bencher.iter_custom(|iters| {
-            sequential(runtime, iters, || async {
-                let inserted = wasm.insert(black_box(&fresh)).await;
-                inserted.unwrap_or_else(|error| panic!("wasm {error}"));
-                let deleted = wasm.delete(black_box(&fresh.game_id)).await;
-                deleted.unwrap_or_else(|error| panic!("wasm {error}"));
-            })
-        })
-    });
-    group.bench_function(BenchmarkId::new("insert_delete", "native"), |bencher| {
-        bencher.iter(|| {
-            store::insert(&mut native, black_box(native_fresh.clone())).unwrap_or_else(|error| {
-                panic!("native insert runtime record {}: {error:?}", fresh.game_id)
-            });
-            store::delete(&mut native, black_box(&fresh.game_id)).unwrap_or_else(|error| {
-                panic!("native delete runtime record {}: {error:?}", fresh.game_id)
-            })
-        })
-    });
-    group.bench_function(BenchmarkId::new("update_status", "wasm"), |bencher| {
-        bencher.iter_custom(|iters| {
-            sequential(runtime, iters, || async {
-                let input = wasm_flip.borrow_mut().next_input();
-                let updated = wasm.update_status(black_box(&input)).await;
-                updated.unwrap_or_else(|error| panic!("wasm {error}"));
-            })
-        })
-    });
-    group.bench_function(BenchmarkId::new("update_status", "native"), |bencher| {
-        bencher.iter(|| {
-            let input = native_flip.borrow_mut().next_input();
-            store::update_status(&mut native, black_box(to_native::update_status(input)))
-                .unwrap_or_else(|error| {
-                    let game_id = native_flip.borrow().game_id().to_owned();
-                    panic!("native update runtime status of {game_id}: {error:?}")
+    let mut group = criterion.benchmark_group("memory_store");
+    let mut function = Function {
+        group: &mut group,
+        group_name: "memory_store",
+        estimates,
+    };
+    let mut lines = function.compare(
+        "get",
+        &[
+            ("wasm", &|iters| {
+                sequential(runtime, iters, || async {
+                    let found = wasm.get(black_box(&looked_up)).await;
+                    black_box(found.unwrap_or_else(|error| panic!("wasm {error}")));
                 })
-        })
-    });
-    group.bench_function(BenchmarkId::new("list", "wasm"), |bencher| {
-        bencher.iter_custom(|iters| {
-            sequential(runtime, iters, || async {
-                let listed = wasm
-                    .list()
-                    .await
-                    .unwrap_or_else(|error| panic!("wasm {error}"));
-                assert_eq!(listed.len(), RECORDS, "wasm list runtimes");
-            })
-        })
-    });
-    group.bench_function(BenchmarkId::new("list", "native"), |bencher| {
-        bencher.iter(|| {
-            let listed = store::list(&mut native)
-                .unwrap_or_else(|error| panic!("native list runtimes: {error:?}"));
-            assert_eq!(listed.len(), RECORDS, "native list runtimes");
-            listed
-        })
-    });
+            }),
+            ("native", &|iters| {
+                let native = &mut *native.borrow_mut();
+                repeat(iters, || {
+                    store::get(native, black_box(&looked_up)).unwrap_or_else(|error| {
+                        panic!("native get runtime record {looked_up}: {error:?}")
+                    })
+                })
+            }),
+        ],
+        WASM_VS_NATIVE,
+    );
+    lines.extend(function.compare(
+        "insert_delete",
+        &[
+            ("wasm", &|iters| {
+                sequential(runtime, iters, || async {
+                    let inserted = wasm.insert(black_box(&fresh)).await;
+                    inserted.unwrap_or_else(|error| panic!("wasm {error}"));
+                    let deleted = wasm.delete(black_box(&fresh.game_id)).await;
+                    deleted.unwrap_or_else(|error| panic!("wasm {error}"));
+                })
+            }),
+            ("native", &|iters| {
+                let native = &mut *native.borrow_mut();
+                repeat(iters, || {
+                    store::insert(native, black_box(native_fresh.clone())).unwrap_or_else(
+                        |error| panic!("native insert runtime record {}: {error:?}", fresh.game_id),
+                    );
+                    store::delete(native, black_box(&fresh.game_id)).unwrap_or_else(|error| {
+                        panic!("native delete runtime record {}: {error:?}", fresh.game_id)
+                    })
+                })
+            }),
+        ],
+        WASM_VS_NATIVE,
+    ));
+    lines.extend(function.compare(
+        "update_status",
+        &[
+            ("wasm", &|iters| {
+                sequential(runtime, iters, || async {
+                    let input = wasm_flip.borrow_mut().next_input();
+                    let updated = wasm.update_status(black_box(&input)).await;
+                    updated.unwrap_or_else(|error| panic!("wasm {error}"));
+                })
+            }),
+            ("native", &|iters| {
+                let native = &mut *native.borrow_mut();
+                repeat(iters, || {
+                    let input = native_flip.borrow_mut().next_input();
+                    store::update_status(native, black_box(to_native::update_status(input)))
+                        .unwrap_or_else(|error| {
+                            let game_id = native_flip.borrow().game_id().to_owned();
+                            panic!("native update runtime status of {game_id}: {error:?}")
+                        })
+                })
+            }),
+        ],
+        WASM_VS_NATIVE,
+    ));
+    lines.extend(function.compare(
+        "list",
+        &[
+            ("wasm", &|iters| {
+                sequential(runtime, iters, || async {
+                    let listed = wasm
+                        .list()
+                        .await
+                        .unwrap_or_else(|error| panic!("wasm {error}"));
+                    assert_eq!(listed.len(), RECORDS, "wasm list runtimes");
+                })
+            }),
+            ("native", &|iters| {
+                let native = &mut *native.borrow_mut();
+                repeat(iters, || {
+                    let listed = store::list(native)
+                        .unwrap_or_else(|error| panic!("native list runtimes: {error:?}"));
+                    assert_eq!(listed.len(), RECORDS, "native list runtimes");
+                    listed
+                })
+            }),
+        ],
+        WASM_VS_NATIVE,
+    ));
     group.finish();
-
-    Ok(GroupReport {
-        comparisons: ["get", "insert_delete", "update_status", "list"]
-            .into_iter()
-            .map(|function| Comparison::new(GROUP, function, "wasm", "native"))
-            .collect(),
-        derived: |_| Vec::new(),
-    })
+    Ok(lines)
 }

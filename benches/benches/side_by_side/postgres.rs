@@ -11,15 +11,14 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
-use criterion::{BenchmarkId, Criterion};
+use criterion::Criterion;
 use runtime_store_backend::{Backend, PatchOutcome, RecordPatch, ScanFilter, StatusChange};
-use runtime_store_benches::Comparison;
+use runtime_store_benches::Estimates;
 use runtime_store_host::{RuntimeStore, Status};
 use runtime_store_postgres::PostgresBackend;
 use runtime_store_postgres_tests::database::TestSchema;
 use tokio::runtime::Runtime;
 
-use crate::GroupReport;
 use crate::fixtures::{Flip, NOW, population, record};
 use crate::raw;
 use crate::timing::concurrent;
@@ -39,10 +38,15 @@ const FUNCTIONS: [Function; 3] = [
     Function::ListDueRunning,
 ];
 
-pub fn bench(criterion: &mut Criterion, runtime: &Runtime) -> anyhow::Result<GroupReport> {
+pub fn bench(
+    criterion: &mut Criterion,
+    runtime: &Runtime,
+    estimates: &Estimates,
+) -> anyhow::Result<Vec<String>> {
     let schema = runtime.block_on(TestSchema::create("benches"));
-    let measured =
-        std::panic::catch_unwind(AssertUnwindSafe(|| measure(criterion, runtime, &schema)));
+    let measured = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        measure(criterion, runtime, estimates, &schema)
+    }));
     runtime.block_on(schema.drop_schema());
     match measured {
         Ok(measured) => measured,
@@ -53,8 +57,9 @@ pub fn bench(criterion: &mut Criterion, runtime: &Runtime) -> anyhow::Result<Gro
 fn measure(
     criterion: &mut Criterion,
     runtime: &Runtime,
+    estimates: &Estimates,
     schema: &TestSchema,
-) -> anyhow::Result<GroupReport> {
+) -> anyhow::Result<Vec<String>> {
     let game_ids: Arc<[String]> = (0..TASKS)
         .map(|task| format!("game-swap-{task:02}"))
         .collect();
@@ -101,32 +106,33 @@ fn measure(
     };
 
     let mut group = criterion.benchmark_group(GROUP);
-    for tasks in [1, TASKS] {
+    let mut bench = crate::Function {
+        group: &mut group,
+        group_name: GROUP,
+        estimates,
+    };
+    let mut lines = Vec::new();
+    for (tasks, names) in [
+        (1, ["store_x1", "adapter_x1", "raw_sqlx_x1"]),
+        (TASKS, ["store_x16", "adapter_x16", "raw_sqlx_x16"]),
+    ] {
+        let [store, adapter, raw] = names;
         for function in FUNCTIONS {
-            for kind in [Kind::Store, Kind::Adapter, Kind::RawSqlx] {
-                let side = format!("{}_x{tasks}", kind.name());
-                group.bench_function(BenchmarkId::new(function.name(), side), |bencher| {
-                    bencher.iter_custom(|iters| sides.run(runtime, kind, function, tasks, iters))
-                });
-            }
+            let sides = &sides;
+            let side = |kind| move |iters| sides.run(runtime, kind, function, tasks, iters);
+            lines.extend(bench.compare(
+                function.name(),
+                &[
+                    (store, &side(Kind::Store)),
+                    (adapter, &side(Kind::Adapter)),
+                    (raw, &side(Kind::RawSqlx)),
+                ],
+                &[(store, raw), (adapter, raw)],
+            ));
         }
     }
     group.finish();
-
-    let mut comparisons = Vec::new();
-    for (store, adapter, raw) in [
-        ("store_x1", "adapter_x1", "raw_sqlx_x1"),
-        ("store_x16", "adapter_x16", "raw_sqlx_x16"),
-    ] {
-        for function in FUNCTIONS {
-            comparisons.push(Comparison::new(GROUP, function.name(), store, raw));
-            comparisons.push(Comparison::new(GROUP, function.name(), adapter, raw));
-        }
-    }
-    Ok(GroupReport {
-        comparisons,
-        derived: |_| Vec::new(),
-    })
+    Ok(lines)
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -154,16 +160,6 @@ enum Kind {
     Adapter,
     /// The same statement with plain sqlx.
     RawSqlx,
-}
-
-impl Kind {
-    fn name(self) -> &'static str {
-        match self {
-            Kind::Store => "store",
-            Kind::Adapter => "adapter",
-            Kind::RawSqlx => "raw_sqlx",
-        }
-    }
 }
 
 /// What every side works on; cheap to clone into tasks.

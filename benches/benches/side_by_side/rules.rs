@@ -4,19 +4,23 @@
 use std::hint::black_box;
 
 use anyhow::Context;
-use criterion::{BenchmarkId, Criterion};
+use criterion::Criterion;
 use guest_validation::{transitions, validation};
-use runtime_store_benches::Comparison;
+use runtime_store_benches::Estimates;
 use runtime_store_host::{RuntimeStore, Status};
 use tokio::runtime::Runtime;
 
-use crate::GroupReport;
+use crate::Function;
 use crate::fixtures::{Flip, record, to_native};
-use crate::timing::sequential;
+use crate::timing::{repeat, sequential};
 
-const GROUP: &str = "rules";
+const WASM_VS_NATIVE: &[(&str, &str)] = &[("wasm", "native")];
 
-pub fn bench(criterion: &mut Criterion, runtime: &Runtime) -> anyhow::Result<GroupReport> {
+pub fn bench(
+    criterion: &mut Criterion,
+    runtime: &Runtime,
+    estimates: &Estimates,
+) -> anyhow::Result<Vec<String>> {
     let store = runtime
         .block_on(RuntimeStore::builder().build())
         .context("building the in-memory store whose rules are measured")?;
@@ -30,106 +34,111 @@ pub fn bench(criterion: &mut Criterion, runtime: &Runtime) -> anyhow::Result<Gro
     let refused_to = Status::Starting;
     let native_refused_to = to_native::status(refused_to);
 
-    let mut group = criterion.benchmark_group(GROUP);
-    group.bench_function(BenchmarkId::new("transition", "wasm"), |bencher| {
-        bencher.iter_custom(|iters| {
-            sequential(runtime, iters, || async {
-                let allowed = rules.transition(black_box(from), black_box(to)).await;
-                allowed.unwrap_or_else(|error| panic!("wasm transition {from} -> {to}: {error}"));
-            })
-        })
-    });
-    group.bench_function(BenchmarkId::new("transition", "native"), |bencher| {
-        bencher.iter(|| {
-            transitions::transition(black_box(native_from), black_box(native_to))
-                .unwrap_or_else(|error| panic!("native transition {from} -> {to}: {error:?}"))
-        })
-    });
-    // A refusal formats its message: the error path, with a string crossing the boundary.
-    group.bench_function(BenchmarkId::new("transition_refused", "wasm"), |bencher| {
-        bencher.iter_custom(|iters| {
-            sequential(runtime, iters, || async {
-                let refused = rules
-                    .transition(black_box(from), black_box(refused_to))
-                    .await;
-                assert!(
-                    refused.is_err(),
-                    "wasm transition {from} -> {refused_to} was allowed"
-                );
-            })
-        })
-    });
-    group.bench_function(
-        BenchmarkId::new("transition_refused", "native"),
-        |bencher| {
-            bencher.iter(|| {
-                let refused =
-                    transitions::transition(black_box(native_from), black_box(native_refused_to));
-                assert!(
-                    refused.is_err(),
-                    "native transition {from} -> {refused_to} was allowed"
-                );
-                refused
-            })
-        },
+    let mut group = criterion.benchmark_group("rules");
+    let mut function = Function {
+        group: &mut group,
+        group_name: "rules",
+        estimates,
+    };
+    let mut lines = function.compare(
+        "transition",
+        &[
+            ("wasm", &|iters| {
+                sequential(runtime, iters, || async {
+                    let allowed = rules.transition(black_box(from), black_box(to)).await;
+                    allowed
+                        .unwrap_or_else(|error| panic!("wasm transition {from} -> {to}: {error}"));
+                })
+            }),
+            ("native", &|iters| {
+                repeat(iters, || {
+                    transitions::transition(black_box(native_from), black_box(native_to))
+                        .unwrap_or_else(|error| {
+                            panic!("native transition {from} -> {to}: {error:?}")
+                        })
+                })
+            }),
+        ],
+        WASM_VS_NATIVE,
     );
-    group.bench_function(BenchmarkId::new("validate_record", "wasm"), |bencher| {
-        bencher.iter_custom(|iters| {
-            sequential(runtime, iters, || async {
-                let valid = rules.validate_record(black_box(&record)).await;
-                valid.unwrap_or_else(|error| {
-                    panic!("wasm validate-record of {}: {error}", record.game_id)
-                });
-            })
-        })
-    });
-    group.bench_function(BenchmarkId::new("validate_record", "native"), |bencher| {
-        bencher.iter(|| {
-            validation::validate_record(black_box(&native_record)).unwrap_or_else(|error| {
-                panic!("native validate-record of {}: {error:?}", record.game_id)
-            })
-        })
-    });
-    group.bench_function(
-        BenchmarkId::new("validate_update_status", "wasm"),
-        |bencher| {
-            bencher.iter_custom(|iters| {
+    // A refusal formats its message: the error path, with a string crossing the boundary.
+    lines.extend(function.compare(
+        "transition_refused",
+        &[
+            ("wasm", &|iters| {
+                sequential(runtime, iters, || async {
+                    let refused = rules
+                        .transition(black_box(from), black_box(refused_to))
+                        .await;
+                    assert!(
+                        refused.is_err(),
+                        "wasm transition {from} -> {refused_to} was allowed"
+                    );
+                })
+            }),
+            ("native", &|iters| {
+                repeat(iters, || {
+                    let refused = transitions::transition(
+                        black_box(native_from),
+                        black_box(native_refused_to),
+                    );
+                    assert!(
+                        refused.is_err(),
+                        "native transition {from} -> {refused_to} was allowed"
+                    );
+                    refused
+                })
+            }),
+        ],
+        WASM_VS_NATIVE,
+    ));
+    lines.extend(function.compare(
+        "validate_record",
+        &[
+            ("wasm", &|iters| {
+                sequential(runtime, iters, || async {
+                    let valid = rules.validate_record(black_box(&record)).await;
+                    valid.unwrap_or_else(|error| {
+                        panic!("wasm validate-record of {}: {error}", record.game_id)
+                    });
+                })
+            }),
+            ("native", &|iters| {
+                repeat(iters, || {
+                    validation::validate_record(black_box(&native_record)).unwrap_or_else(|error| {
+                        panic!("native validate-record of {}: {error:?}", record.game_id)
+                    })
+                })
+            }),
+        ],
+        WASM_VS_NATIVE,
+    ));
+    lines.extend(function.compare(
+        "validate_update_status",
+        &[
+            ("wasm", &|iters| {
                 sequential(runtime, iters, || async {
                     let valid = rules.validate_update_status(black_box(&input)).await;
                     valid.unwrap_or_else(|error| {
                         panic!("wasm validate-update-status of {}: {error}", input.game_id)
                     });
                 })
-            })
-        },
-    );
-    group.bench_function(
-        BenchmarkId::new("validate_update_status", "native"),
-        |bencher| {
-            bencher.iter(|| {
-                validation::validate_update_status(black_box(&native_input)).unwrap_or_else(
-                    |error| {
-                        panic!(
-                            "native validate-update-status of {}: {error:?}",
-                            input.game_id
-                        )
-                    },
-                )
-            })
-        },
-    );
+            }),
+            ("native", &|iters| {
+                repeat(iters, || {
+                    validation::validate_update_status(black_box(&native_input)).unwrap_or_else(
+                        |error| {
+                            panic!(
+                                "native validate-update-status of {}: {error:?}",
+                                input.game_id
+                            )
+                        },
+                    )
+                })
+            }),
+        ],
+        WASM_VS_NATIVE,
+    ));
     group.finish();
-
-    Ok(GroupReport {
-        comparisons: [
-            "transition",
-            "transition_refused",
-            "validate_record",
-            "validate_update_status",
-        ]
-        .into_iter()
-        .map(|function| Comparison::new(GROUP, function, "wasm", "native"))
-        .collect(),
-        derived: |_| Vec::new(),
-    })
+    Ok(lines)
 }

@@ -54,3 +54,12 @@ where
         start.elapsed()
     })
 }
+
+/// Calls `op` `iters` times on the calling thread.
+pub fn repeat<T>(iters: u64, mut op: impl FnMut() -> T) -> Duration {
+    let start = Instant::now();
+    for _ in 0..iters {
+        std::hint::black_box(op());
+    }
+    start.elapsed()
+}
