@@ -69,16 +69,16 @@ pub fn bench(
         group_name: GROUP,
         estimates,
     };
+    let compile = |iters| {
+        repeat(iters, || {
+            Component::new(&engine, black_box(component_bytes))
+                .unwrap_or_else(|error| panic!("compiling the embedded component: {error:#}"))
+        })
+    };
     let mut lines = function.compare(
         "component",
         &[
-            ("compile", &|iters| {
-                repeat(iters, || {
-                    Component::new(&engine, black_box(component_bytes)).unwrap_or_else(|error| {
-                        panic!("compiling the embedded component: {error:#}")
-                    })
-                })
-            }),
+            ("compile", &compile),
             ("precompiled", &|iters| {
                 repeat(iters, || {
                     load_precompiled(&engine, black_box(&artifact)).unwrap_or_else(|error| {
@@ -89,16 +89,25 @@ pub fn bench(
         ],
         &[("compile", "precompiled")],
     );
-    function.compare(
+    // The build against the compilation alone, interleaved: what the build adds (engine,
+    // linking) as a fraction of the compilation, which a drifting load leaves alone.
+    let build_over_compile = function.compare_paired(
         "store_build",
-        &[("embedded", &|iters| {
-            sequential(runtime, iters, || async {
-                let built = RuntimeStore::builder().build().await;
-                black_box(built.unwrap_or_else(|error| panic!("building a store: {error}")));
-            })
-        })],
-        &[],
+        &[
+            ("embedded", &|iters| {
+                sequential(runtime, iters, || async {
+                    let built = RuntimeStore::builder().build().await;
+                    black_box(built.unwrap_or_else(|error| panic!("building a store: {error}")));
+                })
+            }),
+            ("compile", &compile),
+        ],
+        &[("embedded", "compile")],
     );
+    let build_over_compile = build_over_compile.into_iter().next().map(|(line, paired)| {
+        lines.push(line);
+        paired.median
+    });
     function
         .group
         .sampling_mode(SamplingMode::Auto)
@@ -118,8 +127,8 @@ pub fn bench(
         &[("fresh_instance", "pooled_instance")],
     ));
     group.finish();
-    if !lines.is_empty() {
-        lines.extend(derived_cold_starts(estimates));
+    if let Some(build_over_compile) = build_over_compile {
+        lines.extend(derived_cold_starts(estimates, build_over_compile));
     }
     Ok(lines)
 }
@@ -133,13 +142,14 @@ fn load_precompiled(engine: &Engine, artifact: &[u8]) -> wasmtime::Result<Compon
 }
 
 /// The cold start measured (store build + first operation) and the one a precompiled
-/// artifact would give (the build with the compilation replaced by the load).
-fn derived_cold_starts(estimates: &Estimates) -> Vec<String> {
+/// artifact would give: the build's own work besides compiling (`build_over_compile` - 1
+/// times the compilation), the precompiled load and the first operation.
+fn derived_cold_starts(estimates: &Estimates, build_over_compile: f64) -> Vec<String> {
     let median = |function, side| estimates.median(GROUP, function, side);
     let medians = median("store_build", "embedded").and_then(|build| {
         Ok((
             build,
-            median("component", "compile")?,
+            median("store_build", "compile")?,
             median("component", "precompiled")?,
             median("get", "fresh_instance")?,
         ))
@@ -147,23 +157,21 @@ fn derived_cold_starts(estimates: &Estimates) -> Vec<String> {
     match medians {
         Ok((build, compile, precompiled, first_get)) => {
             let today = build + first_get;
-            // Engine creation and linking: a difference of two medians, so noisy.
-            let rest = build.saturating_sub(compile);
-            let projected = rest + precompiled + first_get;
+            let engine_and_linking = compile.mul_f64((build_over_compile - 1.0).max(0.0));
+            let projected = engine_and_linking + precompiled + first_get;
             vec![
                 format!(
-                    "cold_start/total: store build {} (compile {} + engine and linking {}) \
-                     + first get {} = {}",
+                    "cold_start/total: store build {} + first get {} = {}",
                     Time(build),
-                    Time(compile),
-                    Time(rest),
                     Time(first_get),
                     Time(today)
                 ),
                 format!(
-                    "cold_start/projected: with a precompiled artifact {} + {} + {} = {}, \
-                     compiled/precompiled = {:.2}",
-                    Time(rest),
+                    "cold_start/projected: with a precompiled artifact, engine and linking {} \
+                     (interleaved build/compile - 1, times compile {}) + precompiled load {} + \
+                     first get {} = {}; today/projected = {:.2}",
+                    Time(engine_and_linking),
+                    Time(compile),
                     Time(precompiled),
                     Time(first_get),
                     Time(projected),

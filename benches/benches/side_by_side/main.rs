@@ -22,7 +22,7 @@ use std::time::{Duration, SystemTime};
 use anyhow::Context;
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion};
-use runtime_store_benches::{Comparison, Estimates, interleave};
+use runtime_store_benches::{Comparison, Estimates, Paired, interleave};
 
 /// A side of a comparison as criterion's `iter_custom` takes it: runs that many
 /// iterations and returns how long they took.
@@ -48,6 +48,19 @@ impl Function<'_, '_> {
         sides: &[(&'static str, Routine<'_>)],
         pairs: &[(&'static str, &'static str)],
     ) -> Vec<String> {
+        self.compare_paired(function, sides, pairs)
+            .into_iter()
+            .map(|(line, _)| line)
+            .collect()
+    }
+
+    /// [`Function::compare`], with each line's interleaved ratio.
+    pub fn compare_paired(
+        &mut self,
+        function: &'static str,
+        sides: &[(&'static str, Routine<'_>)],
+        pairs: &[(&'static str, &'static str)],
+    ) -> Vec<(String, Paired)> {
         for (side, routine) in sides {
             self.group
                 .bench_function(BenchmarkId::new(function, *side), |bencher| {
@@ -71,7 +84,7 @@ impl Function<'_, '_> {
                     routine(denominator)?,
                     INTERLEAVED_BUDGET,
                 );
-                Some(format!("{line}; {paired}"))
+                Some((format!("{line}; {paired}"), paired))
             })
             .collect()
     }
