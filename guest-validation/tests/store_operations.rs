@@ -15,14 +15,8 @@ use guest_validation::types::{
     Status, StatusChange, StoreError, Timestamp, UpdateSchedulingInput, UpdateStatusInput,
 };
 
-const FINE: Timestamp = Timestamp {
-    seconds: 1_764_000_100,
-    nanoseconds: 123_456_789,
-};
-const FINE_TRUNCATED: Timestamp = Timestamp {
-    seconds: 1_764_000_100,
-    nanoseconds: 123_456_000,
-};
+const FINE: Timestamp = at(1_764_000_100, 123_456_789);
+const FINE_TRUNCATED: Timestamp = at(1_764_000_100, 123_456_000);
 
 fn stored(status: Status) -> RecordingStorage {
     let mut storage = RecordingStorage::default();
@@ -345,31 +339,12 @@ fn scheduling_and_health_apply_in_every_status() {
 
 #[test]
 fn a_patch_outcome_the_store_did_not_ask_for_is_still_a_conflict() {
-    struct Mismatching;
-    impl Storage for Mismatching {
-        fn fetch(&mut self, _: &str) -> Result<Option<RuntimeRecord>, BackendError> {
-            Ok(None)
-        }
-        fn insert(&mut self, _: RuntimeRecord) -> Result<InsertOutcome, BackendError> {
-            Ok(InsertOutcome::AlreadyExists)
-        }
-        fn patch(
-            &mut self,
-            _: &str,
-            _: Option<Status>,
-            _: RecordPatch,
-        ) -> Result<PatchOutcome, BackendError> {
-            Ok(PatchOutcome::StatusMismatch(Status::Finished))
-        }
-        fn remove(&mut self, _: &str) -> Result<(), BackendError> {
-            Ok(())
-        }
-        fn scan(&mut self, _: ScanFilter) -> Result<Vec<RuntimeRecord>, BackendError> {
-            Ok(Vec::new())
-        }
-    }
+    let mut mismatching = Canned {
+        patched: PatchOutcome::StatusMismatch(Status::Finished),
+        scanned: Vec::new(),
+    };
     assert_eq!(
-        store::update_scheduling(&mut Mismatching, scheduling_input("g1")),
+        store::update_scheduling(&mut mismatching, scheduling_input("g1")),
         Err(StoreError::Conflict)
     );
 }
@@ -410,10 +385,14 @@ fn delete_is_idempotent() {
     );
 }
 
-/// Storage whose scan answers a fixed list in a fixed order, whatever the filter.
-struct FixedScan(Vec<RuntimeRecord>);
+/// Storage with fixed answers, whatever it is asked: every patch answers `patched`, every
+/// scan answers `scanned` in that order; nothing is ever stored.
+struct Canned {
+    patched: PatchOutcome,
+    scanned: Vec<RuntimeRecord>,
+}
 
-impl Storage for FixedScan {
+impl Storage for Canned {
     fn fetch(&mut self, _: &str) -> Result<Option<RuntimeRecord>, BackendError> {
         Ok(None)
     }
@@ -426,13 +405,21 @@ impl Storage for FixedScan {
         _: Option<Status>,
         _: RecordPatch,
     ) -> Result<PatchOutcome, BackendError> {
-        Ok(PatchOutcome::NotFound)
+        Ok(self.patched)
     }
     fn remove(&mut self, _: &str) -> Result<(), BackendError> {
         Ok(())
     }
     fn scan(&mut self, _: ScanFilter) -> Result<Vec<RuntimeRecord>, BackendError> {
-        Ok(self.0.clone())
+        Ok(self.scanned.clone())
+    }
+}
+
+/// Storage whose scan answers `records` in that order, whatever the filter.
+fn fixed_scan(records: Vec<RuntimeRecord>) -> Canned {
+    Canned {
+        patched: PatchOutcome::NotFound,
+        scanned: records,
     }
 }
 
@@ -459,12 +446,12 @@ fn lists_are_newest_first_with_ties_by_game_id_bytes() {
     ];
     let expected = ["new", "B", "a", "ä", "old"];
     assert_eq!(
-        ids(store::list(&mut FixedScan(scrambled.clone()))),
+        ids(store::list(&mut fixed_scan(scrambled.clone()))),
         expected
     );
     assert_eq!(
         ids(store::list_by_status(
-            &mut FixedScan(scrambled),
+            &mut fixed_scan(scrambled),
             Status::Starting
         )),
         expected
@@ -487,7 +474,7 @@ fn due_running_is_soonest_first_with_ties_by_game_id_bytes() {
         due("a10", at(100, 0)),
     ];
     assert_eq!(
-        ids(store::list_due_running(&mut FixedScan(scrambled), LATER)),
+        ids(store::list_due_running(&mut fixed_scan(scrambled), LATER)),
         ["early", "a10", "a2", "b", "z", "late"]
     );
 }

@@ -23,13 +23,13 @@ struct Breaker<T> {
     expected: StoreError,
 }
 
-/// A breaker whose check returns `invalid-input(message)`; a macro so each closure's
-/// argument type comes from the list it is in.
+/// A breaker whose check returns `invalid-input("<prefix>: <problem>")`; a macro so each
+/// closure's argument type comes from the list it is in.
 macro_rules! breaker {
-    ($input:ty) => {
-        |apply: fn(&mut $input), message: &str| Breaker {
+    ($input:ty, $prefix:expr) => {
+        |apply: fn(&mut $input), problem: &str| Breaker {
             apply,
-            expected: StoreError::InvalidInput(message.into()),
+            expected: StoreError::InvalidInput(format!("{}: {problem}", $prefix)),
         }
     };
 }
@@ -86,119 +86,110 @@ fn too_long_text() -> String {
 #[test]
 fn insert_checks_every_field_in_spec_order() {
     let p = "insert runtime record";
-    let check = breaker!(RuntimeRecord);
+    let check = breaker!(RuntimeRecord, p);
     let checks: Vec<Breaker<RuntimeRecord>> = vec![
-        check(
-            |r| r.game_id = " ".repeat(300),
-            &format!("{p}: game id must not be empty"),
-        ),
+        check(|r| r.game_id = " ".repeat(300), "game id must not be empty"),
         check(
             |r| r.engine_endpoint = "\t\n".into(),
-            &format!("{p}: engine endpoint must not be empty"),
+            "engine endpoint must not be empty",
         ),
         check(
             |r| r.current_image_ref = "\u{3000}".into(),
-            &format!("{p}: current image ref must not be empty"),
+            "current image ref must not be empty",
         ),
         check(
             |r| r.current_engine_version = String::new(),
-            &format!("{p}: current engine version must not be empty"),
+            "current engine version must not be empty",
         ),
-        check(
-            |r| r.created_at = ZERO,
-            &format!("{p}: created at must not be zero"),
-        ),
-        check(
-            |r| r.updated_at = at(0, 0),
-            &format!("{p}: updated at must not be zero"),
-        ),
+        check(|r| r.created_at = ZERO, "created at must not be zero"),
+        check(|r| r.updated_at = at(0, 0), "updated at must not be zero"),
         check(
             |r| {
                 r.created_at = at(CREATED.seconds, 1_000);
                 r.updated_at = at(CREATED.seconds, 999);
             },
-            &format!("{p}: updated at must not be before created at"),
+            "updated at must not be before created at",
         ),
         check(
             |r| r.next_generation_at = Some(ZERO),
-            &format!("{p}: next generation at must not be zero when set"),
+            "next generation at must not be zero when set",
         ),
         check(
             |r| r.started_at = Some(ZERO),
-            &format!("{p}: started at must not be zero when set"),
+            "started at must not be zero when set",
         ),
         check(
             |r| r.stopped_at = Some(ZERO),
-            &format!("{p}: stopped at must not be zero when set"),
+            "stopped at must not be zero when set",
         ),
         check(
             |r| r.finished_at = Some(ZERO),
-            &format!("{p}: finished at must not be zero when set"),
+            "finished at must not be zero when set",
         ),
         check(
             |r| r.game_id = too_long_game_id(),
-            &format!("{p}: game id must not exceed 256 bytes"),
+            "game id must not exceed 256 bytes",
         ),
         check(
             |r| r.engine_endpoint = too_long_text(),
-            &format!("{p}: engine endpoint must not exceed 4096 bytes"),
+            "engine endpoint must not exceed 4096 bytes",
         ),
         check(
             |r| r.current_image_ref = too_long_text(),
-            &format!("{p}: current image ref must not exceed 4096 bytes"),
+            "current image ref must not exceed 4096 bytes",
         ),
         check(
             |r| r.current_engine_version = too_long_text(),
-            &format!("{p}: current engine version must not exceed 4096 bytes"),
+            "current engine version must not exceed 4096 bytes",
         ),
         check(
             |r| r.engine_health = too_long_text(),
-            &format!("{p}: engine health must not exceed 4096 bytes"),
+            "engine health must not exceed 4096 bytes",
         ),
         check(
             |r| r.next_generation_at = Some(at(0, 1_000_000_000)),
-            &format!("{p}: next generation at is not a valid timestamp"),
+            "next generation at is not a valid timestamp",
         ),
         // Before the year 1, so updated at stays after created at.
         check(
             |r| r.created_at = at(MIN_SECONDS - 1, 0),
-            &format!("{p}: created at is not a valid timestamp"),
+            "created at is not a valid timestamp",
         ),
         check(
             |r| r.updated_at = at(MAX_SECONDS + 1, 0),
-            &format!("{p}: updated at is not a valid timestamp"),
+            "updated at is not a valid timestamp",
         ),
         check(
             |r| r.started_at = Some(OVERFLOWING),
-            &format!("{p}: started at is not a valid timestamp"),
+            "started at is not a valid timestamp",
         ),
         check(
             |r| r.stopped_at = Some(at(i64::MIN, 0)),
-            &format!("{p}: stopped at is not a valid timestamp"),
+            "stopped at is not a valid timestamp",
         ),
         check(
             |r| r.finished_at = Some(at(i64::MAX, u32::MAX)),
-            &format!("{p}: finished at is not a valid timestamp"),
+            "finished at is not a valid timestamp",
         ),
         check(
             |r| r.game_id = "\0".into(),
-            &format!("{p}: game id must not contain NUL characters"),
+            "game id must not contain NUL characters",
         ),
         check(
             |r| r.engine_endpoint = "http://engine\0:8080".into(),
-            &format!("{p}: engine endpoint must not contain NUL characters"),
+            "engine endpoint must not contain NUL characters",
         ),
         check(
             |r| r.current_image_ref = "\0engine:1".into(),
-            &format!("{p}: current image ref must not contain NUL characters"),
+            "current image ref must not contain NUL characters",
         ),
         check(
             |r| r.current_engine_version = "1.4.2\0".into(),
-            &format!("{p}: current engine version must not contain NUL characters"),
+            "current engine version must not contain NUL characters",
         ),
         check(
             |r| r.engine_health = "\0".into(),
-            &format!("{p}: engine health must not contain NUL characters"),
+            "engine health must not contain NUL characters",
         ),
     ];
     assert_checks_in_order(
@@ -212,12 +203,9 @@ fn insert_checks_every_field_in_spec_order() {
 #[test]
 fn update_status_checks_in_spec_order_with_the_transition_second() {
     let p = "update runtime status";
-    let check = breaker!(UpdateStatusInput);
+    let check = breaker!(UpdateStatusInput, p);
     let checks: Vec<Breaker<UpdateStatusInput>> = vec![
-        check(
-            |i| i.game_id = String::new(),
-            &format!("{p}: game id must not be empty"),
-        ),
+        check(|i| i.game_id = String::new(), "game id must not be empty"),
         Breaker {
             apply: |i| {
                 i.expected_from = Status::Running;
@@ -227,50 +215,47 @@ fn update_status_checks_in_spec_order_with_the_transition_second() {
                 "{p}: runtime status transition from \"running\" to \"starting\" is not allowed"
             )),
         },
-        check(|i| i.now = ZERO, &format!("{p}: now must not be zero")),
+        check(|i| i.now = ZERO, "now must not be zero"),
         check(
             |i| i.current_image_ref = Some(" ".into()),
-            &format!("{p}: current image ref must not be empty when set"),
+            "current image ref must not be empty when set",
         ),
         check(
             |i| i.current_engine_version = Some(String::new()),
-            &format!("{p}: current engine version must not be empty when set"),
+            "current engine version must not be empty when set",
         ),
         check(
             |i| i.game_id = too_long_game_id(),
-            &format!("{p}: game id must not exceed 256 bytes"),
+            "game id must not exceed 256 bytes",
         ),
         check(
             |i| i.engine_health_summary = Some(too_long_text()),
-            &format!("{p}: engine health summary must not exceed 4096 bytes"),
+            "engine health summary must not exceed 4096 bytes",
         ),
         check(
             |i| i.current_image_ref = Some(too_long_text()),
-            &format!("{p}: current image ref must not exceed 4096 bytes"),
+            "current image ref must not exceed 4096 bytes",
         ),
         check(
             |i| i.current_engine_version = Some(too_long_text()),
-            &format!("{p}: current engine version must not exceed 4096 bytes"),
+            "current engine version must not exceed 4096 bytes",
         ),
-        check(
-            |i| i.now = OVERFLOWING,
-            &format!("{p}: now is not a valid timestamp"),
-        ),
+        check(|i| i.now = OVERFLOWING, "now is not a valid timestamp"),
         check(
             |i| i.game_id = "g\0g".into(),
-            &format!("{p}: game id must not contain NUL characters"),
+            "game id must not contain NUL characters",
         ),
         check(
             |i| i.engine_health_summary = Some("\0".into()),
-            &format!("{p}: engine health summary must not contain NUL characters"),
+            "engine health summary must not contain NUL characters",
         ),
         check(
             |i| i.current_image_ref = Some("engine:\0".into()),
-            &format!("{p}: current image ref must not contain NUL characters"),
+            "current image ref must not contain NUL characters",
         ),
         check(
             |i| i.current_engine_version = Some("\0\0".into()),
-            &format!("{p}: current engine version must not contain NUL characters"),
+            "current engine version must not contain NUL characters",
         ),
     ];
     let valid = UpdateStatusInput {
@@ -290,32 +275,32 @@ fn update_status_checks_in_spec_order_with_the_transition_second() {
 #[test]
 fn update_scheduling_checks_in_spec_order() {
     let p = "update runtime scheduling";
-    let check = breaker!(UpdateSchedulingInput);
+    let check = breaker!(UpdateSchedulingInput, p);
     let checks: Vec<Breaker<UpdateSchedulingInput>> = vec![
         check(
             |i| i.game_id = "\u{85}\u{a0}".into(),
-            &format!("{p}: game id must not be empty"),
+            "game id must not be empty",
         ),
         check(
             |i| i.next_generation_at = Some(at(0, 0)),
-            &format!("{p}: next generation at must not be zero when set"),
+            "next generation at must not be zero when set",
         ),
-        check(|i| i.now = ZERO, &format!("{p}: now must not be zero")),
+        check(|i| i.now = ZERO, "now must not be zero"),
         check(
             |i| i.game_id = too_long_game_id(),
-            &format!("{p}: game id must not exceed 256 bytes"),
+            "game id must not exceed 256 bytes",
         ),
         check(
             |i| i.next_generation_at = Some(at(MAX_SECONDS + 1, 0)),
-            &format!("{p}: next generation at is not a valid timestamp"),
+            "next generation at is not a valid timestamp",
         ),
         check(
             |i| i.now = at(MIN_SECONDS - 1, 999_999_999),
-            &format!("{p}: now is not a valid timestamp"),
+            "now is not a valid timestamp",
         ),
         check(
             |i| i.game_id = "\0g1".into(),
-            &format!("{p}: game id must not contain NUL characters"),
+            "game id must not contain NUL characters",
         ),
     ];
     assert_checks_in_order(
@@ -329,48 +314,42 @@ fn update_scheduling_checks_in_spec_order() {
 #[test]
 fn update_image_checks_in_spec_order() {
     let p = "update runtime image";
-    let check = breaker!(UpdateImageInput);
+    let check = breaker!(UpdateImageInput, p);
     let checks: Vec<Breaker<UpdateImageInput>> = vec![
-        check(
-            |i| i.game_id = "\r".into(),
-            &format!("{p}: game id must not be empty"),
-        ),
+        check(|i| i.game_id = "\r".into(), "game id must not be empty"),
         check(
             |i| i.current_image_ref = " ".into(),
-            &format!("{p}: current image ref must not be empty"),
+            "current image ref must not be empty",
         ),
         check(
             |i| i.current_engine_version = "\u{2003}".into(),
-            &format!("{p}: current engine version must not be empty"),
+            "current engine version must not be empty",
         ),
-        check(|i| i.now = at(0, 0), &format!("{p}: now must not be zero")),
+        check(|i| i.now = at(0, 0), "now must not be zero"),
         check(
             |i| i.game_id = too_long_game_id(),
-            &format!("{p}: game id must not exceed 256 bytes"),
+            "game id must not exceed 256 bytes",
         ),
         check(
             |i| i.current_image_ref = too_long_text(),
-            &format!("{p}: current image ref must not exceed 4096 bytes"),
+            "current image ref must not exceed 4096 bytes",
         ),
         check(
             |i| i.current_engine_version = too_long_text(),
-            &format!("{p}: current engine version must not exceed 4096 bytes"),
+            "current engine version must not exceed 4096 bytes",
         ),
-        check(
-            |i| i.now = OVERFLOWING,
-            &format!("{p}: now is not a valid timestamp"),
-        ),
+        check(|i| i.now = OVERFLOWING, "now is not a valid timestamp"),
         check(
             |i| i.game_id = "g1\0".into(),
-            &format!("{p}: game id must not contain NUL characters"),
+            "game id must not contain NUL characters",
         ),
         check(
             |i| i.current_image_ref = "registry\0/engine:1.5.0".into(),
-            &format!("{p}: current image ref must not contain NUL characters"),
+            "current image ref must not contain NUL characters",
         ),
         check(
             |i| i.current_engine_version = "\0".into(),
-            &format!("{p}: current engine version must not contain NUL characters"),
+            "current engine version must not contain NUL characters",
         ),
     ];
     assert_checks_in_order(
@@ -384,32 +363,29 @@ fn update_image_checks_in_spec_order() {
 #[test]
 fn update_engine_health_checks_in_spec_order() {
     let p = "update runtime engine health";
-    let check = breaker!(UpdateEngineHealthInput);
+    let check = breaker!(UpdateEngineHealthInput, p);
     let checks: Vec<Breaker<UpdateEngineHealthInput>> = vec![
-        check(
-            |i| i.game_id = " \t ".into(),
-            &format!("{p}: game id must not be empty"),
-        ),
-        check(|i| i.now = ZERO, &format!("{p}: now must not be zero")),
+        check(|i| i.game_id = " \t ".into(), "game id must not be empty"),
+        check(|i| i.now = ZERO, "now must not be zero"),
         check(
             |i| i.game_id = too_long_game_id(),
-            &format!("{p}: game id must not exceed 256 bytes"),
+            "game id must not exceed 256 bytes",
         ),
         check(
             |i| i.engine_health_summary = too_long_text(),
-            &format!("{p}: engine health summary must not exceed 4096 bytes"),
+            "engine health summary must not exceed 4096 bytes",
         ),
         check(
             |i| i.now = at(MAX_SECONDS + 1, 0),
-            &format!("{p}: now is not a valid timestamp"),
+            "now is not a valid timestamp",
         ),
         check(
             |i| i.game_id = "\0".into(),
-            &format!("{p}: game id must not contain NUL characters"),
+            "game id must not contain NUL characters",
         ),
         check(
             |i| i.engine_health_summary = "degraded\0".into(),
-            &format!("{p}: engine health summary must not contain NUL characters"),
+            "engine health summary must not contain NUL characters",
         ),
     ];
     assert_checks_in_order(
@@ -435,34 +411,16 @@ fn get_and_delete_check_the_game_id_blank_then_length_then_nul() {
             |storage, game_id| store::delete(storage, game_id),
         ),
     ] {
-        let blank_and_long = " ".repeat(257);
         let cases = [
-            (
-                String::new(),
-                format!("{prefix}: game id must not be empty"),
-            ),
-            (
-                blank_and_long,
-                format!("{prefix}: game id must not be empty"),
-            ),
-            (
-                too_long_game_id(),
-                format!("{prefix}: game id must not exceed 256 bytes"),
-            ),
-            (
-                "\0".repeat(257),
-                format!("{prefix}: game id must not exceed 256 bytes"),
-            ),
-            (
-                " \0 ".into(),
-                format!("{prefix}: game id must not contain NUL characters"),
-            ),
-            (
-                "g\0g".into(),
-                format!("{prefix}: game id must not contain NUL characters"),
-            ),
+            (String::new(), "game id must not be empty"),
+            (" ".repeat(257), "game id must not be empty"),
+            (too_long_game_id(), "game id must not exceed 256 bytes"),
+            ("\0".repeat(257), "game id must not exceed 256 bytes"),
+            (" \0 ".into(), "game id must not contain NUL characters"),
+            ("g\0g".into(), "game id must not contain NUL characters"),
         ];
-        for (game_id, message) in cases {
+        for (game_id, problem) in cases {
+            let message = format!("{prefix}: {problem}");
             assert_eq!(validate(&game_id), invalid_input(&message));
             let mut storage = RecordingStorage::default();
             assert_eq!(run_store(&mut storage, &game_id), invalid_input(&message));
@@ -474,21 +432,14 @@ fn get_and_delete_check_the_game_id_blank_then_length_then_nul() {
 
 #[test]
 fn list_due_running_checks_now_zero_then_validity() {
+    let zero = "list due runtimes: now must not be zero";
+    let invalid = "list due runtimes: now is not a valid timestamp";
     let cases = [
-        (at(0, 0), "list due runtimes: now must not be zero"),
-        (ZERO, "list due runtimes: now must not be zero"),
-        (
-            OVERFLOWING,
-            "list due runtimes: now is not a valid timestamp",
-        ),
-        (
-            at(0, 1_000_000_000),
-            "list due runtimes: now is not a valid timestamp",
-        ),
-        (
-            at(MAX_SECONDS + 1, 0),
-            "list due runtimes: now is not a valid timestamp",
-        ),
+        (at(0, 0), zero),
+        (ZERO, zero),
+        (OVERFLOWING, invalid),
+        (at(0, 1_000_000_000), invalid),
+        (at(MAX_SECONDS + 1, 0), invalid),
     ];
     for (now, message) in cases {
         assert_eq!(
@@ -535,88 +486,85 @@ fn game_id_limit_counts_utf8_bytes_not_characters() {
     );
 }
 
+/// A 4096-byte string field of an operation: its words in messages and how to set it.
+type TextField<T> = (&'static str, fn(&mut T, String));
+
+/// For every field: `at_limit` fits, `over_limit` is rejected with the field's length message.
+fn assert_text_limit_in_every_field<T: Clone + std::fmt::Debug>(
+    prefix: &str,
+    valid: &T,
+    fields: &[TextField<T>],
+    validate: impl Fn(&T) -> Result<(), StoreError>,
+    (at_limit, over_limit): (&str, &str),
+) {
+    for &(field, set) in fields {
+        let mut fits = valid.clone();
+        set(&mut fits, at_limit.to_owned());
+        assert_eq!(validate(&fits), Ok(()), "{field}");
+        let mut exceeds = valid.clone();
+        set(&mut exceeds, over_limit.to_owned());
+        assert_eq!(
+            validate(&exceeds),
+            invalid_input(&format!("{prefix}: {field} must not exceed 4096 bytes"))
+        );
+    }
+}
+
 #[test]
 fn text_limits_count_utf8_bytes_for_every_string_field() {
     // 1365 three-byte characters and one ASCII byte are 4096 bytes.
     let at_limit = format!("{}a", "€".repeat(1365));
     assert_eq!(at_limit.len(), 4096);
     let over_limit = format!("{at_limit}a");
+    let limits = (at_limit.as_str(), over_limit.as_str());
 
-    type Setter<T> = fn(&mut T, String);
-    let record_fields: [(&str, Setter<RuntimeRecord>); 4] = [
-        ("engine endpoint", |r, v| r.engine_endpoint = v),
-        ("current image ref", |r, v| r.current_image_ref = v),
-        ("current engine version", |r, v| {
-            r.current_engine_version = v
-        }),
-        ("engine health", |r, v| r.engine_health = v),
-    ];
-    for (field, set) in record_fields {
-        let mut fits = record("g1");
-        set(&mut fits, at_limit.clone());
-        assert_eq!(validation::validate_record(&fits), Ok(()), "{field}");
-        let mut exceeds = record("g1");
-        set(&mut exceeds, over_limit.clone());
-        assert_eq!(
-            validation::validate_record(&exceeds),
-            invalid_input(&format!(
-                "insert runtime record: {field} must not exceed 4096 bytes"
-            ))
-        );
-    }
-
-    let status_fields: [(&str, Setter<UpdateStatusInput>); 3] = [
-        ("engine health summary", |i, v| {
-            i.engine_health_summary = Some(v)
-        }),
-        ("current image ref", |i, v| i.current_image_ref = Some(v)),
-        ("current engine version", |i, v| {
-            i.current_engine_version = Some(v)
-        }),
-    ];
-    for (field, set) in status_fields {
-        let mut fits = status_input("g1", Status::Running, Status::Stopped);
-        set(&mut fits, at_limit.clone());
-        assert_eq!(validation::validate_update_status(&fits), Ok(()), "{field}");
-        let mut exceeds = status_input("g1", Status::Running, Status::Stopped);
-        set(&mut exceeds, over_limit.clone());
-        assert_eq!(
-            validation::validate_update_status(&exceeds),
-            invalid_input(&format!(
-                "update runtime status: {field} must not exceed 4096 bytes"
-            ))
-        );
-    }
-
-    let image_fields: [(&str, Setter<UpdateImageInput>); 2] = [
-        ("current image ref", |i, v| i.current_image_ref = v),
-        ("current engine version", |i, v| {
-            i.current_engine_version = v
-        }),
-    ];
-    for (field, set) in image_fields {
-        let mut fits = image_input("g1", Status::Stopped);
-        set(&mut fits, at_limit.clone());
-        assert_eq!(validation::validate_update_image(&fits), Ok(()), "{field}");
-        let mut exceeds = image_input("g1", Status::Stopped);
-        set(&mut exceeds, over_limit.clone());
-        assert_eq!(
-            validation::validate_update_image(&exceeds),
-            invalid_input(&format!(
-                "update runtime image: {field} must not exceed 4096 bytes"
-            ))
-        );
-    }
-
-    let mut health = health_input("g1");
-    health.engine_health_summary = at_limit;
-    assert_eq!(validation::validate_update_engine_health(&health), Ok(()));
-    health.engine_health_summary = over_limit;
-    assert_eq!(
-        validation::validate_update_engine_health(&health),
-        invalid_input(
-            "update runtime engine health: engine health summary must not exceed 4096 bytes"
-        )
+    assert_text_limit_in_every_field(
+        "insert runtime record",
+        &record("g1"),
+        &[
+            ("engine endpoint", |r, v| r.engine_endpoint = v),
+            ("current image ref", |r, v| r.current_image_ref = v),
+            ("current engine version", |r, v| {
+                r.current_engine_version = v
+            }),
+            ("engine health", |r, v| r.engine_health = v),
+        ],
+        validation::validate_record,
+        limits,
+    );
+    assert_text_limit_in_every_field(
+        "update runtime status",
+        &status_input("g1", Status::Running, Status::Stopped),
+        &[
+            ("engine health summary", |i, v| {
+                i.engine_health_summary = Some(v)
+            }),
+            ("current image ref", |i, v| i.current_image_ref = Some(v)),
+            ("current engine version", |i, v| {
+                i.current_engine_version = Some(v)
+            }),
+        ],
+        validation::validate_update_status,
+        limits,
+    );
+    assert_text_limit_in_every_field(
+        "update runtime image",
+        &image_input("g1", Status::Stopped),
+        &[
+            ("current image ref", |i, v| i.current_image_ref = v),
+            ("current engine version", |i, v| {
+                i.current_engine_version = v
+            }),
+        ],
+        validation::validate_update_image,
+        limits,
+    );
+    assert_text_limit_in_every_field(
+        "update runtime engine health",
+        &health_input("g1"),
+        &[("engine health summary", |i, v| i.engine_health_summary = v)],
+        validation::validate_update_engine_health,
+        limits,
     );
 }
 

@@ -9,26 +9,14 @@ use guest_validation::types::{
     UpdateStatusInput,
 };
 
-pub const CREATED: Timestamp = Timestamp {
-    seconds: 1_764_000_000,
-    nanoseconds: 0,
-};
-pub const LATER: Timestamp = Timestamp {
-    seconds: 1_764_000_060,
-    nanoseconds: 0,
-};
+pub const CREATED: Timestamp = at(1_764_000_000, 0);
+pub const LATER: Timestamp = at(1_764_000_060, 0);
 /// A value that is zero: it truncates to the epoch.
-pub const ZERO: Timestamp = Timestamp {
-    seconds: 0,
-    nanoseconds: 999,
-};
+pub const ZERO: Timestamp = at(0, 999);
 /// Nanoseconds past the second: not zero, but invalid.
-pub const OVERFLOWING: Timestamp = Timestamp {
-    seconds: 1_764_000_000,
-    nanoseconds: 1_000_000_000,
-};
+pub const OVERFLOWING: Timestamp = at(1_764_000_000, 1_000_000_000);
 
-pub fn at(seconds: i64, nanoseconds: u32) -> Timestamp {
+pub const fn at(seconds: i64, nanoseconds: u32) -> Timestamp {
     Timestamp {
         seconds,
         nanoseconds,
