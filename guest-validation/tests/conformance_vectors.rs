@@ -21,11 +21,18 @@ fn field<'a>(object: &'a Value, name: &str) -> Decoded<&'a Value> {
         .ok_or_else(|| format!("missing field {name:?} in {object}"))
 }
 
-fn text(object: &Value, name: &str) -> Decoded<String> {
-    field(object, name)?
+fn string(value: &Value) -> Decoded<String> {
+    value
         .as_str()
         .map(str::to_owned)
-        .ok_or_else(|| format!("{name:?} is not a string"))
+        .ok_or_else(|| format!("{value} is not a string"))
+}
+
+fn unsigned_32(value: &Value) -> Decoded<u32> {
+    value
+        .as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| format!("{value} is not a u32"))
 }
 
 fn optional<T>(value: &Value, decode: impl Fn(&Value) -> Decoded<T>) -> Decoded<Option<T>> {
@@ -36,39 +43,33 @@ fn optional<T>(value: &Value, decode: impl Fn(&Value) -> Decoded<T>) -> Decoded<
     }
 }
 
-fn optional_text(object: &Value, name: &str) -> Decoded<Option<String>> {
-    optional(field(object, name)?, |v| {
-        v.as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| format!("{name:?} is not a string"))
+fn timestamp(value: &Value) -> Decoded<Timestamp> {
+    let seconds = field(value, "seconds")?;
+    Ok(Timestamp {
+        seconds: seconds
+            .as_i64()
+            .ok_or_else(|| format!("{seconds} is not an s64"))?,
+        nanoseconds: unsigned_32(field(value, "nanoseconds")?)?,
     })
+}
+
+fn text(object: &Value, name: &str) -> Decoded<String> {
+    string(field(object, name)?)
+}
+
+fn optional_text(object: &Value, name: &str) -> Decoded<Option<String>> {
+    optional(field(object, name)?, string)
 }
 
 fn flag(object: &Value, name: &str) -> Decoded<bool> {
-    field(object, name)?
+    let value = field(object, name)?;
+    value
         .as_bool()
-        .ok_or_else(|| format!("{name:?} is not a bool"))
+        .ok_or_else(|| format!("{value} is not a bool"))
 }
 
 fn turn(object: &Value, name: &str) -> Decoded<u32> {
-    field(object, name)?
-        .as_u64()
-        .and_then(|n| u32::try_from(n).ok())
-        .ok_or_else(|| format!("{name:?} is not a u32"))
-}
-
-fn timestamp(value: &Value) -> Decoded<Timestamp> {
-    let seconds = field(value, "seconds")?
-        .as_i64()
-        .ok_or("seconds is not an s64")?;
-    let nanoseconds = field(value, "nanoseconds")?
-        .as_u64()
-        .and_then(|n| u32::try_from(n).ok())
-        .ok_or("nanoseconds is not a u32")?;
-    Ok(Timestamp {
-        seconds,
-        nanoseconds,
-    })
+    unsigned_32(field(object, name)?)
 }
 
 fn timestamp_field(object: &Value, name: &str) -> Decoded<Timestamp> {
@@ -271,6 +272,32 @@ fn vector_files() -> Vec<PathBuf> {
     files
 }
 
+/// Runs every step of one vector file on fresh storage: how many steps ran, and a line
+/// for each step that did not give its expected answer.
+fn run_vector_file(path: &Path) -> Decoded<(usize, Vec<String>)> {
+    let contents = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let vector: Value = serde_json::from_str(&contents).map_err(|e| e.to_string())?;
+    let steps = field(&vector, "steps")?
+        .as_array()
+        .ok_or("\"steps\" is not a list")?;
+    let no_args = Value::Object(Map::new());
+    let mut storage = MemoryStorage::default();
+    let mut failures = Vec::new();
+    for (index, step) in steps.iter().enumerate() {
+        let op = text(step, "op")?;
+        let args = step.get("args").unwrap_or(&no_args);
+        let expected = field(step, "expect")?;
+        match run_step(&mut storage, &op, args) {
+            Ok(actual) if actual == *expected => {}
+            Ok(actual) => failures.push(format!(
+                "step {index} ({op}): expected {expected}, got {actual}"
+            )),
+            Err(error) => failures.push(format!("step {index} ({op}): bad vector: {error}")),
+        }
+    }
+    Ok((steps.len(), failures))
+}
+
 #[test]
 fn every_conformance_vector_passes_natively() {
     let files = vector_files();
@@ -282,39 +309,12 @@ fn every_conformance_vector_passes_natively() {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let vector: Value = match std::fs::read_to_string(path)
-            .map_err(|e| e.to_string())
-            .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
-        {
-            Ok(vector) => vector,
-            Err(error) => {
-                failures.push(format!("{name}: unreadable: {error}"));
-                continue;
+        match run_vector_file(path) {
+            Ok((steps, file_failures)) => {
+                steps_run += steps;
+                failures.extend(file_failures.into_iter().map(|f| format!("{name} {f}")));
             }
-        };
-        let steps = vector
-            .get("steps")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        let mut storage = MemoryStorage::default();
-        for (index, step) in steps.iter().enumerate() {
-            steps_run += 1;
-            let op = step.get("op").and_then(Value::as_str).unwrap_or_default();
-            let args = step
-                .get("args")
-                .cloned()
-                .unwrap_or(Value::Object(Map::new()));
-            let expected = step.get("expect").cloned().unwrap_or(Value::Null);
-            match run_step(&mut storage, op, &args) {
-                Ok(actual) if actual == expected => {}
-                Ok(actual) => failures.push(format!(
-                    "{name} step {index} ({op}): expected {expected}, got {actual}"
-                )),
-                Err(error) => {
-                    failures.push(format!("{name} step {index} ({op}): bad vector: {error}"))
-                }
-            }
+            Err(error) => failures.push(format!("{name}: unreadable: {error}")),
         }
     }
     assert!(

@@ -49,142 +49,97 @@ fn status() -> impl Strategy<Value = Status> {
     proptest::sample::select(ALL_STATUSES.to_vec())
 }
 
-fn runtime_record() -> impl Strategy<Value = RuntimeRecord> {
-    (
-        (
-            text(),
-            status(),
-            text(),
-            text(),
-            text(),
-            text(),
-            any::<u32>(),
-        ),
-        (
-            option::of(timestamp()),
-            any::<bool>(),
-            timestamp(),
-            timestamp(),
+prop_compose! {
+    fn runtime_record()(
+        game_id in text(),
+        status in status(),
+        engine_endpoint in text(),
+        current_image_ref in text(),
+        current_engine_version in text(),
+        engine_health in text(),
+        current_turn in any::<u32>(),
+        next_generation_at in option::of(timestamp()),
+        skip_next_tick in any::<bool>(),
+        (created_at, updated_at) in (timestamp(), timestamp()),
+        (started_at, stopped_at, finished_at) in (
             option::of(timestamp()),
             option::of(timestamp()),
             option::of(timestamp()),
         ),
-    )
-        .prop_map(
-            |(
-                (
-                    game_id,
-                    status,
-                    engine_endpoint,
-                    current_image_ref,
-                    current_engine_version,
-                    engine_health,
-                    current_turn,
-                ),
-                (
-                    next_generation_at,
-                    skip_next_tick,
-                    created_at,
-                    updated_at,
-                    started_at,
-                    stopped_at,
-                    finished_at,
-                ),
-            )| RuntimeRecord {
-                game_id,
-                status,
-                engine_endpoint,
-                current_image_ref,
-                current_engine_version,
-                engine_health,
-                current_turn,
-                next_generation_at,
-                skip_next_tick,
-                created_at,
-                updated_at,
-                started_at,
-                stopped_at,
-                finished_at,
-            },
-        )
-}
-
-fn update_status_input() -> impl Strategy<Value = UpdateStatusInput> {
-    (
-        text(),
-        status(),
-        status(),
-        timestamp(),
-        option::of(text()),
-        option::of(text()),
-        option::of(text()),
-    )
-        .prop_map(
-            |(
-                game_id,
-                expected_from,
-                to,
-                now,
-                engine_health_summary,
-                current_image_ref,
-                current_engine_version,
-            )| {
-                UpdateStatusInput {
-                    game_id,
-                    expected_from,
-                    to,
-                    now,
-                    engine_health_summary,
-                    current_image_ref,
-                    current_engine_version,
-                }
-            },
-        )
-}
-
-fn update_scheduling_input() -> impl Strategy<Value = UpdateSchedulingInput> {
-    (
-        text(),
-        option::of(timestamp()),
-        any::<bool>(),
-        any::<u32>(),
-        timestamp(),
-    )
-        .prop_map(
-            |(game_id, next_generation_at, skip_next_tick, current_turn, now)| {
-                UpdateSchedulingInput {
-                    game_id,
-                    next_generation_at,
-                    skip_next_tick,
-                    current_turn,
-                    now,
-                }
-            },
-        )
-}
-
-fn update_image_input() -> impl Strategy<Value = UpdateImageInput> {
-    (text(), status(), text(), text(), timestamp()).prop_map(
-        |(game_id, expected_status, current_image_ref, current_engine_version, now)| {
-            UpdateImageInput {
-                game_id,
-                expected_status,
-                current_image_ref,
-                current_engine_version,
-                now,
-            }
-        },
-    )
-}
-
-fn update_engine_health_input() -> impl Strategy<Value = UpdateEngineHealthInput> {
-    (text(), text(), timestamp()).prop_map(|(game_id, engine_health_summary, now)| {
-        UpdateEngineHealthInput {
+    ) -> RuntimeRecord {
+        RuntimeRecord {
             game_id,
-            engine_health_summary,
-            now,
+            status,
+            engine_endpoint,
+            current_image_ref,
+            current_engine_version,
+            engine_health,
+            current_turn,
+            next_generation_at,
+            skip_next_tick,
+            created_at,
+            updated_at,
+            started_at,
+            stopped_at,
+            finished_at,
         }
-    })
+    }
+}
+
+prop_compose! {
+    fn update_status_input()(
+        game_id in text(),
+        expected_from in status(),
+        to in status(),
+        now in timestamp(),
+        engine_health_summary in option::of(text()),
+        current_image_ref in option::of(text()),
+        current_engine_version in option::of(text()),
+    ) -> UpdateStatusInput {
+        UpdateStatusInput {
+            game_id,
+            expected_from,
+            to,
+            now,
+            engine_health_summary,
+            current_image_ref,
+            current_engine_version,
+        }
+    }
+}
+
+prop_compose! {
+    fn update_scheduling_input()(
+        game_id in text(),
+        next_generation_at in option::of(timestamp()),
+        skip_next_tick in any::<bool>(),
+        current_turn in any::<u32>(),
+        now in timestamp(),
+    ) -> UpdateSchedulingInput {
+        UpdateSchedulingInput { game_id, next_generation_at, skip_next_tick, current_turn, now }
+    }
+}
+
+prop_compose! {
+    fn update_image_input()(
+        game_id in text(),
+        expected_status in status(),
+        current_image_ref in text(),
+        current_engine_version in text(),
+        now in timestamp(),
+    ) -> UpdateImageInput {
+        UpdateImageInput { game_id, expected_status, current_image_ref, current_engine_version, now }
+    }
+}
+
+prop_compose! {
+    fn update_engine_health_input()(
+        game_id in text(),
+        engine_health_summary in text(),
+        now in timestamp(),
+    ) -> UpdateEngineHealthInput {
+        UpdateEngineHealthInput { game_id, engine_health_summary, now }
+    }
 }
 
 /// Storage already holding a record for `game_id` in `status`, so patches meet every outcome.
