@@ -122,14 +122,9 @@ pub(crate) struct Lease<'a> {
 }
 
 impl Lease<'_> {
-    /// The store to pass to a guest call and the guest's exports.
-    pub(crate) fn parts(&mut self) -> (&mut Store<HostState>, &Guest) {
-        (&mut self.instance.store, &self.instance.guest)
-    }
-
     /// Returns the instance to the pool when the call completed, or discards it and
     /// reports the sandbox failure when it did not.
-    pub(crate) fn finish<T>(self, outcome: wasmtime::Result<T>) -> Result<T, StoreError> {
+    fn finish<T>(self, outcome: wasmtime::Result<T>) -> Result<T, StoreError> {
         match outcome {
             Ok(value) => {
                 let mut idle = self.sandbox.idle();
@@ -172,9 +167,37 @@ impl Sandbox {
         })
     }
 
+    /// Runs `export` (one call of a guest export) for `call` in a leased instance and
+    /// gives back its answer; a sandbox failure is the call's [`StoreError::Sandbox`].
+    pub(crate) async fn call<T>(
+        &self,
+        call: Call<'_>,
+        export: impl AsyncFnOnce(&Guest, &mut Store<HostState>) -> wasmtime::Result<T>,
+    ) -> Result<T, StoreError> {
+        let mut lease = self.lease(call).await?;
+        let Instance { store, guest } = &mut lease.instance;
+        let outcome = export(guest, store).await;
+        lease.finish(outcome)
+    }
+
+    /// [`Sandbox::call`] of an export that can fail: an error the guest returns becomes
+    /// the call's [`StoreError`].
+    pub(crate) async fn checked_call<T>(
+        &self,
+        call: Call<'_>,
+        export: impl AsyncFnOnce(
+            &Guest,
+            &mut Store<HostState>,
+        ) -> wasmtime::Result<Result<T, wit::StoreError>>,
+    ) -> Result<T, StoreError> {
+        self.call(call, export)
+            .await?
+            .map_err(|error| call.store_error(error))
+    }
+
     /// An instance for one call, idle or new, with a full fuel tank. Waits while every
     /// instance the pool allows is busy.
-    pub(crate) async fn lease<'a>(&'a self, call: Call<'a>) -> Result<Lease<'a>, StoreError> {
+    async fn lease<'a>(&'a self, call: Call<'a>) -> Result<Lease<'a>, StoreError> {
         let permit = self.permits.acquire().await.map_err(|_| {
             call.sandbox_error(SandboxFailure::Instantiation(
                 "the instance pool was closed".into(),

@@ -6,26 +6,16 @@ use std::sync::Arc;
 use runtime_store_backend::{Backend, BackendFactory, Registry, RuntimeRecord, Status, Timestamp};
 use runtime_store_memory::MemoryFactory;
 
+use crate::bindings::exports::galaxy::gamemaster::{
+    rules::Guest as RulesExports, store::Guest as StoreExports,
+};
 use crate::bindings::galaxy::gamemaster::types as wit;
 use crate::embedded_component;
 use crate::error::{BuildError, Operation, StoreError};
 use crate::inputs::{
     UpdateEngineHealthInput, UpdateImageInput, UpdateSchedulingInput, UpdateStatusInput,
 };
-use crate::sandbox::{Call, Limits, Sandbox};
-
-/// Calls one export of the guest in an instance leased from `$sandbox` for `$call`:
-/// `$interface` names the generated accessor of the exported interface, `$function` its
-/// generated call method. Evaluates to the guest's answer; a sandbox failure returns
-/// early with [`StoreError::Sandbox`].
-macro_rules! in_sandbox {
-    ($sandbox:expr, $call:expr, $interface:ident . $function:ident ( $($argument:expr),* )) => {{
-        let mut lease = $sandbox.lease($call).await?;
-        let (store, guest) = lease.parts();
-        let outcome = guest.$interface().$function(store $(, $argument)*).await;
-        lease.finish(outcome)?
-    }};
-}
+use crate::sandbox::{Call, HostState, Limits, Sandbox};
 
 /// The default CPU budget of one call, in fuel units (roughly wasm instructions):
 /// enough to list some 25 000 records (a listed record costs 4 000 to 8 000), and a
@@ -79,61 +69,52 @@ impl RuntimeStore {
     /// The record of `game_id`; [`StoreError::NotFound`] when there is none.
     pub async fn get(&self, game_id: &str) -> Result<RuntimeRecord, StoreError> {
         let call = Call::new(Operation::Get, Some(game_id));
-        in_sandbox!(
-            self.sandbox,
-            call,
-            galaxy_gamemaster_store.call_get(game_id)
-        )
-        .map(Into::into)
-        .map_err(|error| call.store_error(error))
+        let record = self
+            .run(call, async |guest, store| {
+                guest.call_get(store, game_id).await
+            })
+            .await?;
+        Ok(record.into())
     }
 
     /// Installs a new record; [`StoreError::Conflict`] when the game id exists.
     pub async fn insert(&self, record: &RuntimeRecord) -> Result<(), StoreError> {
         let call = Call::new(Operation::Insert, Some(&record.game_id));
         let argument = wit::RuntimeRecord::from(record.clone());
-        in_sandbox!(
-            self.sandbox,
-            call,
-            galaxy_gamemaster_store.call_insert(&argument)
-        )
-        .map_err(|error| call.store_error(error))
+        self.run(call, async |guest, store| {
+            guest.call_insert(store, &argument).await
+        })
+        .await
     }
 
     /// Applies one status transition under a compare-and-swap on the stored status.
     pub async fn update_status(&self, input: &UpdateStatusInput) -> Result<(), StoreError> {
         let call = Call::new(Operation::UpdateStatus, Some(&input.game_id));
         let argument = wit::UpdateStatusInput::from(input);
-        in_sandbox!(
-            self.sandbox,
-            call,
-            galaxy_gamemaster_store.call_update_status(&argument)
-        )
-        .map_err(|error| call.store_error(error))
+        self.run(call, async |guest, store| {
+            guest.call_update_status(store, &argument).await
+        })
+        .await
     }
 
     /// Sets the scheduling columns, in any status.
     pub async fn update_scheduling(&self, input: &UpdateSchedulingInput) -> Result<(), StoreError> {
         let call = Call::new(Operation::UpdateScheduling, Some(&input.game_id));
         let argument = wit::UpdateSchedulingInput::from(input);
-        in_sandbox!(
-            self.sandbox,
-            call,
-            galaxy_gamemaster_store.call_update_scheduling(&argument)
-        )
-        .map_err(|error| call.store_error(error))
+        self.run(call, async |guest, store| {
+            guest.call_update_scheduling(store, &argument).await
+        })
+        .await
     }
 
     /// Sets the engine image under a compare-and-swap on the stored status.
     pub async fn update_image(&self, input: &UpdateImageInput) -> Result<(), StoreError> {
         let call = Call::new(Operation::UpdateImage, Some(&input.game_id));
         let argument = wit::UpdateImageInput::from(input);
-        in_sandbox!(
-            self.sandbox,
-            call,
-            galaxy_gamemaster_store.call_update_image(&argument)
-        )
-        .map_err(|error| call.store_error(error))
+        self.run(call, async |guest, store| {
+            guest.call_update_image(store, &argument).await
+        })
+        .await
     }
 
     /// Sets the engine health summary, in any status.
@@ -143,52 +124,50 @@ impl RuntimeStore {
     ) -> Result<(), StoreError> {
         let call = Call::new(Operation::UpdateEngineHealth, Some(&input.game_id));
         let argument = wit::UpdateEngineHealthInput::from(input);
-        in_sandbox!(
-            self.sandbox,
-            call,
-            galaxy_gamemaster_store.call_update_engine_health(&argument)
-        )
-        .map_err(|error| call.store_error(error))
+        self.run(call, async |guest, store| {
+            guest.call_update_engine_health(store, &argument).await
+        })
+        .await
     }
 
     /// Removes the record; succeeds when there is none.
     pub async fn delete(&self, game_id: &str) -> Result<(), StoreError> {
         let call = Call::new(Operation::Delete, Some(game_id));
-        in_sandbox!(
-            self.sandbox,
-            call,
-            galaxy_gamemaster_store.call_delete(game_id)
-        )
-        .map_err(|error| call.store_error(error))
+        self.run(call, async |guest, store| {
+            guest.call_delete(store, game_id).await
+        })
+        .await
     }
 
     /// Running records whose next generation is due at `now`, by due time then game id.
     pub async fn list_due_running(&self, now: Timestamp) -> Result<Vec<RuntimeRecord>, StoreError> {
         let call = Call::new(Operation::ListDueRunning, None);
-        let answer = in_sandbox!(
-            self.sandbox,
-            call,
-            galaxy_gamemaster_store.call_list_due_running(now.into())
-        );
-        plain_records(answer).map_err(|error| call.store_error(error))
+        let records = self
+            .run(call, async |guest, store| {
+                guest.call_list_due_running(store, now.into()).await
+            })
+            .await?;
+        Ok(plain_records(records))
     }
 
     /// Records in `status`, newest first (then by game id).
     pub async fn list_by_status(&self, status: Status) -> Result<Vec<RuntimeRecord>, StoreError> {
         let call = Call::new(Operation::ListByStatus, None);
-        let answer = in_sandbox!(
-            self.sandbox,
-            call,
-            galaxy_gamemaster_store.call_list_by_status(status.into())
-        );
-        plain_records(answer).map_err(|error| call.store_error(error))
+        let records = self
+            .run(call, async |guest, store| {
+                guest.call_list_by_status(store, status.into()).await
+            })
+            .await?;
+        Ok(plain_records(records))
     }
 
     /// Every record, newest first (then by game id).
     pub async fn list(&self) -> Result<Vec<RuntimeRecord>, StoreError> {
         let call = Call::new(Operation::List, None);
-        let answer = in_sandbox!(self.sandbox, call, galaxy_gamemaster_store.call_list());
-        plain_records(answer).map_err(|error| call.store_error(error))
+        let records = self
+            .run(call, async |guest, store| guest.call_list(store).await)
+            .await?;
+        Ok(plain_records(records))
     }
 
     /// The pure rules of the same component, run in the same sandbox.
@@ -197,47 +176,60 @@ impl RuntimeStore {
             sandbox: Arc::clone(&self.sandbox),
         }
     }
+
+    /// Calls `export` of the guest's `store` interface for `call`; an error the guest
+    /// returns becomes the call's [`StoreError`].
+    async fn run<T>(
+        &self,
+        call: Call<'_>,
+        export: impl AsyncFnOnce(
+            &StoreExports,
+            &mut wasmtime::Store<HostState>,
+        ) -> wasmtime::Result<Result<T, wit::StoreError>>,
+    ) -> Result<T, StoreError> {
+        self.sandbox
+            .checked_call(call, async move |guest, store| {
+                export(guest.galaxy_gamemaster_store(), store).await
+            })
+            .await
+    }
 }
 
-fn plain_records(
-    answer: Result<Vec<wit::RuntimeRecord>, wit::StoreError>,
-) -> Result<Vec<RuntimeRecord>, wit::StoreError> {
-    answer.map(|records| records.into_iter().map(Into::into).collect())
+fn plain_records(records: Vec<wit::RuntimeRecord>) -> Vec<RuntimeRecord> {
+    records.into_iter().map(Into::into).collect()
 }
 
 impl Rules {
     /// Ok when `to` may follow `from`; otherwise [`StoreError::InvalidTransition`].
     pub async fn transition(&self, from: Status, to: Status) -> Result<(), StoreError> {
         let call = Call::new(Operation::Transition, None);
-        in_sandbox!(
-            self.sandbox,
-            call,
-            galaxy_gamemaster_rules.call_transition(from.into(), to.into())
-        )
-        .map_err(|error| call.store_error(error))
+        self.run(call, async |guest, store| {
+            guest.call_transition(store, from.into(), to.into()).await
+        })
+        .await
     }
 
     /// The statuses that may follow `from`, in declaration order.
     pub async fn allowed_transitions(&self, from: Status) -> Result<Vec<Status>, StoreError> {
         let call = Call::new(Operation::AllowedTransitions, None);
-        let answer = in_sandbox!(
-            self.sandbox,
-            call,
-            galaxy_gamemaster_rules.call_allowed_transitions(from.into())
-        );
-        Ok(answer.into_iter().map(Into::into).collect())
+        let statuses = self
+            .sandbox
+            .call(call, async |guest, store| {
+                let rules = guest.galaxy_gamemaster_rules();
+                rules.call_allowed_transitions(store, from.into()).await
+            })
+            .await?;
+        Ok(statuses.into_iter().map(Into::into).collect())
     }
 
     /// The checks [`RuntimeStore::insert`] runs.
     pub async fn validate_record(&self, record: &RuntimeRecord) -> Result<(), StoreError> {
         let call = Call::new(Operation::ValidateRecord, Some(&record.game_id));
         let argument = wit::RuntimeRecord::from(record.clone());
-        in_sandbox!(
-            self.sandbox,
-            call,
-            galaxy_gamemaster_rules.call_validate_record(&argument)
-        )
-        .map_err(|error| call.store_error(error))
+        self.run(call, async |guest, store| {
+            guest.call_validate_record(store, &argument).await
+        })
+        .await
     }
 
     /// The checks [`RuntimeStore::update_status`] runs.
@@ -247,12 +239,10 @@ impl Rules {
     ) -> Result<(), StoreError> {
         let call = Call::new(Operation::ValidateUpdateStatus, Some(&input.game_id));
         let argument = wit::UpdateStatusInput::from(input);
-        in_sandbox!(
-            self.sandbox,
-            call,
-            galaxy_gamemaster_rules.call_validate_update_status(&argument)
-        )
-        .map_err(|error| call.store_error(error))
+        self.run(call, async |guest, store| {
+            guest.call_validate_update_status(store, &argument).await
+        })
+        .await
     }
 
     /// The checks [`RuntimeStore::update_scheduling`] runs.
@@ -262,24 +252,22 @@ impl Rules {
     ) -> Result<(), StoreError> {
         let call = Call::new(Operation::ValidateUpdateScheduling, Some(&input.game_id));
         let argument = wit::UpdateSchedulingInput::from(input);
-        in_sandbox!(
-            self.sandbox,
-            call,
-            galaxy_gamemaster_rules.call_validate_update_scheduling(&argument)
-        )
-        .map_err(|error| call.store_error(error))
+        self.run(call, async |guest, store| {
+            guest
+                .call_validate_update_scheduling(store, &argument)
+                .await
+        })
+        .await
     }
 
     /// The checks [`RuntimeStore::update_image`] runs.
     pub async fn validate_update_image(&self, input: &UpdateImageInput) -> Result<(), StoreError> {
         let call = Call::new(Operation::ValidateUpdateImage, Some(&input.game_id));
         let argument = wit::UpdateImageInput::from(input);
-        in_sandbox!(
-            self.sandbox,
-            call,
-            galaxy_gamemaster_rules.call_validate_update_image(&argument)
-        )
-        .map_err(|error| call.store_error(error))
+        self.run(call, async |guest, store| {
+            guest.call_validate_update_image(store, &argument).await
+        })
+        .await
     }
 
     /// The checks [`RuntimeStore::update_engine_health`] runs.
@@ -289,12 +277,29 @@ impl Rules {
     ) -> Result<(), StoreError> {
         let call = Call::new(Operation::ValidateUpdateEngineHealth, Some(&input.game_id));
         let argument = wit::UpdateEngineHealthInput::from(input);
-        in_sandbox!(
-            self.sandbox,
-            call,
-            galaxy_gamemaster_rules.call_validate_update_engine_health(&argument)
-        )
-        .map_err(|error| call.store_error(error))
+        self.run(call, async |guest, store| {
+            guest
+                .call_validate_update_engine_health(store, &argument)
+                .await
+        })
+        .await
+    }
+
+    /// Calls `export` of the guest's `rules` interface for `call`; an error the guest
+    /// returns becomes the call's [`StoreError`].
+    async fn run(
+        &self,
+        call: Call<'_>,
+        export: impl AsyncFnOnce(
+            &RulesExports,
+            &mut wasmtime::Store<HostState>,
+        ) -> wasmtime::Result<Result<(), wit::StoreError>>,
+    ) -> Result<(), StoreError> {
+        self.sandbox
+            .checked_call(call, async move |guest, store| {
+                export(guest.galaxy_gamemaster_rules(), store).await
+            })
+            .await
     }
 }
 
