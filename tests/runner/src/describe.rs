@@ -56,10 +56,11 @@ fn record_fields(record: &RuntimeRecord) -> Vec<(String, Value)> {
     }
 }
 
-/// The fields in which `actual` differs from `expected`, in WIT order; empty when equal.
-pub(crate) fn record_differences(expected: &RuntimeRecord, actual: &RuntimeRecord) -> Vec<String> {
+/// The fields in which `actual` differs from `expected`, in WIT order and joined by "; ";
+/// `None` when the records are equal.
+fn record_differences(expected: &RuntimeRecord, actual: &RuntimeRecord) -> Option<String> {
     let actual_fields = record_fields(actual);
-    record_fields(expected)
+    let differences: Vec<String> = record_fields(expected)
         .into_iter()
         .zip(actual_fields)
         .filter(|((_, expected), (_, actual))| expected != actual)
@@ -70,7 +71,8 @@ pub(crate) fn record_differences(expected: &RuntimeRecord, actual: &RuntimeRecor
                 json(&actual)
             )
         })
-        .collect()
+        .collect();
+    (!differences.is_empty()).then(|| differences.join("; "))
 }
 
 /// Why `actual` is not `expected`, or `None` when they are equal.
@@ -78,13 +80,8 @@ pub(crate) fn ok_difference(expected: &OkValue, actual: &OkValue) -> Option<Stri
     match (expected, actual) {
         (OkValue::Unit, OkValue::Unit) => None,
         (OkValue::Record(expected), OkValue::Record(actual)) => {
-            let differences = record_differences(expected, actual);
-            (!differences.is_empty()).then(|| {
-                format!(
-                    "record {} differs: {}",
-                    text(&expected.game_id),
-                    differences.join("; ")
-                )
+            record_differences(expected, actual).map(|differences| {
+                format!("record {} differs: {differences}", text(&expected.game_id))
             })
         }
         (OkValue::Records(expected), OkValue::Records(actual)) => {
@@ -120,13 +117,8 @@ fn records_difference(expected: &[RuntimeRecord], actual: &[RuntimeRecord]) -> O
         .zip(actual)
         .enumerate()
         .filter_map(|(position, (expected, actual))| {
-            let differences = record_differences(expected, actual);
-            (!differences.is_empty()).then(|| {
-                format!(
-                    "[{position}] {}: {}",
-                    text(&expected.game_id),
-                    differences.join("; ")
-                )
+            record_differences(expected, actual).map(|differences| {
+                format!("[{position}] {}: {differences}", text(&expected.game_id))
             })
         })
         .collect();

@@ -9,7 +9,7 @@ use runtime_store_backend::{
     Backend, BackendError, InsertOutcome, PatchOutcome, RecordPatch, RuntimeRecord, ScanFilter,
     Status, async_trait,
 };
-use runtime_store_conformance::{RunError, VectorFile, run_vectors, vector_files};
+use runtime_store_conformance::{Report, RunError, VectorFile, run_vectors, vector_files};
 use runtime_store_host::{RuntimeStore, StoreError};
 use runtime_store_memory::MemoryBackend;
 
@@ -86,38 +86,39 @@ async fn wrong_expectations_are_reported_step_by_step() {
         .expect("run the inline file");
     assert_eq!(report.passed(), 1, "{report}");
     assert_eq!(report.failed(), 6, "{report}");
+    let first = report.failures().next().map(ToString::to_string);
+    assert!(
+        first.as_deref().is_some_and(|first| first.starts_with(
+            "step 1 (get) [it exists]: expected error not-found, got ok record \"g\""
+        )),
+        "{first:?}"
+    );
+    assert_failures_contain(
+        &report,
+        &[
+            (1, "engine-health: expected \"healthy\", got \"\""),
+            (2, "expected 0 records [], got 1 records [\"g\"]"),
+            (
+                3,
+                "expected error invalid-input \"get runtime record: game id is blank\", got error invalid-input \"get runtime record: game id must not be empty\"",
+            ),
+            (4, "got error invalid-transition"),
+            (5, "expected [Running], got []"),
+        ],
+    );
+}
+
+/// For each `(position, fragment)`: the report's failure line at `position` (in step
+/// order) contains `fragment`.
+fn assert_failures_contain(report: &Report, expected: &[(usize, &str)]) {
     let failures: Vec<String> = report.failures().map(ToString::to_string).collect();
-    assert!(
-        failures[0]
-            .starts_with("step 1 (get) [it exists]: expected error not-found, got ok record \"g\""),
-        "{}",
-        failures[0]
-    );
-    assert!(
-        failures[1].contains("engine-health: expected \"healthy\", got \"\""),
-        "{}",
-        failures[1]
-    );
-    assert!(
-        failures[2].contains("expected 0 records [], got 1 records [\"g\"]"),
-        "{}",
-        failures[2]
-    );
-    assert!(
-        failures[3].contains("expected error invalid-input \"get runtime record: game id is blank\", got error invalid-input \"get runtime record: game id must not be empty\""),
-        "{}",
-        failures[3]
-    );
-    assert!(
-        failures[4].contains("got error invalid-transition"),
-        "{}",
-        failures[4]
-    );
-    assert!(
-        failures[5].contains("expected [Running], got []"),
-        "{}",
-        failures[5]
-    );
+    for &(position, fragment) in expected {
+        let line = failures.get(position);
+        assert!(
+            line.is_some_and(|line| line.contains(fragment)),
+            "failure {position} should contain {fragment:?}: {line:?}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -188,19 +189,15 @@ async fn a_backend_error_never_passes_a_step() {
         .await
         .expect("the store is empty");
     assert_eq!(report.failed(), 3, "{report}");
-    let failures: Vec<String> = report.failures().map(ToString::to_string).collect();
-    assert!(
-        failures[0].contains("expected ok null, got backend error"),
-        "{}",
-        failures[0]
+    assert_failures_contain(
+        &report,
+        &[
+            (0, "expected ok null, got backend error"),
+            (0, "disk full"),
+            (1, "expected error conflict, got backend error"),
+            (2, "connection lost"),
+        ],
     );
-    assert!(failures[0].contains("disk full"), "{}", failures[0]);
-    assert!(
-        failures[1].contains("expected error conflict, got backend error"),
-        "{}",
-        failures[1]
-    );
-    assert!(failures[2].contains("connection lost"), "{}", failures[2]);
 }
 
 #[tokio::test]
