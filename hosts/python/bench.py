@@ -10,6 +10,7 @@ from itertools import count
 from typing import Callable
 
 from runtime_store import (
+    WASMTIME_VERSION,
     MemoryBackend,
     RuntimeRecord,
     RuntimeStore,
@@ -90,17 +91,11 @@ def main() -> None:
         "rules transition (no storage)": lambda: store.transition(Status.RUNNING, Status.STOPPED),
     }
     print(
-        f"Python host, wasmtime {_wasmtime_version()}, in-memory adapter: "
+        f"Python host, wasmtime {WASMTIME_VERSION}, in-memory adapter: "
         f"µs per operation (best of {BATCHES} batches)"
     )
     for name, operation in operations.items():
         print(f"  {name:32} {micros_per_call(operation):8.1f}")
-
-
-def _wasmtime_version() -> str:
-    from importlib.metadata import version
-
-    return version("wasmtime")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,13 @@ lets any Python object implementing `Backend` provide the storage.
 
     from runtime_store import MemoryBackend, RuntimeStore
     store = RuntimeStore(MemoryBackend())
+
+It needs wasmtime-py exactly at `WASMTIME_VERSION`: importing it with any other release
+raises `ImportError` naming the release to install.
 """
+
+# First, so a wasmtime release other than the pinned one is refused before any use of it.
+from ._wasmtime import WASMTIME_VERSION  # isort: skip
 
 from ._codec import ComponentMismatch
 from .backend import Backend
@@ -76,5 +82,6 @@ __all__ = [
     "UpdateSchedulingInput",
     "UpdateStatusInput",
     "WASM_ENV",
+    "WASMTIME_VERSION",
     "component_path",
 ]

@@ -24,8 +24,9 @@ import dataclasses
 import struct
 from typing import Any, Callable, Optional, Sequence
 
-from wasmtime import _ffi as ffi
 from wasmtime import component as wc
+
+from ._wasmtime import ffi
 
 CVal = ffi.wasmtime_component_val_t
 
@@ -39,10 +40,23 @@ _VEC_DATA = ffi.wasm_byte_vec_t.data.offset
 _VARIANT_VAL = ffi.wasmtime_component_valvariant_t.val.offset
 _RESULT_OK = ffi.wasmtime_component_valresult_t.is_ok.offset
 _RESULT_VAL = ffi.wasmtime_component_valresult_t.val.offset
-assert (_VEC_SIZE, _VEC_DATA) == (
-    ffi.wasmtime_component_valrecord_t.size.offset,
-    ffi.wasmtime_component_valrecord_t.data.offset,
-) == (ffi.wasmtime_component_vallist_t.size.offset, ffi.wasmtime_component_vallist_t.data.offset)
+
+
+def _require_layout(holds: bool, assumption: str) -> None:
+    # Checked at import even under `python -O`: a wrong layout would misread memory.
+    if not holds:
+        raise ImportError(f"runtime_store: wasmtime's C value layout changed: {assumption}")
+
+
+_require_layout(
+    (_VEC_SIZE, _VEC_DATA)
+    == (
+        ffi.wasmtime_component_valrecord_t.size.offset,
+        ffi.wasmtime_component_valrecord_t.data.offset,
+    )
+    == (ffi.wasmtime_component_vallist_t.size.offset, ffi.wasmtime_component_vallist_t.data.offset),
+    "record and list vectors are laid out like byte vectors",
+)
 
 _BOOL = ffi.WASMTIME_COMPONENT_BOOL.value
 _U32 = ffi.WASMTIME_COMPONENT_U32.value
@@ -55,10 +69,7 @@ _ENUM = ffi.WASMTIME_COMPONENT_ENUM.value
 _OPTION = ffi.WASMTIME_COMPONENT_OPTION.value
 _RESULT = ffi.WASMTIME_COMPONENT_RESULT.value
 
-_KIND = struct.Struct("<B")
 _BYTE = struct.Struct("<B")
-_U32_FIELD = struct.Struct("<I")
-_S64_FIELD = struct.Struct("<q")
 _WORD = struct.Struct("<Q")
 _VEC = struct.Struct("<QQ")
 
@@ -129,10 +140,6 @@ class Image:
         return base
 
 
-def _deref(address: int, size: int) -> bytes:
-    return _string_at(address, size)
-
-
 class Codec:
     """Packs a Python value into a C value image and reads it back."""
 
@@ -151,7 +158,7 @@ class BoolCodec(Codec):
         if not isinstance(value, bool):
             raise TypeError(f"expected bool, got {type(value).__name__}")
         buffer = image.buffer
-        _KIND.pack_into(buffer, at, _BOOL)
+        _BYTE.pack_into(buffer, at, _BOOL)
         _BYTE.pack_into(buffer, at + _PAYLOAD, value)
 
     def read(self, memory: bytes, at: int) -> Any:
@@ -161,50 +168,47 @@ class BoolCodec(Codec):
         _expect(isinstance(ty, wc.Bool), where, "bool")
 
 
-class U32Codec(Codec):
+class IntegerCodec(Codec):
+    """A WIT integer type: its value kind, payload layout and range."""
+
+    def __init__(self, wit_name: str, kind: int, payload: str, low: int, high: int, wit_type: Any):
+        self.wit_name = wit_name
+        self.kind = kind
+        self.payload = struct.Struct(payload)
+        self.low = low
+        self.high = high
+        self.wit_type = wit_type
+
     def pack(self, value: Any, image: Image, at: int) -> None:
         if not isinstance(value, int) or isinstance(value, bool):
             raise TypeError(f"expected int, got {type(value).__name__}")
-        if not 0 <= value <= _U32_MAX:
-            raise ValueError(f"{value} is outside u32")
+        if not self.low <= value <= self.high:
+            raise ValueError(f"{value} is outside {self.wit_name}")
         buffer = image.buffer
-        _KIND.pack_into(buffer, at, _U32)
-        _U32_FIELD.pack_into(buffer, at + _PAYLOAD, value)
+        _BYTE.pack_into(buffer, at, self.kind)
+        self.payload.pack_into(buffer, at + _PAYLOAD, value)
 
     def read(self, memory: bytes, at: int) -> Any:
-        return _U32_FIELD.unpack_from(memory, at + _PAYLOAD)[0]
+        return self.payload.unpack_from(memory, at + _PAYLOAD)[0]
 
     def check(self, ty: Any, where: str) -> None:
-        _expect(isinstance(ty, wc.U32), where, "u32")
+        _expect(isinstance(ty, self.wit_type), where, self.wit_name)
 
 
-class S64Codec(Codec):
-    def pack(self, value: Any, image: Image, at: int) -> None:
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise TypeError(f"expected int, got {type(value).__name__}")
-        if not _S64_MIN <= value <= _S64_MAX:
-            raise ValueError(f"{value} is outside s64")
-        buffer = image.buffer
-        _KIND.pack_into(buffer, at, _S64)
-        _S64_FIELD.pack_into(buffer, at + _PAYLOAD, value)
-
-    def read(self, memory: bytes, at: int) -> Any:
-        return _S64_FIELD.unpack_from(memory, at + _PAYLOAD)[0]
-
-    def check(self, ty: Any, where: str) -> None:
-        _expect(isinstance(ty, wc.S64), where, "s64")
+U32 = IntegerCodec("u32", _U32, "<I", 0, _U32_MAX, wc.U32)
+S64 = IntegerCodec("s64", _S64, "<q", _S64_MIN, _S64_MAX, wc.S64)
 
 
 class StringCodec(Codec):
     def pack(self, value: Any, image: Image, at: int) -> None:
         if not isinstance(value, str):
             raise TypeError(f"expected str, got {type(value).__name__}")
-        _KIND.pack_into(image.buffer, at, _STRING)
+        _BYTE.pack_into(image.buffer, at, _STRING)
         image.text(at + _PAYLOAD, value.encode("utf-8"))
 
     def read(self, memory: bytes, at: int) -> Any:
         size, data = _VEC.unpack_from(memory, at + _PAYLOAD)
-        return _deref(data, size).decode("utf-8") if size else ""
+        return _string_at(data, size).decode("utf-8") if size else ""
 
     def check(self, ty: Any, where: str) -> None:
         _expect(isinstance(ty, wc.String), where, "string")
@@ -224,12 +228,12 @@ class EnumCodec(Codec):
             raise TypeError(f"expected {self.enum_class.__name__}, got {type(value).__name__}")
         name = self.static[value]
         buffer = image.buffer
-        _KIND.pack_into(buffer, at, _ENUM)
+        _BYTE.pack_into(buffer, at, _ENUM)
         _VEC.pack_into(buffer, at + _PAYLOAD, name.size, name.address)
 
     def read(self, memory: bytes, at: int) -> Any:
         size, data = _VEC.unpack_from(memory, at + _PAYLOAD)
-        return self.by_name[_deref(data, size)]
+        return self.by_name[_string_at(data, size)]
 
     def check(self, ty: Any, where: str) -> None:
         _expect(isinstance(ty, wc.EnumType), where, "enum")
@@ -241,7 +245,7 @@ class OptionCodec(Codec):
         self.inner = inner
 
     def pack(self, value: Any, image: Image, at: int) -> None:
-        _KIND.pack_into(image.buffer, at, _OPTION)
+        _BYTE.pack_into(image.buffer, at, _OPTION)
         if value is not None:
             boxed = image.reserve(VAL_SIZE)
             self.inner.pack(value, image, boxed)
@@ -249,7 +253,7 @@ class OptionCodec(Codec):
 
     def read(self, memory: bytes, at: int) -> Any:
         boxed = _WORD.unpack_from(memory, at + _PAYLOAD)[0]
-        return self.inner.read(_deref(boxed, VAL_SIZE), 0) if boxed else None
+        return self.inner.read(_string_at(boxed, VAL_SIZE), 0) if boxed else None
 
     def check(self, ty: Any, where: str) -> None:
         _expect(isinstance(ty, wc.OptionType), where, "option")
@@ -263,7 +267,7 @@ class ListCodec(Codec):
     def pack(self, value: Any, image: Image, at: int) -> None:
         if not isinstance(value, (list, tuple)):
             raise TypeError(f"expected list, got {type(value).__name__}")
-        _KIND.pack_into(image.buffer, at, _LIST)
+        _BYTE.pack_into(image.buffer, at, _LIST)
         _WORD.pack_into(image.buffer, at + _PAYLOAD + _VEC_SIZE, len(value))
         elements = image.reserve(VAL_SIZE * len(value))
         image.point(at + _PAYLOAD + _VEC_DATA, elements)
@@ -275,7 +279,7 @@ class ListCodec(Codec):
         size, data = _VEC.unpack_from(memory, at + _PAYLOAD)
         if not size:
             return []
-        elements = _deref(data, size * VAL_SIZE)
+        elements = _string_at(data, size * VAL_SIZE)
         read = self.element.read
         return [read(elements, index * VAL_SIZE) for index in range(size)]
 
@@ -307,7 +311,7 @@ class RecordCodec(Codec):
         if not isinstance(value, self.record_class):
             raise TypeError(f"expected {self.record_class.__name__}, got {type(value).__name__}")
         buffer = image.buffer
-        _KIND.pack_into(buffer, at, _RECORD)
+        _BYTE.pack_into(buffer, at, _RECORD)
         _WORD.pack_into(buffer, at + _PAYLOAD + _VEC_SIZE, len(self.layout))
         entries = image.reserve(_ENTRY_SIZE * len(self.layout))
         image.point(at + _PAYLOAD + _VEC_DATA, entries)
@@ -318,7 +322,7 @@ class RecordCodec(Codec):
 
     def read(self, memory: bytes, at: int) -> Any:
         size, data = _VEC.unpack_from(memory, at + _PAYLOAD)
-        entries = _deref(data, size * _ENTRY_SIZE)
+        entries = _string_at(data, size * _ENTRY_SIZE)
         values = [read(entries, offset) for read, offset in self.readers]
         if self.keyword_only:
             return self.record_class(**dict(zip(self.attrs, values)))
@@ -339,10 +343,13 @@ class TimestampCodec(RecordCodec):
 
     # Two record entries, each a name vector (size, address) and a value (kind, payload).
     _ENTRIES = struct.Struct("<QQB7xq16x" "QQB7xI20x")
-    assert (_ENTRIES.size, _ENTRY_VAL, _PAYLOAD) == (2 * _ENTRY_SIZE, 16, 8)
+    _require_layout(
+        (_ENTRIES.size, _ENTRY_VAL, _PAYLOAD) == (2 * _ENTRY_SIZE, 16, 8),
+        "a record entry is a 16-byte name vector, then a value whose payload is at offset 8",
+    )
 
     def __init__(self, timestamp_class: Any):
-        super().__init__(timestamp_class, {"seconds": S64Codec(), "nanoseconds": U32Codec()})
+        super().__init__(timestamp_class, {"seconds": S64, "nanoseconds": U32})
         seconds, nanoseconds = self.names
         self.name_words = (seconds.size, seconds.address, nanoseconds.size, nanoseconds.address)
 
@@ -361,7 +368,7 @@ class TimestampCodec(RecordCodec):
             buffer, entries, seconds_size, seconds_address, _S64, seconds,
             nanos_size, nanos_address, _U32, nanoseconds,
         )
-        _KIND.pack_into(buffer, at, _RECORD)
+        _BYTE.pack_into(buffer, at, _RECORD)
         _WORD.pack_into(buffer, at + _PAYLOAD + _VEC_SIZE, 2)
         image.point(at + _PAYLOAD + _VEC_DATA, entries)
 
@@ -392,7 +399,7 @@ class VariantCodec(Codec):
         codec = self.cases[case]
         name = self.static[case]
         buffer = image.buffer
-        _KIND.pack_into(buffer, at, _VARIANT)
+        _BYTE.pack_into(buffer, at, _VARIANT)
         _VEC.pack_into(buffer, at + _PAYLOAD, name.size, name.address)
         if codec is not None:
             boxed = image.reserve(VAL_SIZE)
@@ -401,11 +408,11 @@ class VariantCodec(Codec):
 
     def read(self, memory: bytes, at: int) -> Any:
         size, data = _VEC.unpack_from(memory, at + _PAYLOAD)
-        case, codec = self.by_name[_deref(data, size)]
+        case, codec = self.by_name[_string_at(data, size)]
         if codec is None:
             return self.join(case, None)
         boxed = _WORD.unpack_from(memory, at + _PAYLOAD + _VARIANT_VAL)[0]
-        return self.join(case, codec.read(_deref(boxed, VAL_SIZE), 0))
+        return self.join(case, codec.read(_string_at(boxed, VAL_SIZE), 0))
 
     def check(self, ty: Any, where: str) -> None:
         _expect(isinstance(ty, wc.VariantType), where, "variant")
@@ -430,7 +437,7 @@ class ResultCodec(Codec):
         is_ok, payload = value
         codec = self.ok if is_ok else self.err
         buffer = image.buffer
-        _KIND.pack_into(buffer, at, _RESULT)
+        _BYTE.pack_into(buffer, at, _RESULT)
         _BYTE.pack_into(buffer, at + _PAYLOAD + _RESULT_OK, bool(is_ok))
         if codec is not None:
             boxed = image.reserve(VAL_SIZE)
@@ -443,7 +450,7 @@ class ResultCodec(Codec):
         if codec is None:
             return is_ok, None
         boxed = _WORD.unpack_from(memory, at + _PAYLOAD + _RESULT_VAL)[0]
-        return is_ok, codec.read(_deref(boxed, VAL_SIZE), 0)
+        return is_ok, codec.read(_string_at(boxed, VAL_SIZE), 0)
 
     def check(self, ty: Any, where: str) -> None:
         _expect(isinstance(ty, wc.ResultType), where, "result")

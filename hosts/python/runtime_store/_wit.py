@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._codec import (
+    U32,
     BoolCodec,
     Codec,
     EnumCodec,
@@ -15,7 +16,6 @@ from ._codec import (
     ResultCodec,
     StringCodec,
     TimestampCodec,
-    U32Codec,
     VariantCodec,
 )
 from .types import (
@@ -54,7 +54,6 @@ class Lookup:
 
 STRING = StringCodec()
 BOOL = BoolCodec()
-U32 = U32Codec()
 TIMESTAMP = TimestampCodec(Timestamp)
 OPTIONAL_TIMESTAMP = OptionCodec(TIMESTAMP)
 OPTIONAL_STRING = OptionCodec(STRING)
@@ -120,12 +119,7 @@ STORE_ERROR = VariantCodec(
 
 LOOKUP = RecordCodec(Lookup, {"found": OptionCodec(RUNTIME_RECORD)})
 INSERT_OUTCOME = EnumCodec(InsertOutcome)
-STATUS_CHANGE = _record(
-    StatusChange,
-    started_at=OPTIONAL_TIMESTAMP,
-    stopped_at=OPTIONAL_TIMESTAMP,
-    finished_at=OPTIONAL_TIMESTAMP,
-)
+STATUS_CHANGE = _record(StatusChange)
 SCHEDULING = _record(Scheduling)
 RECORD_PATCH = _record(
     RecordPatch,
@@ -188,6 +182,12 @@ RULES_FUNCTIONS: dict[str, Signature] = {
     "validate-update-image": _fallible(None, UPDATE_IMAGE_INPUT),
     "validate-update-engine-health": _fallible(None, UPDATE_ENGINE_HEALTH_INPUT),
 }
+
+EXPORTS: dict[str, dict[str, Signature]] = {
+    STORE_INTERFACE: STORE_FUNCTIONS,
+    RULES_INTERFACE: RULES_FUNCTIONS,
+}
+"""The functions this host calls, by exported interface."""
 
 
 def _backend(ok: Optional[Codec], *params: Codec) -> Signature:

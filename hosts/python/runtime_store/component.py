@@ -12,15 +12,7 @@ from wasmtime import Engine
 from wasmtime.component import Component
 
 from ._codec import ComponentMismatch
-from ._wit import (
-    BACKEND_FUNCTIONS,
-    BACKEND_INTERFACE,
-    RULES_FUNCTIONS,
-    RULES_INTERFACE,
-    STORE_FUNCTIONS,
-    STORE_INTERFACE,
-    Signature,
-)
+from ._wit import BACKEND_FUNCTIONS, BACKEND_INTERFACE, EXPORTS, Signature
 
 WASM_ENV = "RUNTIME_STORE_WASM"
 """Environment variable naming the component file to load."""
@@ -74,11 +66,9 @@ def _load_cached(path: Path) -> RuntimeComponent:
 def _check_types(component: Component, engine: Engine, source: str) -> None:
     """Refuses a component whose store, rules or backend functions differ from the WIT."""
     component_type = component.type
-    interfaces = [
-        (component_type.imports(engine), BACKEND_INTERFACE, BACKEND_FUNCTIONS),
-        (component_type.exports(engine), STORE_INTERFACE, STORE_FUNCTIONS),
-        (component_type.exports(engine), RULES_INTERFACE, RULES_FUNCTIONS),
-    ]
+    imports, exports = component_type.imports(engine), component_type.exports(engine)
+    interfaces = [(imports, BACKEND_INTERFACE, BACKEND_FUNCTIONS)]
+    interfaces += [(exports, interface, functions) for interface, functions in EXPORTS.items()]
     for items, interface, functions in interfaces:
         if interface not in items:
             raise ComponentMismatch(f"{source}: the component has no {interface}")

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .types import BackendError
+
+
+def _where(operation: str, game_id: str | None) -> str:
+    return operation if game_id is None else f"{operation} of game {game_id!r}"
 
 
 class StoreError(Exception):
@@ -13,8 +19,7 @@ class StoreError(Exception):
     """
 
     def __init__(self, operation: str, game_id: str | None, detail: str):
-        where = f"{operation}" if game_id is None else f"{operation} of game {game_id!r}"
-        super().__init__(f"{where}: {detail}")
+        super().__init__(f"{_where(operation, game_id)}: {detail}")
         self.operation = operation
         self.game_id = game_id
 
@@ -57,6 +62,20 @@ class BackendFailure(StoreError):
         self.error = error
 
 
+def store_error(operation: str, game_id: str | None, error: tuple[str, Any]) -> StoreError:
+    """The exception for a WIT `store-error`, given as (case name, payload)."""
+    case, payload = error
+    if case == "not-found":
+        return NotFound(operation, game_id)
+    if case == "conflict":
+        return Conflict(operation, game_id)
+    if case == "invalid-transition":
+        return InvalidTransition(operation, game_id, payload)
+    if case == "invalid-input":
+        return InvalidInput(operation, game_id, payload)
+    return BackendFailure(operation, game_id, payload)
+
+
 class ComponentTrap(Exception):
     """The component trapped (a guest bug, or a component that does not match the WIT).
 
@@ -64,7 +83,6 @@ class ComponentTrap(Exception):
     """
 
     def __init__(self, operation: str, game_id: str | None, cause: BaseException):
-        where = f"{operation}" if game_id is None else f"{operation} of game {game_id!r}"
-        super().__init__(f"{where}: the component trapped: {cause}")
+        super().__init__(f"{_where(operation, game_id)}: the component trapped: {cause}")
         self.operation = operation
         self.game_id = game_id

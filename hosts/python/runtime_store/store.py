@@ -9,31 +9,14 @@ from ctypes import byref
 from typing import Any, Callable, List, Optional
 
 from wasmtime import Store, WasmtimeError
-from wasmtime import _ffi as ffi
 from wasmtime.component import Linker
 
 from ._codec import VAL_SIZE, CVal, Image
-from ._wit import (
-    BACKEND_FUNCTIONS,
-    BACKEND_INTERFACE,
-    RULES_FUNCTIONS,
-    RULES_INTERFACE,
-    STORE_FUNCTIONS,
-    STORE_INTERFACE,
-    Lookup,
-    Signature,
-)
+from ._wasmtime import ffi
+from ._wit import BACKEND_FUNCTIONS, BACKEND_INTERFACE, EXPORTS, Lookup, Signature
 from .backend import Backend
 from .component import RuntimeComponent
-from .errors import (
-    BackendFailure,
-    ComponentTrap,
-    Conflict,
-    InvalidInput,
-    InvalidTransition,
-    NotFound,
-    StoreError,
-)
+from .errors import ComponentTrap, store_error
 from .types import (
     BackendError,
     RuntimeRecord,
@@ -158,10 +141,7 @@ class RuntimeStore:
         store = Store(self.component.engine)
         instance = self._linker.instantiate(store, self.component.component)
         exports: dict[str, _Export] = {}
-        for interface, functions in (
-            (STORE_INTERFACE, STORE_FUNCTIONS),
-            (RULES_INTERFACE, RULES_FUNCTIONS),
-        ):
+        for interface, functions in EXPORTS.items():
             interface_index = instance.get_export_index(store, interface)
             for name, signature in functions.items():
                 func = instance.get_func(
@@ -189,20 +169,7 @@ class RuntimeStore:
             is_ok, payload = self._invoke(operation, game_id, args)
         if is_ok:
             return payload
-        raise _store_error(operation, game_id, payload)
-
-
-def _store_error(operation: str, game_id: Optional[str], error: tuple[str, Any]) -> StoreError:
-    case, payload = error
-    if case == "not-found":
-        return NotFound(operation, game_id)
-    if case == "conflict":
-        return Conflict(operation, game_id)
-    if case == "invalid-transition":
-        return InvalidTransition(operation, game_id, payload)
-    if case == "invalid-input":
-        return InvalidInput(operation, game_id, payload)
-    return BackendFailure(operation, game_id, payload)
+        raise store_error(operation, game_id, payload)
 
 
 # wasmtime's C entry points declared with plain addresses, so calls skip ctypes' pointer

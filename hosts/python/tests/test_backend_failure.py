@@ -14,6 +14,7 @@ from runtime_store import (
     RuntimeStore,
 )
 
+
 class FlakyBackend(MemoryBackend):
     """A memory backend whose primitives fail on demand: `failure` is raised or returned."""
 
