@@ -18,6 +18,18 @@ use guest_validation::types::{
 const FINE: Timestamp = at(1_764_000_100, 123_456_789);
 const FINE_TRUNCATED: Timestamp = at(1_764_000_100, 123_456_000);
 
+/// A patch that writes nothing but `updated-at`.
+fn only_updated_at(updated_at: Timestamp) -> RecordPatch {
+    RecordPatch {
+        status: None,
+        scheduling: None,
+        current_image_ref: None,
+        current_engine_version: None,
+        engine_health: None,
+        updated_at,
+    }
+}
+
 fn stored(status: Status) -> RecordingStorage {
     let mut storage = RecordingStorage::default();
     let record = RuntimeRecord {
@@ -104,11 +116,7 @@ fn update_status_patches_every_allowed_pair_with_its_stamps_under_cas() {
             assert_eq!(store::update_status(&mut storage, input), Ok(()));
             let patch = RecordPatch {
                 status: Some(expected_change(from, to, FINE_TRUNCATED)),
-                scheduling: None,
-                current_image_ref: None,
-                current_engine_version: None,
-                engine_health: None,
-                updated_at: FINE_TRUNCATED,
+                ..only_updated_at(FINE_TRUNCATED)
             };
             assert_eq!(
                 storage.calls,
@@ -179,11 +187,9 @@ fn update_status_passes_the_given_optional_fields() {
             Status::EngineUnreachable,
             LATER,
         )),
-        scheduling: None,
         current_image_ref: Some("registry.galaxy.internal/engine:2.0.0".into()),
-        current_engine_version: None,
         engine_health: Some("unreachable".into()),
-        updated_at: LATER,
+        ..only_updated_at(LATER)
     };
     assert_eq!(
         storage.calls,
@@ -208,14 +214,7 @@ fn update_scheduling_image_and_health_send_their_patches() {
     let mut health = health_input("g1");
     health.now = FINE;
     assert_eq!(store::update_engine_health(&mut storage, health), Ok(()));
-    let only_updated_at = RecordPatch {
-        status: None,
-        scheduling: None,
-        current_image_ref: None,
-        current_engine_version: None,
-        engine_health: None,
-        updated_at: FINE_TRUNCATED,
-    };
+    let only_updated_at = only_updated_at(FINE_TRUNCATED);
     assert_eq!(
         storage.calls,
         [

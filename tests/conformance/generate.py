@@ -318,6 +318,27 @@ def stored(record: dict) -> dict:
     return result
 
 
+def status_changes(value: dict) -> dict:
+    """The fields an allowed update-status writes besides `updated-at`: the new status, the
+    lifecycle stamps the move sets, and the optional fields that are given."""
+    now = truncate(value["now"])
+    changes = {"status": value["to"]}
+    if value["expected-from"] == "starting" and value["to"] == "running":
+        changes["started-at"] = now
+    if value["to"] == "stopped":
+        changes["stopped-at"] = now
+    if value["to"] == "finished":
+        changes["finished-at"] = now
+    for source, target in (
+        ("engine-health-summary", "engine-health"),
+        ("current-image-ref", "current-image-ref"),
+        ("current-engine-version", "current-engine-version"),
+    ):
+        if value[source] is not None:
+            changes[target] = value[source]
+    return changes
+
+
 def by_created_desc_then_id(records: list[dict]) -> list[dict]:
     ordered = sorted(records, key=lambda r: id_key(r["game-id"]))
     return sorted(ordered, key=lambda r: (r["created-at"]["seconds"], r["created-at"]["nanoseconds"]), reverse=True)
@@ -346,75 +367,48 @@ class Model:
         self.records[record["game-id"]] = stored(record)
         return OK_NULL
 
-    def _patch(self, game_id: str, expected_status: str | None, apply) -> dict:
-        current = self.records.get(game_id)
+    def _patch(self, checks: tuple, value: dict, expected_status: str | None, changes) -> dict:
+        """Validates `value`; then, when its record exists and `expected_status` is None or
+        the stored status, writes the fields `changes(value)` returns and `updated-at`."""
+        error = check_error(checks, value)
+        if error:
+            return error
+        current = self.records.get(value["game-id"])
         if current is None:
             return NOT_FOUND
         if expected_status is not None and current["status"] != expected_status:
             return CONFLICT
-        apply(current)
+        current.update(changes(value))
+        current["updated-at"] = truncate(value["now"])
         return OK_NULL
 
     def update_status(self, value: dict) -> dict:
-        error = check_error(UPDATE_STATUS_CHECKS, value)
-        if error:
-            return error
-        now = truncate(value["now"])
-
-        def apply(record: dict) -> None:
-            if value["expected-from"] == "starting" and value["to"] == "running":
-                record["started-at"] = now
-            if value["to"] == "stopped":
-                record["stopped-at"] = now
-            if value["to"] == "finished":
-                record["finished-at"] = now
-            record["status"] = value["to"]
-            record["updated-at"] = now
-            for source, target in (
-                ("engine-health-summary", "engine-health"),
-                ("current-image-ref", "current-image-ref"),
-                ("current-engine-version", "current-engine-version"),
-            ):
-                if value[source] is not None:
-                    record[target] = value[source]
-
-        return self._patch(value["game-id"], value["expected-from"], apply)
+        return self._patch(UPDATE_STATUS_CHECKS, value, value["expected-from"], status_changes)
 
     def update_scheduling(self, value: dict) -> dict:
-        error = check_error(UPDATE_SCHEDULING_CHECKS, value)
-        if error:
-            return error
-
-        def apply(record: dict) -> None:
-            record["next-generation-at"] = truncate(value["next-generation-at"])
-            record["skip-next-tick"] = value["skip-next-tick"]
-            record["current-turn"] = value["current-turn"]
-            record["updated-at"] = truncate(value["now"])
-
-        return self._patch(value["game-id"], None, apply)
+        return self._patch(
+            UPDATE_SCHEDULING_CHECKS,
+            value,
+            None,
+            lambda v: {
+                "next-generation-at": truncate(v["next-generation-at"]),
+                "skip-next-tick": v["skip-next-tick"],
+                "current-turn": v["current-turn"],
+            },
+        )
 
     def update_image(self, value: dict) -> dict:
-        error = check_error(UPDATE_IMAGE_CHECKS, value)
-        if error:
-            return error
-
-        def apply(record: dict) -> None:
-            record["current-image-ref"] = value["current-image-ref"]
-            record["current-engine-version"] = value["current-engine-version"]
-            record["updated-at"] = truncate(value["now"])
-
-        return self._patch(value["game-id"], value["expected-status"], apply)
+        return self._patch(
+            UPDATE_IMAGE_CHECKS,
+            value,
+            value["expected-status"],
+            lambda v: {"current-image-ref": v["current-image-ref"], "current-engine-version": v["current-engine-version"]},
+        )
 
     def update_engine_health(self, value: dict) -> dict:
-        error = check_error(UPDATE_ENGINE_HEALTH_CHECKS, value)
-        if error:
-            return error
-
-        def apply(record: dict) -> None:
-            record["engine-health"] = value["engine-health-summary"]
-            record["updated-at"] = truncate(value["now"])
-
-        return self._patch(value["game-id"], None, apply)
+        return self._patch(
+            UPDATE_ENGINE_HEALTH_CHECKS, value, None, lambda v: {"engine-health": v["engine-health-summary"]}
+        )
 
     def delete(self, game_id: str) -> dict:
         error = check_error(DELETE_CHECKS, {"game-id": game_id})
