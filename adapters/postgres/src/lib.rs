@@ -11,7 +11,9 @@
 //! Open it with [`PostgresBackend::connect`], or by URL (`postgres://...`,
 //! `postgresql://...`) through a registry holding [`PostgresFactory`]. The schema is
 //! created by [`migrate`] (the CLI's `runtime-store migrate`), or on open with
-//! [`PostgresOptions::migrate_on_open`].
+//! [`PostgresOptions::migrate_on_open`]. The SQL it sends is public in [`statements`], and
+//! [`timestamp::PgInstant`] is its exact `timestamptz` encoding, for code that queries the
+//! table alongside it.
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -43,8 +45,8 @@ mod factory;
 mod migrate;
 mod options;
 mod row;
-mod statements;
-mod timestamp;
+pub mod statements;
+pub mod timestamp;
 
 pub use backend::PostgresBackend;
 pub use factory::PostgresFactory;

@@ -79,16 +79,13 @@ pub(crate) fn parse_status(text: &str) -> Result<Status, String> {
         .map_err(|_| format!("holds {text:?}, which is no runtime status"))
 }
 
-/// The record stored in `row` (selected with the columns of `statements::record_columns`).
+/// The record stored in `row` (selected with the columns of [`FETCH`](crate::statements::FETCH)).
 pub(crate) fn record_from_row(row: &PgRow) -> Result<RuntimeRecord, CorruptColumn> {
-    let game_id = row
-        .try_get::<String, _>("game_id")
-        .map_err(|error| CorruptColumn {
-            game_id: String::new(),
-            column: "game_id",
-            problem: format!("cannot be decoded: {error}"),
-        })?;
-    let reader = RowReader { row, game_id };
+    let mut reader = RowReader {
+        row,
+        game_id: String::new(),
+    };
+    reader.game_id = reader.value("game_id")?;
     Ok(RuntimeRecord {
         status: reader.status("status")?,
         engine_endpoint: reader.value("engine_endpoint")?,

@@ -1,4 +1,9 @@
 //! The SQL of the five primitives: one statement each, every value a bind parameter.
+//!
+//! Public so that what reaches the server can be matched and reproduced outside the
+//! adapter: `EXPLAIN` a statement exactly as it is prepared, find it in
+//! `pg_stat_statements` or `pg_prepared_statements`, or issue it from other sqlx code.
+//! Timestamps are bound and read as [`PgInstant`](crate::timestamp::PgInstant).
 
 /// The columns of a record: the select list of every read (decoded by name) and the
 /// column list of [`INSERT`], whose parameters `$1..$14` follow this order.
@@ -10,16 +15,24 @@ macro_rules! record_columns {
     };
 }
 
-/// `$1` game id.
-pub(crate) const FETCH: &str = concat!(
-    "SELECT ",
-    record_columns!(),
-    " FROM runtime_records WHERE game_id = $1"
-);
+/// A read of whole records: every column, then `$rest` (filter and order).
+macro_rules! select_records {
+    ($rest:literal) => {
+        concat!(
+            "SELECT ",
+            record_columns!(),
+            " FROM runtime_records ",
+            $rest
+        )
+    };
+}
 
-/// `$1..$14` the columns in `record_columns!` order. The primary key decides
+/// `$1` game id.
+pub const FETCH: &str = select_records!("WHERE game_id = $1");
+
+/// `$1..$14` the columns in the order of the select list of [`FETCH`]. The primary key decides
 /// inserted-or-exists atomically: rows affected is 1 or 0.
-pub(crate) const INSERT: &str = concat!(
+pub const INSERT: &str = concat!(
     "INSERT INTO runtime_records (",
     record_columns!(),
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
@@ -38,7 +51,7 @@ pub(crate) const INSERT: &str = concat!(
 /// (or not-found when the row was deleted meanwhile). The UPDATE then changes the row
 /// this transaction already holds. Returns one row: the stored status (NULL when there
 /// is no row) and whether the update applied.
-pub(crate) const PATCH: &str = "\
+pub const PATCH: &str = "\
 WITH target AS MATERIALIZED (
     SELECT game_id, status FROM runtime_records WHERE game_id = $1 FOR UPDATE
 ), updated AS (
@@ -61,29 +74,19 @@ WITH target AS MATERIALIZED (
 SELECT (SELECT status FROM target) AS stored_status, EXISTS (SELECT 1 FROM updated) AS applied";
 
 /// `$1` game id.
-pub(crate) const REMOVE: &str = "DELETE FROM runtime_records WHERE game_id = $1";
+pub const REMOVE: &str = "DELETE FROM runtime_records WHERE game_id = $1";
 
 /// Every record, in list order so the rows stream from `runtime_records_created_idx`
 /// (the rules sort again; sorted input costs them one pass).
-pub(crate) const SCAN_ALL: &str = concat!(
-    "SELECT ",
-    record_columns!(),
-    " FROM runtime_records ORDER BY created_at DESC, game_id"
-);
+pub const SCAN_ALL: &str = select_records!("ORDER BY created_at DESC, game_id");
 
 /// `$1` status text; served by `runtime_records_status_created_idx`.
-pub(crate) const SCAN_BY_STATUS: &str = concat!(
-    "SELECT ",
-    record_columns!(),
-    " FROM runtime_records WHERE status = $1 ORDER BY created_at DESC, game_id"
-);
+pub const SCAN_BY_STATUS: &str =
+    select_records!("WHERE status = $1 ORDER BY created_at DESC, game_id");
 
 /// `$1` now. `'running'` is written into the statement, not bound: only a literal lets
 /// the planner prove the partial index `runtime_records_due_idx` applies to every
 /// execution of the prepared statement.
-pub(crate) const SCAN_DUE_RUNNING: &str = concat!(
-    "SELECT ",
-    record_columns!(),
-    " FROM runtime_records WHERE status = 'running' AND next_generation_at <= $1 \
-     ORDER BY next_generation_at, game_id"
+pub const SCAN_DUE_RUNNING: &str = select_records!(
+    "WHERE status = 'running' AND next_generation_at <= $1 ORDER BY next_generation_at, game_id"
 );

@@ -4,6 +4,23 @@
 //! 2000-01-01T00:00:00Z. Binding that integer directly keeps every value exact over the
 //! whole range the rules accept (years 0001..9999, negative seconds included), needs no
 //! date library, and decodes `infinity` into an error instead of a panic.
+//!
+//! Public so that other sqlx code on the same table binds and reads timestamps exactly as
+//! the adapter does, without sqlx's `time` or `chrono` feature:
+//!
+//! ```
+//! use runtime_store_backend::Timestamp;
+//! use runtime_store_postgres::timestamp::PgInstant;
+//!
+//! let now = Timestamp { seconds: 1_700_000_000, nanoseconds: 123_456_789 };
+//! let instant = PgInstant::from_timestamp(now)?;
+//! // `sqlx::query(runtime_store_postgres::statements::SCAN_DUE_RUNNING).bind(instant)`
+//! assert_eq!(
+//!     instant.to_timestamp(),
+//!     Some(Timestamp { seconds: 1_700_000_000, nanoseconds: 123_456_000 })
+//! );
+//! # Ok::<(), runtime_store_postgres::timestamp::OutOfRange>(())
+//! ```
 
 use runtime_store_backend::Timestamp;
 use sqlx::encode::IsNull;
@@ -23,13 +40,14 @@ const NANOS_PER_MICRO: u32 = 1_000;
 const TIMESTAMPTZ_OID: Oid = Oid(1184);
 
 /// A `timestamptz` as PostgreSQL sends it: microseconds since 2000-01-01T00:00:00Z.
+/// Binds and decodes as `timestamptz`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct PgInstant(i64);
+pub struct PgInstant(i64);
 
 /// A timestamp that has no `timestamptz` representation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("timestamp {seconds}s {nanoseconds}ns is outside the range PostgreSQL can store")]
-pub(crate) struct OutOfRange {
+pub struct OutOfRange {
     seconds: i64,
     nanoseconds: u32,
 }
@@ -37,7 +55,7 @@ pub(crate) struct OutOfRange {
 impl PgInstant {
     /// The instant of `timestamp`, floored to whole microseconds (the rules have already
     /// truncated every timestamp they hand over, so nothing is lost in practice).
-    pub(crate) fn from_timestamp(timestamp: Timestamp) -> Result<Self, OutOfRange> {
+    pub fn from_timestamp(timestamp: Timestamp) -> Result<Self, OutOfRange> {
         timestamp
             .seconds
             .checked_mul(MICROS_PER_SECOND)
@@ -54,7 +72,7 @@ impl PgInstant {
 
     /// The timestamp of this instant; `None` for `infinity` and `-infinity`, which no
     /// [`Timestamp`] represents.
-    pub(crate) fn to_timestamp(self) -> Option<Timestamp> {
+    pub fn to_timestamp(self) -> Option<Timestamp> {
         if self.0 == i64::MAX || self.0 == i64::MIN {
             return None;
         }

@@ -54,6 +54,21 @@ impl Function<'_, '_> {
             .collect()
     }
 
+    /// [`Function::compare`] of a `wasm` side against a `native` one: the price of the
+    /// sandbox.
+    pub fn wasm_vs_native(
+        &mut self,
+        function: &'static str,
+        wasm: Routine<'_>,
+        native: Routine<'_>,
+    ) -> Vec<String> {
+        self.compare(
+            function,
+            &[("wasm", wasm), ("native", native)],
+            &[("wasm", "native")],
+        )
+    }
+
     /// [`Function::compare`], with each line's interleaved ratio.
     pub fn compare_paired(
         &mut self,

@@ -20,8 +20,6 @@ use crate::timing::{repeat, sequential};
 /// Records held by each side: `list` returns them all.
 const RECORDS: usize = 100;
 
-const WASM_VS_NATIVE: &[(&str, &str)] = &[("wasm", "native")];
-
 pub fn bench(
     criterion: &mut Criterion,
     runtime: &Runtime,
@@ -62,98 +60,86 @@ pub fn bench(
         group_name: "memory_store",
         estimates,
     };
-    let mut lines = function.compare(
+    let mut lines = function.wasm_vs_native(
         "get",
-        &[
-            ("wasm", &|iters| {
-                sequential(runtime, iters, || async {
-                    let found = wasm.get(black_box(&looked_up)).await;
-                    black_box(found.unwrap_or_else(|error| panic!("wasm {error}")));
+        &|iters| {
+            sequential(runtime, iters, || async {
+                let found = wasm.get(black_box(&looked_up)).await;
+                black_box(found.unwrap_or_else(|error| panic!("wasm {error}")));
+            })
+        },
+        &|iters| {
+            let native = &mut *native.borrow_mut();
+            repeat(iters, || {
+                store::get(native, black_box(&looked_up)).unwrap_or_else(|error| {
+                    panic!("native get runtime record {looked_up}: {error:?}")
                 })
-            }),
-            ("native", &|iters| {
-                let native = &mut *native.borrow_mut();
-                repeat(iters, || {
-                    store::get(native, black_box(&looked_up)).unwrap_or_else(|error| {
-                        panic!("native get runtime record {looked_up}: {error:?}")
-                    })
-                })
-            }),
-        ],
-        WASM_VS_NATIVE,
+            })
+        },
     );
-    lines.extend(function.compare(
+    lines.extend(function.wasm_vs_native(
         "insert_delete",
-        &[
-            ("wasm", &|iters| {
-                sequential(runtime, iters, || async {
-                    let inserted = wasm.insert(black_box(&fresh)).await;
-                    inserted.unwrap_or_else(|error| panic!("wasm {error}"));
-                    let deleted = wasm.delete(black_box(&fresh.game_id)).await;
-                    deleted.unwrap_or_else(|error| panic!("wasm {error}"));
+        &|iters| {
+            sequential(runtime, iters, || async {
+                let inserted = wasm.insert(black_box(&fresh)).await;
+                inserted.unwrap_or_else(|error| panic!("wasm {error}"));
+                let deleted = wasm.delete(black_box(&fresh.game_id)).await;
+                deleted.unwrap_or_else(|error| panic!("wasm {error}"));
+            })
+        },
+        &|iters| {
+            let native = &mut *native.borrow_mut();
+            repeat(iters, || {
+                store::insert(native, black_box(native_fresh.clone())).unwrap_or_else(|error| {
+                    panic!("native insert runtime record {}: {error:?}", fresh.game_id)
+                });
+                store::delete(native, black_box(&fresh.game_id)).unwrap_or_else(|error| {
+                    panic!("native delete runtime record {}: {error:?}", fresh.game_id)
                 })
-            }),
-            ("native", &|iters| {
-                let native = &mut *native.borrow_mut();
-                repeat(iters, || {
-                    store::insert(native, black_box(native_fresh.clone())).unwrap_or_else(
-                        |error| panic!("native insert runtime record {}: {error:?}", fresh.game_id),
-                    );
-                    store::delete(native, black_box(&fresh.game_id)).unwrap_or_else(|error| {
-                        panic!("native delete runtime record {}: {error:?}", fresh.game_id)
-                    })
-                })
-            }),
-        ],
-        WASM_VS_NATIVE,
+            })
+        },
     ));
-    lines.extend(function.compare(
+    lines.extend(function.wasm_vs_native(
         "update_status",
-        &[
-            ("wasm", &|iters| {
-                sequential(runtime, iters, || async {
-                    let input = wasm_flip.borrow_mut().next_input();
-                    let updated = wasm.update_status(black_box(&input)).await;
-                    updated.unwrap_or_else(|error| panic!("wasm {error}"));
-                })
-            }),
-            ("native", &|iters| {
-                let native = &mut *native.borrow_mut();
-                repeat(iters, || {
-                    let input = native_flip.borrow_mut().next_input();
-                    store::update_status(native, black_box(to_native::update_status(input)))
-                        .unwrap_or_else(|error| {
-                            let game_id = native_flip.borrow().game_id().to_owned();
-                            panic!("native update runtime status of {game_id}: {error:?}")
-                        })
-                })
-            }),
-        ],
-        WASM_VS_NATIVE,
+        &|iters| {
+            sequential(runtime, iters, || async {
+                let input = wasm_flip.borrow_mut().next_input();
+                let updated = wasm.update_status(black_box(&input)).await;
+                updated.unwrap_or_else(|error| panic!("wasm {error}"));
+            })
+        },
+        &|iters| {
+            let native = &mut *native.borrow_mut();
+            repeat(iters, || {
+                let input = native_flip.borrow_mut().next_input();
+                store::update_status(native, black_box(to_native::update_status(input)))
+                    .unwrap_or_else(|error| {
+                        let game_id = native_flip.borrow().game_id().to_owned();
+                        panic!("native update runtime status of {game_id}: {error:?}")
+                    })
+            })
+        },
     ));
-    lines.extend(function.compare(
+    lines.extend(function.wasm_vs_native(
         "list",
-        &[
-            ("wasm", &|iters| {
-                sequential(runtime, iters, || async {
-                    let listed = wasm
-                        .list()
-                        .await
-                        .unwrap_or_else(|error| panic!("wasm {error}"));
-                    assert_eq!(listed.len(), RECORDS, "wasm list runtimes");
-                })
-            }),
-            ("native", &|iters| {
-                let native = &mut *native.borrow_mut();
-                repeat(iters, || {
-                    let listed = store::list(native)
-                        .unwrap_or_else(|error| panic!("native list runtimes: {error:?}"));
-                    assert_eq!(listed.len(), RECORDS, "native list runtimes");
-                    listed
-                })
-            }),
-        ],
-        WASM_VS_NATIVE,
+        &|iters| {
+            sequential(runtime, iters, || async {
+                let listed = wasm
+                    .list()
+                    .await
+                    .unwrap_or_else(|error| panic!("wasm {error}"));
+                assert_eq!(listed.len(), RECORDS, "wasm list runtimes");
+            })
+        },
+        &|iters| {
+            let native = &mut *native.borrow_mut();
+            repeat(iters, || {
+                let listed = store::list(native)
+                    .unwrap_or_else(|error| panic!("native list runtimes: {error:?}"));
+                assert_eq!(listed.len(), RECORDS, "native list runtimes");
+                listed
+            })
+        },
     ));
     group.finish();
     Ok(lines)

@@ -12,11 +12,13 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use criterion::Criterion;
-use runtime_store_backend::{Backend, PatchOutcome, RecordPatch, ScanFilter, StatusChange};
+use runtime_store_backend::{Backend, PatchOutcome, ScanFilter};
 use runtime_store_benches::Estimates;
 use runtime_store_host::{RuntimeStore, Status};
 use runtime_store_postgres::PostgresBackend;
+use runtime_store_postgres::timestamp::PgInstant;
 use runtime_store_postgres_tests::database::TestSchema;
+use runtime_store_postgres_tests::records::move_to;
 use tokio::runtime::Runtime;
 
 use crate::fixtures::{Flip, NOW, population, record};
@@ -80,11 +82,6 @@ fn measure(
             .execute(schema.admin())
             .await
             .context("ANALYZE runtime_records")?;
-        let single = schema
-            .backend_with(schema.options().max_connections(1))
-            .await;
-        raw::verify_same_statements(&single, &game_ids[0]).await?;
-        single.close().await;
         anyhow::Ok(backend)
     })?;
     let store = runtime
@@ -103,6 +100,7 @@ fn measure(
         backend,
         game_ids,
         flips,
+        now: PgInstant::from_timestamp(NOW).context("the benchmarks' now as a timestamptz")?,
     };
 
     let mut group = criterion.benchmark_group(GROUP);
@@ -171,6 +169,8 @@ struct Sides {
     game_ids: Arc<[String]>,
     /// Where each task's game stands, whichever side moved it last.
     flips: Arc<[Mutex<Flip>]>,
+    /// [`NOW`] as the raw side binds it.
+    now: PgInstant,
 }
 
 impl Sides {
@@ -191,125 +191,75 @@ impl Sides {
         iters: u64,
     ) -> std::time::Duration {
         let sides = self.clone();
+        concurrent(runtime, tasks, iters, move |task| {
+            let sides = sides.clone();
+            async move { sides.call(kind, function, task).await }
+        })
+    }
+
+    /// One call of `function` on side `kind` by task `task`, checked.
+    async fn call(&self, kind: Kind, function: Function, task: usize) {
+        let game_id = &self.game_ids[task];
         match (function, kind) {
-            (Function::Get, Kind::Store) => concurrent(runtime, tasks, iters, move |task| {
-                let sides = sides.clone();
-                async move {
-                    let found = sides.store.get(&sides.game_ids[task]).await;
-                    found.unwrap_or_else(|error| panic!("store: {error}"));
-                }
-            }),
-            (Function::Get, Kind::Adapter) => concurrent(runtime, tasks, iters, move |task| {
-                let sides = sides.clone();
-                async move {
-                    let game_id = &sides.game_ids[task];
-                    let found = sides.backend.fetch(game_id).await;
-                    found
-                        .unwrap_or_else(|error| panic!("adapter: fetch of {game_id}: {error}"))
-                        .unwrap_or_else(|| panic!("adapter: fetch of {game_id}: no record"));
-                }
-            }),
-            (Function::Get, Kind::RawSqlx) => concurrent(runtime, tasks, iters, move |task| {
-                let sides = sides.clone();
-                async move {
-                    let game_id = &sides.game_ids[task];
-                    let found = raw::fetch(sides.backend.pool(), game_id).await;
-                    let found = found
-                        .unwrap_or_else(|error| panic!("raw sqlx: fetch of {game_id}: {error}"))
-                        .unwrap_or_else(|| panic!("raw sqlx: fetch of {game_id}: no record"));
-                    black_box(found);
-                }
-            }),
+            (Function::Get, Kind::Store) => {
+                let found = self.store.get(game_id).await;
+                found.unwrap_or_else(|error| panic!("store: {error}"));
+            }
+            (Function::Get, Kind::Adapter) => {
+                let found = self.backend.fetch(game_id).await;
+                found
+                    .unwrap_or_else(|error| panic!("adapter: fetch of {game_id}: {error}"))
+                    .unwrap_or_else(|| panic!("adapter: fetch of {game_id}: no record"));
+            }
+            (Function::Get, Kind::RawSqlx) => {
+                let found = raw::fetch(self.backend.pool(), game_id).await;
+                let found = found
+                    .unwrap_or_else(|error| panic!("raw sqlx: fetch of {game_id}: {error}"))
+                    .unwrap_or_else(|| panic!("raw sqlx: fetch of {game_id}: no record"));
+                black_box(found);
+            }
             (Function::UpdateStatus, Kind::Store) => {
-                concurrent(runtime, tasks, iters, move |task| {
-                    let sides = sides.clone();
-                    async move {
-                        let input = sides.flips[task]
-                            .lock()
-                            .unwrap_or_else(|poisoned| poisoned.into_inner())
-                            .next_input();
-                        let swapped = sides.store.update_status(&input).await;
-                        swapped.unwrap_or_else(|error| panic!("store: {error}"));
-                    }
-                })
+                let input = self.flips[task]
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .next_input();
+                let swapped = self.store.update_status(&input).await;
+                swapped.unwrap_or_else(|error| panic!("store: {error}"));
             }
             (Function::UpdateStatus, Kind::Adapter) => {
-                concurrent(runtime, tasks, iters, move |task| {
-                    let sides = sides.clone();
-                    async move {
-                        let (from, to) = sides.next_swap(task);
-                        let game_id = &sides.game_ids[task];
-                        let changes = RecordPatch {
-                            status: Some(StatusChange {
-                                to,
-                                started_at: None,
-                                stopped_at: None,
-                                finished_at: None,
-                            }),
-                            scheduling: None,
-                            current_image_ref: None,
-                            current_engine_version: None,
-                            engine_health: None,
-                            updated_at: NOW,
-                        };
-                        let outcome = sides.backend.patch(game_id, Some(from), changes).await;
-                        match outcome {
-                            Ok(PatchOutcome::Applied) => {}
-                            other => {
-                                panic!("adapter: patch of {game_id} {from} -> {to}: {other:?}")
-                            }
-                        }
-                    }
-                })
+                let (from, to) = self.next_swap(task);
+                let outcome = self
+                    .backend
+                    .patch(game_id, Some(from), move_to(to, NOW))
+                    .await;
+                match outcome {
+                    Ok(PatchOutcome::Applied) => {}
+                    other => panic!("adapter: patch of {game_id} {from} -> {to}: {other:?}"),
+                }
             }
             (Function::UpdateStatus, Kind::RawSqlx) => {
-                concurrent(runtime, tasks, iters, move |task| {
-                    let sides = sides.clone();
-                    async move {
-                        let (from, to) = sides.next_swap(task);
-                        let game_id = &sides.game_ids[task];
-                        let applied =
-                            raw::swap_status(sides.backend.pool(), game_id, from, to, NOW).await;
-                        match applied {
-                            Ok(true) => {}
-                            other => {
-                                panic!("raw sqlx: patch of {game_id} {from} -> {to}: {other:?}")
-                            }
-                        }
-                    }
-                })
+                let (from, to) = self.next_swap(task);
+                let applied =
+                    raw::swap_status(self.backend.pool(), game_id, from, to, self.now).await;
+                match applied {
+                    Ok(true) => {}
+                    other => panic!("raw sqlx: patch of {game_id} {from} -> {to}: {other:?}"),
+                }
             }
             (Function::ListDueRunning, Kind::Store) => {
-                concurrent(runtime, tasks, iters, move |_| {
-                    let sides = sides.clone();
-                    async move {
-                        let due = sides.store.list_due_running(NOW).await;
-                        let due = due.unwrap_or_else(|error| panic!("store: {error}"));
-                        assert_eq!(due.len(), DUE, "store: list due runtimes");
-                    }
-                })
+                let due = self.store.list_due_running(NOW).await;
+                let due = due.unwrap_or_else(|error| panic!("store: {error}"));
+                assert_eq!(due.len(), DUE, "store: list due runtimes");
             }
             (Function::ListDueRunning, Kind::Adapter) => {
-                concurrent(runtime, tasks, iters, move |_| {
-                    let sides = sides.clone();
-                    async move {
-                        let due = sides.backend.scan(ScanFilter::DueRunning(NOW)).await;
-                        let due = due
-                            .unwrap_or_else(|error| panic!("adapter: scan due running: {error}"));
-                        assert_eq!(due.len(), DUE, "adapter: scan due running");
-                    }
-                })
+                let due = self.backend.scan(ScanFilter::DueRunning(NOW)).await;
+                let due = due.unwrap_or_else(|error| panic!("adapter: scan due running: {error}"));
+                assert_eq!(due.len(), DUE, "adapter: scan due running");
             }
             (Function::ListDueRunning, Kind::RawSqlx) => {
-                concurrent(runtime, tasks, iters, move |_| {
-                    let sides = sides.clone();
-                    async move {
-                        let due = raw::scan_due_running(sides.backend.pool(), NOW).await;
-                        let due = due
-                            .unwrap_or_else(|error| panic!("raw sqlx: scan due running: {error}"));
-                        assert_eq!(due.len(), DUE, "raw sqlx: scan due running");
-                    }
-                })
+                let due = raw::scan_due_running(self.backend.pool(), self.now).await;
+                let due = due.unwrap_or_else(|error| panic!("raw sqlx: scan due running: {error}"));
+                assert_eq!(due.len(), DUE, "raw sqlx: scan due running");
             }
         }
     }

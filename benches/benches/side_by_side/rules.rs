@@ -14,8 +14,6 @@ use crate::Function;
 use crate::fixtures::{Flip, record, to_native};
 use crate::timing::{repeat, sequential};
 
-const WASM_VS_NATIVE: &[(&str, &str)] = &[("wasm", "native")];
-
 pub fn bench(
     criterion: &mut Criterion,
     runtime: &Runtime,
@@ -40,104 +38,87 @@ pub fn bench(
         group_name: "rules",
         estimates,
     };
-    let mut lines = function.compare(
+    let mut lines = function.wasm_vs_native(
         "transition",
-        &[
-            ("wasm", &|iters| {
-                sequential(runtime, iters, || async {
-                    let allowed = rules.transition(black_box(from), black_box(to)).await;
-                    allowed
-                        .unwrap_or_else(|error| panic!("wasm transition {from} -> {to}: {error}"));
-                })
-            }),
-            ("native", &|iters| {
-                repeat(iters, || {
-                    transitions::transition(black_box(native_from), black_box(native_to))
-                        .unwrap_or_else(|error| {
-                            panic!("native transition {from} -> {to}: {error:?}")
-                        })
-                })
-            }),
-        ],
-        WASM_VS_NATIVE,
+        &|iters| {
+            sequential(runtime, iters, || async {
+                let allowed = rules.transition(black_box(from), black_box(to)).await;
+                allowed.unwrap_or_else(|error| panic!("wasm transition {from} -> {to}: {error}"));
+            })
+        },
+        &|iters| {
+            repeat(iters, || {
+                transitions::transition(black_box(native_from), black_box(native_to))
+                    .unwrap_or_else(|error| panic!("native transition {from} -> {to}: {error:?}"))
+            })
+        },
     );
     // A refusal formats its message: the error path, with a string crossing the boundary.
-    lines.extend(function.compare(
+    lines.extend(function.wasm_vs_native(
         "transition_refused",
-        &[
-            ("wasm", &|iters| {
-                sequential(runtime, iters, || async {
-                    let refused = rules
-                        .transition(black_box(from), black_box(refused_to))
-                        .await;
-                    assert!(
-                        refused.is_err(),
-                        "wasm transition {from} -> {refused_to} was allowed"
-                    );
-                })
-            }),
-            ("native", &|iters| {
-                repeat(iters, || {
-                    let refused = transitions::transition(
-                        black_box(native_from),
-                        black_box(native_refused_to),
-                    );
-                    assert!(
-                        refused.is_err(),
-                        "native transition {from} -> {refused_to} was allowed"
-                    );
-                    refused
-                })
-            }),
-        ],
-        WASM_VS_NATIVE,
+        &|iters| {
+            sequential(runtime, iters, || async {
+                let refused = rules
+                    .transition(black_box(from), black_box(refused_to))
+                    .await;
+                assert!(
+                    refused.is_err(),
+                    "wasm transition {from} -> {refused_to} was allowed"
+                );
+            })
+        },
+        &|iters| {
+            repeat(iters, || {
+                let refused =
+                    transitions::transition(black_box(native_from), black_box(native_refused_to));
+                assert!(
+                    refused.is_err(),
+                    "native transition {from} -> {refused_to} was allowed"
+                );
+                refused
+            })
+        },
     ));
-    lines.extend(function.compare(
+    lines.extend(function.wasm_vs_native(
         "validate_record",
-        &[
-            ("wasm", &|iters| {
-                sequential(runtime, iters, || async {
-                    let valid = rules.validate_record(black_box(&record)).await;
-                    valid.unwrap_or_else(|error| {
-                        panic!("wasm validate-record of {}: {error}", record.game_id)
-                    });
+        &|iters| {
+            sequential(runtime, iters, || async {
+                let valid = rules.validate_record(black_box(&record)).await;
+                valid.unwrap_or_else(|error| {
+                    panic!("wasm validate-record of {}: {error}", record.game_id)
+                });
+            })
+        },
+        &|iters| {
+            repeat(iters, || {
+                validation::validate_record(black_box(&native_record)).unwrap_or_else(|error| {
+                    panic!("native validate-record of {}: {error:?}", record.game_id)
                 })
-            }),
-            ("native", &|iters| {
-                repeat(iters, || {
-                    validation::validate_record(black_box(&native_record)).unwrap_or_else(|error| {
-                        panic!("native validate-record of {}: {error:?}", record.game_id)
-                    })
-                })
-            }),
-        ],
-        WASM_VS_NATIVE,
+            })
+        },
     ));
-    lines.extend(function.compare(
+    lines.extend(function.wasm_vs_native(
         "validate_update_status",
-        &[
-            ("wasm", &|iters| {
-                sequential(runtime, iters, || async {
-                    let valid = rules.validate_update_status(black_box(&input)).await;
-                    valid.unwrap_or_else(|error| {
-                        panic!("wasm validate-update-status of {}: {error}", input.game_id)
-                    });
-                })
-            }),
-            ("native", &|iters| {
-                repeat(iters, || {
-                    validation::validate_update_status(black_box(&native_input)).unwrap_or_else(
-                        |error| {
-                            panic!(
-                                "native validate-update-status of {}: {error:?}",
-                                input.game_id
-                            )
-                        },
-                    )
-                })
-            }),
-        ],
-        WASM_VS_NATIVE,
+        &|iters| {
+            sequential(runtime, iters, || async {
+                let valid = rules.validate_update_status(black_box(&input)).await;
+                valid.unwrap_or_else(|error| {
+                    panic!("wasm validate-update-status of {}: {error}", input.game_id)
+                });
+            })
+        },
+        &|iters| {
+            repeat(iters, || {
+                validation::validate_update_status(black_box(&native_input)).unwrap_or_else(
+                    |error| {
+                        panic!(
+                            "native validate-update-status of {}: {error:?}",
+                            input.game_id
+                        )
+                    },
+                )
+            })
+        },
     ));
     group.finish();
     Ok(lines)

@@ -261,6 +261,22 @@ fn corrupt_message(outcome: Result<impl std::fmt::Debug, BackendError>) -> Strin
     }
 }
 
+/// Asserts that `outcome` is a [`BackendError::Failed`] whose message starts with `prefix`
+/// and names the server's SQLSTATE `sqlstate`.
+fn assert_failed(
+    outcome: Result<impl std::fmt::Debug, BackendError>,
+    prefix: &str,
+    sqlstate: &str,
+) {
+    match outcome {
+        Err(BackendError::Failed(message)) => {
+            assert!(message.starts_with(prefix), "{message}");
+            assert!(message.contains(sqlstate), "{message}");
+        }
+        other => panic!("expected a failure, got {other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn undecodable_rows_are_corrupt_errors_naming_game_and_column() {
     isolated("corrupt", |schema| async move {
@@ -418,16 +434,11 @@ async fn without_migration_the_primitives_fail_naming_the_game() {
         let backend = PostgresBackend::connect(schema.url(), options)
             .await
             .unwrap();
-        match backend.fetch("g1").await {
-            Err(BackendError::Failed(message)) => {
-                assert!(
-                    message.starts_with("fetch of runtime record \"g1\": "),
-                    "{message}"
-                );
-                assert!(message.contains("42P01"), "{message}");
-            }
-            other => panic!("expected a failure, got {other:?}"),
-        }
+        assert_failed(
+            backend.fetch("g1").await,
+            "fetch of runtime record \"g1\": ",
+            "42P01",
+        );
     })
     .await;
 }
@@ -475,16 +486,11 @@ async fn a_nul_character_is_a_failure_not_a_panic() {
         let backend = schema.backend().await;
         let mut with_nul = record("nul", Status::Starting);
         with_nul.engine_health = "bad\0health".to_owned();
-        match backend.insert(with_nul).await {
-            Err(BackendError::Failed(message)) => {
-                assert!(
-                    message.starts_with("insert of runtime record \"nul\": "),
-                    "{message}"
-                );
-                assert!(message.contains("22021"), "{message}");
-            }
-            other => panic!("expected a failure, got {other:?}"),
-        }
+        assert_failed(
+            backend.insert(with_nul).await,
+            "insert of runtime record \"nul\": ",
+            "22021",
+        );
         assert_eq!(backend.fetch("nul").await, Ok(None));
     })
     .await;
