@@ -66,6 +66,15 @@ const RECORD: &str = r#"{"game-id": "g", "status": "running", "engine-endpoint":
     "created-at": {"seconds": 100, "nanoseconds": 0}, "updated-at": {"seconds": 100, "nanoseconds": 0},
     "started-at": null, "stopped-at": null, "finished-at": null}"#;
 
+/// A vector file whose one step inserts [`RECORD`] and expects success.
+fn one_insert(description: &str) -> VectorFile {
+    inline(&format!(
+        r#"{{"description": "{description}", "steps": [
+            {{"op": "insert", "args": {{"record": {RECORD}}}, "expect": {{"ok": null}}}}
+        ]}}"#
+    ))
+}
+
 #[tokio::test]
 async fn wrong_expectations_are_reported_step_by_step() {
     let wrong_record = RECORD.replace(r#""engine-health": """#, r#""engine-health": "healthy""#);
@@ -124,11 +133,7 @@ fn assert_failures_contain(report: &Report, expected: &[(usize, &str)]) {
 #[tokio::test]
 async fn a_store_that_is_not_empty_is_refused() {
     let store = memory_store().await;
-    let setup = inline(&format!(
-        r#"{{"description": "one record", "steps": [
-            {{"op": "insert", "args": {{"record": {RECORD}}}, "expect": {{"ok": null}}}}
-        ]}}"#
-    ));
+    let setup = one_insert("one record");
     let report = run_vectors(&store, &setup)
         .await
         .expect("run on an empty store");
@@ -207,11 +212,7 @@ async fn a_store_that_cannot_list_is_refused_before_any_step() {
         .build()
         .await
         .expect("build a store with almost no fuel");
-    let file = inline(&format!(
-        r#"{{"description": "never runs", "steps": [
-            {{"op": "insert", "args": {{"record": {RECORD}}}, "expect": {{"ok": null}}}}
-        ]}}"#
-    ));
+    let file = one_insert("never runs");
     let error = run_vectors(&store, &file)
         .await
         .expect_err("list() runs out of fuel");
