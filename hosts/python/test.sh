@@ -1,14 +1,11 @@
 #!/usr/bin/env bash
 # Runs the Python host's tests on a fresh machine: writes the component the Rust host embeds
-# to target/runtime-store.wasm (unless RUNTIME_STORE_WASM names one), makes hosts/python/.venv
+# (hosts/write-component.sh, unless RUNTIME_STORE_WASM names one), makes hosts/python/.venv
 # if missing, installs the pinned dependencies from PyPI, runs pytest (extra arguments go to
 # pytest). Works from any directory; exits non-zero on any failure.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-repo="$(cd "$here/../.." && pwd)"
-if [ -z "${RUNTIME_STORE_WASM:-}" ]; then
-    (cd "$repo" && cargo run -q -p runtime-store-cli -- component --out target/runtime-store.wasm)
-fi
+"$here/../write-component.sh"
 cd "$here"
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv

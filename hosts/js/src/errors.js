@@ -1,4 +1,5 @@
 // Errors of the store: one class per WIT `store-error` case, plus sandbox failures.
+import { BackendError } from './types.js';
 
 function where(operation, gameId) {
   return gameId === undefined ? operation : `${operation} of game ${JSON.stringify(gameId)}`;
@@ -52,6 +53,22 @@ export class BackendFailure extends StoreError {
   constructor(operation, gameId, error) {
     super(operation, gameId, `backend failed: ${error.message}`, { cause: error });
     this.error = error;
+  }
+}
+
+/** The exception for a WIT `store-error` as jco throws it (`{ tag, val }`). */
+export function storeError(operation, gameId, payload) {
+  switch (payload.tag) {
+    case 'not-found':
+      return new NotFound(operation, gameId);
+    case 'conflict':
+      return new Conflict(operation, gameId);
+    case 'invalid-transition':
+      return new InvalidTransition(operation, gameId, payload.val);
+    case 'invalid-input':
+      return new InvalidInput(operation, gameId, payload.val);
+    default:
+      return new BackendFailure(operation, gameId, BackendError.fromVariant(payload.val));
   }
 }
 

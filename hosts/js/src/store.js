@@ -1,18 +1,11 @@
 // `RuntimeStore`: the rules component bound to a storage adapter.
 import { RuntimeComponent } from './component.js';
-import {
-  BackendFailure,
-  ComponentTrap,
-  Conflict,
-  InvalidInput,
-  InvalidTransition,
-  NotFound,
-} from './errors.js';
-import { BackendError } from './types.js';
+import { ComponentTrap, storeError } from './errors.js';
+import { BackendError, InsertOutcome } from './types.js';
 
 const BACKEND_ANSWERS = {
   fetch: (answer) => answer === undefined || (typeof answer === 'object' && answer !== null),
-  insert: (answer) => answer === 'inserted' || answer === 'already-exists',
+  insert: (answer) => Object.values(InsertOutcome).includes(answer),
   patch: (answer) =>
     typeof answer === 'object' && answer !== null && ['applied', 'not-found', 'status-mismatch'].includes(answer.tag),
   remove: (answer) => answer === undefined,
@@ -164,21 +157,6 @@ export class RuntimeStore {
   }
 }
 
-function storeError(operation, gameId, payload) {
-  switch (payload.tag) {
-    case 'not-found':
-      return new NotFound(operation, gameId);
-    case 'conflict':
-      return new Conflict(operation, gameId);
-    case 'invalid-transition':
-      return new InvalidTransition(operation, gameId, payload.val);
-    case 'invalid-input':
-      return new InvalidInput(operation, gameId, payload.val);
-    default:
-      return new BackendFailure(operation, gameId, BackendError.fromVariant(payload.val));
-  }
-}
-
 /**
  * The `backend` imports: each calls the adapter and turns whatever it throws, or an answer
  * of the wrong shape, into a `backend-error` (an exception escaping an import would trap).
@@ -186,22 +164,18 @@ function storeError(operation, gameId, payload) {
 function backendImports(backend) {
   const imports = {};
   for (const [name, valid] of Object.entries(BACKEND_ANSWERS)) {
+    const failure = (detail) => ({ payload: BackendError.failed(`backend ${name}: ${detail}`).toVariant() });
     imports[name] = (...args) => {
       let answer;
       try {
         answer = backend[name](...args);
       } catch (error) {
-        const failure =
-          error instanceof BackendError ? error : BackendError.failed(`backend ${name}: ${describe(error)}`);
-        throw { payload: failure.toVariant() };
+        throw error instanceof BackendError ? { payload: error.toVariant() } : failure(describe(error));
       }
       if (typeof answer?.then === 'function') {
-        const reason = `backend ${name}: the adapter answered a promise; jco calls imports synchronously`;
-        throw { payload: BackendError.failed(reason).toVariant() };
+        throw failure('the adapter answered a promise; jco calls imports synchronously');
       }
-      if (!valid(answer)) {
-        throw { payload: BackendError.failed(`backend ${name}: the adapter answered ${describe(answer)}`).toVariant() };
-      }
+      if (!valid(answer)) throw failure(`the adapter answered ${describe(answer)}`);
       return name === 'fetch' ? { found: answer } : answer;
     };
   }
