@@ -8,22 +8,32 @@ mod component;
 mod conformance;
 mod demo;
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-use std::io::Write;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
-use runtime_store_host::{RuntimeStore, RuntimeStoreBuilder};
+use runtime_store_host::RuntimeStore;
+use runtime_store_postgres::{PostgresFactory, PostgresOptions};
+
+/// How each command picks its backend; shown at the end of `--help`.
+const BACKEND_PRECEDENCE: &str = "\
+Backend selection, first match wins:
+  demo, run:  --backend, then RUNTIME_STORE_BACKEND, then memory:
+              (DATABASE_URL is not consulted: these stay in memory unless asked)
+  migrate:    --backend, then RUNTIME_STORE_BACKEND, then DATABASE_URL";
 
 /// The runtime record store of a Game Master: rules in a sandboxed WebAssembly
 /// component, storage in a pluggable backend.
 #[derive(Debug, Parser)]
-#[command(name = "runtime-store", version)]
+#[command(name = "runtime-store", version, after_help = BACKEND_PRECEDENCE)]
 struct Cli {
     #[command(flatten)]
     sandbox: SandboxOptions,
+    #[command(flatten)]
+    postgres: PostgresArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -37,6 +47,57 @@ struct SandboxOptions {
     /// Linear memory limit of one component instance, in bytes.
     #[arg(long, global = true, value_name = "BYTES")]
     memory_limit: Option<usize>,
+}
+
+/// Settings of the PostgreSQL connection pool; ignored by other backends.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "PostgreSQL")]
+struct PostgresArgs {
+    /// Most connections the pool opens at once.
+    #[arg(
+        long,
+        global = true,
+        value_name = "COUNT",
+        default_value_t = PostgresOptions::default().get_max_connections(),
+        value_parser = clap::value_parser!(u32).range(1..),
+    )]
+    pg_max_connections: u32,
+    /// How long an operation waits for a connection, connecting included, before it
+    /// fails, in seconds (fractions allowed).
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECONDS",
+        default_value_t = PostgresOptions::default().get_acquire_timeout().as_secs_f64(),
+        value_parser = parse_seconds,
+    )]
+    pg_acquire_timeout: f64,
+    /// Schema the table lives in (the search_path of every connection); migrate creates
+    /// it when missing. Default: the server's search path.
+    #[arg(long, global = true, value_name = "NAME")]
+    pg_schema: Option<String>,
+}
+
+impl PostgresArgs {
+    fn options(&self) -> PostgresOptions {
+        let options = PostgresOptions::default()
+            .max_connections(self.pg_max_connections)
+            .acquire_timeout(Duration::from_secs_f64(self.pg_acquire_timeout));
+        match &self.pg_schema {
+            Some(schema) => options.schema(schema),
+            None => options,
+        }
+    }
+}
+
+/// A non-negative, finite number of seconds that fits a [`Duration`].
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    Duration::try_from_secs_f64(seconds)
+        .map(|_| seconds)
+        .map_err(|_| format!("{text:?} is not a non-negative, finite number of seconds"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -68,16 +129,19 @@ enum Command {
         backend: BackendOption,
     },
     /// Create or update the PostgreSQL schema.
+    #[command(after_help = BACKEND_PRECEDENCE)]
     Migrate {
-        /// The database, postgres://user@host:port/database.
+        /// The database, postgres://user@host:port/database; without it,
+        /// RUNTIME_STORE_BACKEND, then DATABASE_URL.
         #[arg(long, env = "RUNTIME_STORE_BACKEND", value_name = "URL")]
-        backend: String,
+        backend: Option<String>,
     },
 }
 
 #[derive(Debug, Args)]
 struct BackendOption {
-    /// Storage backend: memory: or postgres://user@host:port/database.
+    /// Storage backend: memory: or postgres://user@host:port/database. DATABASE_URL is
+    /// not consulted.
     #[arg(
         long,
         env = "RUNTIME_STORE_BACKEND",
@@ -113,42 +177,76 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let out = &mut std::io::stdout();
     match cli.command {
         Command::Demo { backend } => {
-            let store = open_store(&cli.sandbox, &backend.backend).await?;
+            let store = open_store(&cli.sandbox, &cli.postgres, &backend.backend).await?;
             demo::run(&store, &redact(&backend.backend), out).await
         }
         Command::Component { out: file } => component::write(&file, out),
         Command::Inspect { file, json } => component::inspect(file.as_deref(), json, out),
         Command::Run { files, backend } => {
-            let store = open_store(&cli.sandbox, &backend.backend).await?;
+            let store = open_store(&cli.sandbox, &cli.postgres, &backend.backend).await?;
             conformance::run(&store, files, out).await
         }
-        Command::Migrate { backend } => {
-            let scheme = backend
-                .split_once(':')
-                .map(|(scheme, _)| scheme.to_ascii_lowercase());
-            if !matches!(scheme.as_deref(), Some("postgres" | "postgresql")) {
-                bail!(
-                    "migrate: {} is not a PostgreSQL URL (postgres://...); only PostgreSQL has a schema to migrate",
-                    redact(&backend)
-                );
-            }
-            runtime_store_postgres::migrate(&backend, &Default::default())
-                .await
-                .with_context(|| format!("migrate {}", redact(&backend)))?;
-            let migrations = runtime_store_postgres::MIGRATOR.iter().count();
-            writeln!(
-                out,
-                "PostgreSQL schema at {} is up to date ({migrations} migration{})",
-                redact(&backend),
-                if migrations == 1 { "" } else { "s" }
-            )?;
-            Ok(())
-        }
+        Command::Migrate { backend } => migrate(backend, &cli.postgres, out).await,
     }
 }
 
-async fn open_store(sandbox: &SandboxOptions, url: &str) -> anyhow::Result<RuntimeStore> {
-    let mut builder: RuntimeStoreBuilder = RuntimeStore::builder().backend_url(url);
+/// Brings the PostgreSQL schema at `backend`, or else at `DATABASE_URL`, up to date.
+async fn migrate(
+    backend: Option<String>,
+    postgres: &PostgresArgs,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let backend = match backend {
+        Some(url) => url,
+        None => match std::env::var("DATABASE_URL") {
+            Ok(url) => url,
+            Err(std::env::VarError::NotPresent) => bail!(
+                "migrate: no database given: pass --backend postgres://... or set RUNTIME_STORE_BACKEND or DATABASE_URL"
+            ),
+            Err(std::env::VarError::NotUnicode(_)) => {
+                bail!("migrate: DATABASE_URL is not valid UTF-8")
+            }
+        },
+    };
+    let scheme = backend
+        .split_once(':')
+        .map(|(scheme, _)| scheme.to_ascii_lowercase());
+    if !matches!(scheme.as_deref(), Some("postgres" | "postgresql")) {
+        bail!(
+            "migrate: {} is not a PostgreSQL URL (postgres://...); only PostgreSQL has a schema to migrate",
+            redact(&backend)
+        );
+    }
+    let options = postgres.options();
+    runtime_store_postgres::migrate(&backend, &options)
+        .await
+        .with_context(|| format!("migrate {}", redact(&backend)))?;
+    let migrations = runtime_store_postgres::MIGRATOR.iter().count();
+    let search_path = options
+        .get_schema()
+        .map(|schema| format!(" (search_path {schema:?})"))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "PostgreSQL schema at {}{search_path} is up to date ({migrations} migration{})",
+        redact(&backend),
+        if migrations == 1 { "" } else { "s" }
+    )?;
+    Ok(())
+}
+
+async fn open_store(
+    sandbox: &SandboxOptions,
+    postgres: &PostgresArgs,
+    url: &str,
+) -> anyhow::Result<RuntimeStore> {
+    let mut builder = RuntimeStore::builder().backend_url(url);
+    let options = postgres.options();
+    // The default registry already opens PostgreSQL with the default options; a second
+    // factory would list its schemes twice in the unknown-scheme message.
+    if options != PostgresOptions::default() {
+        builder = builder.register(PostgresFactory::with_options(options));
+    }
     if let Some(fuel) = sandbox.fuel {
         builder = builder.fuel_per_call(fuel);
     }
@@ -208,6 +306,59 @@ mod tests {
             "postgres://postgres@127.0.0.1/x"
         );
         assert_eq!(redact("memory:"), "memory:");
+    }
+
+    #[test]
+    fn postgres_options_default_to_the_adapters_and_apply_when_given() {
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(["runtime-store"].iter().chain(args))
+                .unwrap()
+                .postgres
+                .options()
+        };
+        assert_eq!(parse(&["demo"]), PostgresOptions::default());
+        let expected = PostgresOptions::default()
+            .max_connections(3)
+            .acquire_timeout(Duration::from_millis(1_500))
+            .schema("games");
+        assert_eq!(
+            parse(&[
+                "--pg-max-connections",
+                "3",
+                "--pg-acquire-timeout",
+                "1.5",
+                "--pg-schema",
+                "games",
+                "demo"
+            ]),
+            expected
+        );
+        assert_eq!(
+            parse(&[
+                "migrate",
+                "--pg-schema=games",
+                "--pg-acquire-timeout=1.5",
+                "--pg-max-connections=3"
+            ]),
+            expected
+        );
+    }
+
+    #[test]
+    fn unusable_pool_settings_are_refused() {
+        for args in [
+            ["--pg-max-connections=0", "demo"],
+            ["--pg-acquire-timeout=-1", "demo"],
+            ["--pg-acquire-timeout=inf", "demo"],
+            ["--pg-acquire-timeout=soon", "demo"],
+        ] {
+            let error = Cli::try_parse_from(["runtime-store"].iter().chain(&args)).unwrap_err();
+            assert_eq!(
+                error.kind(),
+                clap::error::ErrorKind::ValueValidation,
+                "{args:?}"
+            );
+        }
     }
 
     #[test]

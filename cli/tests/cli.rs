@@ -3,10 +3,20 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+/// A PostgreSQL URL nothing answers on: a command that used it would fail.
+const UNREACHABLE_DATABASE: &str = "postgres://nobody@127.0.0.1:1/none";
+
 fn runtime_store(args: &[&str]) -> Output {
+    runtime_store_with_env(args, &[])
+}
+
+/// Runs the binary with `env` as the only backend variables it sees.
+fn runtime_store_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_runtime-store"))
         .args(args)
         .env_remove("RUNTIME_STORE_BACKEND")
+        .env_remove("DATABASE_URL")
+        .envs(env.iter().copied())
         .output()
         .expect("the binary runs")
 }
@@ -190,5 +200,86 @@ fn migrate_refuses_a_backend_without_a_schema() {
     assert_eq!(
         line,
         "error: migrate: memory: is not a PostgreSQL URL (postgres://...); only PostgreSQL has a schema to migrate"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn migrate_falls_back_to_database_url_and_pg_schema_places_the_table() {
+    runtime_store_postgres_tests::database::isolated("cli_pg_schema", |schema| async move {
+        // Start from nothing: migrate has to create the schema and the table in it.
+        sqlx::query(&format!("DROP SCHEMA \"{}\" CASCADE", schema.name()))
+            .execute(schema.admin())
+            .await
+            .unwrap();
+        let migrated = stdout(&runtime_store_with_env(
+            &["migrate", "--pg-schema", schema.name()],
+            &[("DATABASE_URL", schema.url())],
+        ));
+        assert!(
+            migrated.contains(&format!("(search_path {:?}) is up to date", schema.name())),
+            "{migrated}"
+        );
+        let demo = stdout(&runtime_store(&[
+            "demo",
+            "--backend",
+            schema.url(),
+            "--pg-schema",
+            schema.name(),
+            "--pg-max-connections",
+            "2",
+            "--pg-acquire-timeout",
+            "10",
+        ]));
+        assert!(demo.contains("betelgeuse  running"), "{demo}");
+        let stored: Vec<String> =
+            sqlx::query_scalar("SELECT game_id FROM runtime_records ORDER BY game_id")
+                .fetch_all(schema.admin())
+                .await
+                .unwrap();
+        assert_eq!(stored, ["andromeda", "betelgeuse", "cygnus"]);
+    })
+    .await;
+}
+
+#[test]
+fn demo_and_run_stay_in_memory_when_only_database_url_is_set() {
+    let env = [("DATABASE_URL", UNREACHABLE_DATABASE)];
+    let demo = stdout(&runtime_store_with_env(&["demo"], &env));
+    assert!(demo.starts_with("Backend \"memory:\""), "{demo}");
+    let ran = stdout(&runtime_store_with_env(&["run"], &env));
+    assert!(ran.trim_end().ends_with(" passed, 0 failed"), "{ran}");
+}
+
+#[test]
+fn runtime_store_backend_comes_after_the_flag_and_before_database_url() {
+    let env = [
+        ("RUNTIME_STORE_BACKEND", "nosuch://x"),
+        ("DATABASE_URL", UNREACHABLE_DATABASE),
+    ];
+    for command in ["demo", "run"] {
+        let line = one_error_line(&runtime_store_with_env(&[command], &env));
+        assert!(
+            line.starts_with("error: open the store on nosuch://x: no storage adapter"),
+            "{command}: {line}"
+        );
+    }
+    let line = one_error_line(&runtime_store_with_env(&["migrate"], &env));
+    assert_eq!(
+        line,
+        "error: migrate: nosuch://x is not a PostgreSQL URL (postgres://...); only PostgreSQL has a schema to migrate"
+    );
+    let demo = stdout(&runtime_store_with_env(
+        &["demo", "--backend", "memory:"],
+        &env,
+    ));
+    assert!(demo.starts_with("Backend \"memory:\""), "{demo}");
+}
+
+#[test]
+fn migrate_without_any_backend_says_how_to_give_one() {
+    let line = one_error_line(&runtime_store(&["migrate"]));
+    assert_eq!(
+        line,
+        "error: migrate: no database given: pass --backend postgres://... or set RUNTIME_STORE_BACKEND or DATABASE_URL"
     );
 }
