@@ -1,5 +1,6 @@
 """The package uses wasmtime-py's private bindings, so it refuses any other wasmtime release at
-import, saying what to install, and every file that pins wasmtime pins the same release."""
+import, saying what to install (as docs/polyglot.md shows), and every file that pins wasmtime
+pins the same release."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ import pytest
 
 from runtime_store import WASMTIME_VERSION
 from runtime_store._wasmtime import require_wasmtime
+from runtime_store.component import REPO_ROOT
 
 HOST = Path(__file__).resolve().parents[1]
+DOC = REPO_ROOT / "docs" / "polyglot.md"
 INSTALL_HINT = f"pip install wasmtime=={WASMTIME_VERSION}"
 
 
@@ -32,7 +35,7 @@ def test_the_pinned_release_is_accepted() -> None:
     require_wasmtime(WASMTIME_VERSION)
 
 
-def test_importing_the_package_with_another_release_fails() -> None:
+def test_importing_the_package_with_another_release_fails_as_the_doc_shows() -> None:
     pretend_other_release = (
         "import importlib.metadata as metadata\n"
         "metadata.version = lambda name: '51.0.0'\n"
@@ -49,6 +52,7 @@ def test_importing_the_package_with_another_release_fails() -> None:
     assert "ImportError: runtime_store needs wasmtime==" in run.stderr
     assert "found wasmtime 51.0.0" in run.stderr
     assert INSTALL_HINT in run.stderr
+    assert run.stderr.strip().splitlines()[-1] in DOC.read_text(encoding="utf-8")
 
 
 def test_every_pin_names_the_same_release() -> None:
