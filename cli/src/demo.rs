@@ -54,8 +54,9 @@ fn time_of_day(at: Timestamp) -> String {
 
 pub async fn run(store: &RuntimeStore, backend: &str, out: &mut impl Write) -> anyhow::Result<()> {
     let clock = Clock::now()?;
+    let mut demo = Demo { store, out, clock };
     writeln!(
-        out,
+        demo.out,
         "Backend {backend:?}; every rule runs in the embedded wasm component ({} bytes); times are UTC.",
         embedded_component().len()
     )?;
@@ -63,7 +64,7 @@ pub async fn run(store: &RuntimeStore, backend: &str, out: &mut impl Write) -> a
         store.delete(game).await?;
     }
     writeln!(
-        out,
+        demo.out,
         "Cleared demo games of earlier runs, if any (delete is idempotent)."
     )?;
 
@@ -71,81 +72,38 @@ pub async fn run(store: &RuntimeStore, backend: &str, out: &mut impl Write) -> a
         store.insert(&new_game(game, clock.at(0))).await?;
     }
     writeln!(
-        out,
+        demo.out,
         "Registered {ANDROMEDA}, {BETELGEUSE} and {CYGNUS}, status starting, at {}.",
         time_of_day(clock.at(0))
     )?;
 
-    transition(
-        out,
-        store,
-        ANDROMEDA,
-        Status::Starting,
-        Status::Running,
-        clock.at(1),
-    )
-    .await?;
-    transition(
-        out,
-        store,
-        BETELGEUSE,
-        Status::Starting,
-        Status::Running,
-        clock.at(2),
-    )
-    .await?;
-    transition(
-        out,
-        store,
-        CYGNUS,
-        Status::Starting,
-        Status::Stopped,
-        clock.at(3),
-    )
-    .await?;
-
-    schedule(out, store, ANDROMEDA, 1, clock.at(5), clock.at(3)).await?;
-    schedule(out, store, BETELGEUSE, 1, clock.at(4), clock.at(3)).await?;
+    demo.transition(ANDROMEDA, Status::Starting, Status::Running, 1)
+        .await?;
+    demo.transition(BETELGEUSE, Status::Starting, Status::Running, 2)
+        .await?;
+    demo.transition(CYGNUS, Status::Starting, Status::Stopped, 3)
+        .await?;
+    demo.schedule(ANDROMEDA, 1, 5, 3).await?;
+    demo.schedule(BETELGEUSE, 1, 4, 3).await?;
 
     let due = store.list_due_running(clock.at(6)).await?;
     let due_ids: Vec<&str> = due.iter().map(|record| record.game_id.as_str()).collect();
     writeln!(
-        out,
+        demo.out,
         "Due at {}: {} (by due time).",
         time_of_day(clock.at(6)),
         due_ids.join(", ")
     )?;
 
-    transition(
-        out,
-        store,
-        ANDROMEDA,
-        Status::Running,
-        Status::GenerationInProgress,
-        clock.at(6),
-    )
-    .await?;
-    transition(
-        out,
-        store,
-        ANDROMEDA,
-        Status::GenerationInProgress,
-        Status::Running,
-        clock.at(7),
-    )
-    .await?;
-    schedule(out, store, ANDROMEDA, 2, clock.at(10), clock.at(7)).await?;
+    demo.transition(ANDROMEDA, Status::Running, Status::GenerationInProgress, 6)
+        .await?;
+    demo.transition(ANDROMEDA, Status::GenerationInProgress, Status::Running, 7)
+        .await?;
+    demo.schedule(ANDROMEDA, 2, 10, 7).await?;
 
-    race(out, store, BETELGEUSE, clock.at(7)).await?;
-    transition(
-        out,
-        store,
-        BETELGEUSE,
-        Status::GenerationInProgress,
-        Status::Running,
-        clock.at(8),
-    )
-    .await?;
+    demo.race(BETELGEUSE, 7).await?;
+    demo.transition(BETELGEUSE, Status::GenerationInProgress, Status::Running, 8)
+        .await?;
 
     let rejected = store
         .update_status(&status_change(
@@ -157,7 +115,7 @@ pub async fn run(store: &RuntimeStore, backend: &str, out: &mut impl Write) -> a
         .await;
     match rejected {
         Err(error @ StoreError::InvalidTransition(_)) => {
-            writeln!(out, "Rejected {CYGNUS} stopped -> running: {error}")?;
+            writeln!(demo.out, "Rejected {CYGNUS} stopped -> running: {error}")?;
         }
         other => bail!("expected the rules to reject stopped -> running, got {other:?}"),
     }
@@ -170,7 +128,7 @@ pub async fn run(store: &RuntimeStore, backend: &str, out: &mut impl Write) -> a
         })
         .await?;
     writeln!(
-        out,
+        demo.out,
         "{BETELGEUSE}: engine health degraded at {}.",
         time_of_day(clock.at(9))
     )?;
@@ -184,20 +142,13 @@ pub async fn run(store: &RuntimeStore, backend: &str, out: &mut impl Write) -> a
         })
         .await?;
     writeln!(
-        out,
+        demo.out,
         "{BETELGEUSE}: engine image registry.local/galaxy/engine:1.5.0 while running, at {}.",
         time_of_day(clock.at(11))
     )?;
 
-    transition(
-        out,
-        store,
-        ANDROMEDA,
-        Status::Running,
-        Status::Finished,
-        clock.at(12),
-    )
-    .await?;
+    demo.transition(ANDROMEDA, Status::Running, Status::Finished, 12)
+        .await?;
 
     let records: Vec<RuntimeRecord> = store
         .list()
@@ -205,8 +156,8 @@ pub async fn run(store: &RuntimeStore, backend: &str, out: &mut impl Write) -> a
         .into_iter()
         .filter(|record| GAMES.contains(&record.game_id.as_str()))
         .collect();
-    writeln!(out)?;
-    write!(out, "{}", table(&records))?;
+    writeln!(demo.out)?;
+    write!(demo.out, "{}", table(&records))?;
     Ok(())
 }
 
@@ -241,78 +192,88 @@ fn status_change(game_id: &str, from: Status, to: Status, now: Timestamp) -> Upd
     }
 }
 
-async fn transition(
-    out: &mut impl Write,
-    store: &RuntimeStore,
-    game_id: &str,
-    from: Status,
-    to: Status,
-    now: Timestamp,
-) -> anyhow::Result<()> {
-    store
-        .update_status(&status_change(game_id, from, to, now))
-        .await?;
-    writeln!(out, "{game_id}: {from} -> {to} at {}.", time_of_day(now))?;
-    Ok(())
+/// The steps the demo repeats, each narrated on `out`; times are minutes of `clock`.
+struct Demo<'a, W> {
+    store: &'a RuntimeStore,
+    out: &'a mut W,
+    clock: Clock,
 }
 
-async fn schedule(
-    out: &mut impl Write,
-    store: &RuntimeStore,
-    game_id: &str,
-    turn: u32,
-    due: Timestamp,
-    now: Timestamp,
-) -> anyhow::Result<()> {
-    store
-        .update_scheduling(&UpdateSchedulingInput {
-            game_id: game_id.into(),
-            next_generation_at: Some(due),
-            skip_next_tick: false,
-            current_turn: turn,
-            now,
-        })
-        .await?;
-    writeln!(
-        out,
-        "{game_id}: turn {turn} scheduled for {}.",
-        time_of_day(due)
-    )?;
-    Ok(())
-}
-
-/// Two schedulers start the same turn at once: both expect `running`, the store's
-/// compare-and-swap lets exactly one through.
-async fn race(
-    out: &mut impl Write,
-    store: &RuntimeStore,
-    game_id: &str,
-    now: Timestamp,
-) -> anyhow::Result<()> {
-    let racers: Vec<_> = (0..2)
-        .map(|_| {
-            let store = store.clone();
-            let input = status_change(game_id, Status::Running, Status::GenerationInProgress, now);
-            tokio::spawn(async move { store.update_status(&input).await })
-        })
-        .collect();
-    let mut won = 0;
-    let mut lost = Vec::new();
-    for racer in racers {
-        match racer.await.context("join a racing scheduler")? {
-            Ok(()) => won += 1,
-            Err(error @ StoreError::Conflict { .. }) => lost.push(error),
-            Err(error) => return Err(error.into()),
-        }
+impl<W: Write> Demo<'_, W> {
+    async fn transition(
+        &mut self,
+        game_id: &str,
+        from: Status,
+        to: Status,
+        minute: i64,
+    ) -> anyhow::Result<()> {
+        let now = self.clock.at(minute);
+        self.store
+            .update_status(&status_change(game_id, from, to, now))
+            .await?;
+        writeln!(
+            self.out,
+            "{game_id}: {from} -> {to} at {}.",
+            time_of_day(now)
+        )?;
+        Ok(())
     }
-    let [conflict] = lost.as_slice() else {
-        bail!("expected one winner and one conflict, got {won} winners and {lost:?}");
-    };
-    writeln!(
-        out,
-        "Race: two schedulers move {game_id} running -> generation_in_progress at once; {won} won, the other got: {conflict}"
-    )?;
-    Ok(())
+
+    async fn schedule(
+        &mut self,
+        game_id: &str,
+        turn: u32,
+        due_minute: i64,
+        minute: i64,
+    ) -> anyhow::Result<()> {
+        let due = self.clock.at(due_minute);
+        self.store
+            .update_scheduling(&UpdateSchedulingInput {
+                game_id: game_id.into(),
+                next_generation_at: Some(due),
+                skip_next_tick: false,
+                current_turn: turn,
+                now: self.clock.at(minute),
+            })
+            .await?;
+        writeln!(
+            self.out,
+            "{game_id}: turn {turn} scheduled for {}.",
+            time_of_day(due)
+        )?;
+        Ok(())
+    }
+
+    /// Two schedulers start the same turn at once: both expect `running`, the store's
+    /// compare-and-swap lets exactly one through.
+    async fn race(&mut self, game_id: &str, minute: i64) -> anyhow::Result<()> {
+        let now = self.clock.at(minute);
+        let racers: Vec<_> = (0..2)
+            .map(|_| {
+                let store = self.store.clone();
+                let input =
+                    status_change(game_id, Status::Running, Status::GenerationInProgress, now);
+                tokio::spawn(async move { store.update_status(&input).await })
+            })
+            .collect();
+        let mut won = 0;
+        let mut lost = Vec::new();
+        for racer in racers {
+            match racer.await.context("join a racing scheduler")? {
+                Ok(()) => won += 1,
+                Err(error @ StoreError::Conflict { .. }) => lost.push(error),
+                Err(error) => return Err(error.into()),
+            }
+        }
+        let [conflict] = lost.as_slice() else {
+            bail!("expected one winner and one conflict, got {won} winners and {lost:?}");
+        };
+        writeln!(
+            self.out,
+            "Race: two schedulers move {game_id} running -> generation_in_progress at once; {won} won, the other got: {conflict}"
+        )?;
+        Ok(())
+    }
 }
 
 /// The records as an aligned text table.
