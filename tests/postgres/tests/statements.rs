@@ -11,7 +11,6 @@
 //! out here (and shown in the printout).
 
 use std::collections::HashSet;
-use std::future::Future;
 use std::sync::Arc;
 
 use runtime_store_backend::{Backend, RecordPatch, ScanFilter, Scheduling, Status, StatusChange};
@@ -38,24 +37,43 @@ fn without_pool_checks(messages: &str) -> String {
     kept
 }
 
-/// Runs `operation` and returns the frontend messages it caused. With one pooled
-/// connection, acquiring it afterwards waits until the operation's connection is back in
-/// the pool, so everything the operation sent has been logged.
-async fn messages_of<F, Fut>(proxy: &WireProxy, backend: &PostgresBackend, operation: F) -> String
-where
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let start = proxy.log().len();
-    operation().await;
-    drop(
-        backend
-            .pool()
-            .acquire()
-            .await
-            .expect("the connection comes back"),
-    );
-    proxy.log().since(start)
+/// The frontend messages the adapter sends, taken operation by operation.
+struct Wire<'a> {
+    proxy: &'a WireProxy,
+    backend: &'a PostgresBackend,
+    /// How much of the proxy's log earlier operations took.
+    taken: usize,
+    /// Each operation's name and messages, in order.
+    operations: Vec<(&'static str, String)>,
+}
+
+impl<'a> Wire<'a> {
+    fn new(proxy: &'a WireProxy, backend: &'a PostgresBackend) -> Self {
+        Wire {
+            proxy,
+            backend,
+            taken: proxy.log().len(),
+            operations: Vec::new(),
+        }
+    }
+
+    /// Files everything sent since the previous operation under `operation` (the lone
+    /// `Sync` of this check's own connection return lands in the next operation's share,
+    /// where [`without_pool_checks`] drops it). With one pooled connection, acquiring it
+    /// waits until the operation's connection is back in the pool, so everything the
+    /// operation sent has been logged.
+    async fn took(&mut self, operation: &'static str) {
+        drop(
+            self.backend
+                .pool()
+                .acquire()
+                .await
+                .expect("the connection comes back"),
+        );
+        let messages = self.proxy.log().since(self.taken);
+        self.taken += messages.chars().count();
+        self.operations.push((operation, messages));
+    }
 }
 
 #[tokio::test]
@@ -90,118 +108,61 @@ async fn every_primitive_is_one_statement_in_one_round_trip() {
         let mut prepared = HashSet::new();
         for round in ["cold", "warm"] {
             let game_id = format!("g-{round}");
-            let operations: Vec<(&str, &str, String)> = vec![
-                (
-                    "insert (inserted)",
-                    "insert",
-                    messages_of(&proxy, &backend, || async {
-                        backend
-                            .insert(record(&game_id, Status::Starting))
-                            .await
-                            .unwrap();
-                    })
-                    .await,
-                ),
-                (
-                    "insert (already exists)",
-                    "insert",
-                    messages_of(&proxy, &backend, || async {
-                        backend
-                            .insert(record(&game_id, Status::Starting))
-                            .await
-                            .unwrap();
-                    })
-                    .await,
-                ),
-                (
-                    "fetch",
-                    "fetch",
-                    messages_of(&proxy, &backend, || async {
-                        backend.fetch(&game_id).await.unwrap().unwrap();
-                    })
-                    .await,
-                ),
-                (
-                    "patch (applied, every column)",
-                    "patch",
-                    messages_of(&proxy, &backend, || async {
-                        backend
-                            .patch(&game_id, Some(Status::Starting), full_patch.clone())
-                            .await
-                            .unwrap();
-                    })
-                    .await,
-                ),
-                (
-                    "patch (status mismatch)",
-                    "patch",
-                    messages_of(&proxy, &backend, || async {
-                        backend
-                            .patch(
-                                &game_id,
-                                Some(Status::Starting),
-                                move_to(Status::Stopped, at(1_700_000_001, 0)),
-                            )
-                            .await
-                            .unwrap();
-                    })
-                    .await,
-                ),
-                (
-                    "patch (not found)",
-                    "patch",
-                    messages_of(&proxy, &backend, || async {
-                        backend
-                            .patch(
-                                "absent",
-                                None,
-                                move_to(Status::Stopped, at(1_700_000_001, 0)),
-                            )
-                            .await
-                            .unwrap();
-                    })
-                    .await,
-                ),
-                (
-                    "scan all",
-                    "scan all",
-                    messages_of(&proxy, &backend, || async {
-                        backend.scan(ScanFilter::All).await.unwrap();
-                    })
-                    .await,
-                ),
-                (
-                    "scan by status",
-                    "scan by status",
-                    messages_of(&proxy, &backend, || async {
-                        backend
-                            .scan(ScanFilter::ByStatus(Status::Running))
-                            .await
-                            .unwrap();
-                    })
-                    .await,
-                ),
-                (
-                    "scan due running",
-                    "scan due running",
-                    messages_of(&proxy, &backend, || async {
-                        backend
-                            .scan(ScanFilter::DueRunning(at(1_800_000_000, 0)))
-                            .await
-                            .unwrap();
-                    })
-                    .await,
-                ),
-                (
-                    "remove",
-                    "remove",
-                    messages_of(&proxy, &backend, || async {
-                        backend.remove(&game_id).await.unwrap();
-                    })
-                    .await,
-                ),
-            ];
-            for (operation, statement, messages) in operations {
+            let mut wire = Wire::new(&proxy, &backend);
+            backend
+                .insert(record(&game_id, Status::Starting))
+                .await
+                .unwrap();
+            wire.took("insert (inserted)").await;
+            backend
+                .insert(record(&game_id, Status::Starting))
+                .await
+                .unwrap();
+            wire.took("insert (already exists)").await;
+            backend.fetch(&game_id).await.unwrap().unwrap();
+            wire.took("fetch").await;
+            backend
+                .patch(&game_id, Some(Status::Starting), full_patch.clone())
+                .await
+                .unwrap();
+            wire.took("patch (applied, every column)").await;
+            backend
+                .patch(
+                    &game_id,
+                    Some(Status::Starting),
+                    move_to(Status::Stopped, at(1_700_000_001, 0)),
+                )
+                .await
+                .unwrap();
+            wire.took("patch (status mismatch)").await;
+            backend
+                .patch(
+                    "absent",
+                    None,
+                    move_to(Status::Stopped, at(1_700_000_001, 0)),
+                )
+                .await
+                .unwrap();
+            wire.took("patch (not found)").await;
+            backend.scan(ScanFilter::All).await.unwrap();
+            wire.took("scan all").await;
+            backend
+                .scan(ScanFilter::ByStatus(Status::Running))
+                .await
+                .unwrap();
+            wire.took("scan by status").await;
+            backend
+                .scan(ScanFilter::DueRunning(at(1_800_000_000, 0)))
+                .await
+                .unwrap();
+            wire.took("scan due running").await;
+            backend.remove(&game_id).await.unwrap();
+            wire.took("remove").await;
+            for (operation, messages) in wire.operations {
+                // The statement an operation uses is its name without the outcome.
+                let statement = operation
+                    .split_once(" (")
+                    .map_or(operation, |(statement, _)| statement);
                 let statement_messages = without_pool_checks(&messages);
                 report.push(format!(
                     "{round:4} {operation:32} wire {messages:12} statements {} round trips {}",
@@ -261,114 +222,58 @@ async fn every_store_operation_through_the_host_is_one_statement() {
                 current_image_ref: None,
                 current_engine_version: None,
             };
-            let operations: Vec<(&str, String)> = vec![
-                (
-                    "insert",
-                    messages_of(&proxy, &backend, || async {
-                        store
-                            .insert(&record(&game_id, Status::Starting))
-                            .await
-                            .unwrap();
-                    })
-                    .await,
-                ),
-                (
-                    "get",
-                    messages_of(&proxy, &backend, || async {
-                        store.get(&game_id).await.unwrap();
-                    })
-                    .await,
-                ),
-                (
-                    "update-status",
-                    messages_of(&proxy, &backend, || async {
-                        store.update_status(&status_input).await.unwrap();
-                    })
-                    .await,
-                ),
-                (
-                    "update-status (conflict)",
-                    messages_of(&proxy, &backend, || async {
-                        store.update_status(&status_input).await.unwrap_err();
-                    })
-                    .await,
-                ),
-                (
-                    "update-scheduling",
-                    messages_of(&proxy, &backend, || async {
-                        store
-                            .update_scheduling(&UpdateSchedulingInput {
-                                game_id: game_id.clone(),
-                                next_generation_at: Some(at(1_700_000_060, 0)),
-                                skip_next_tick: false,
-                                current_turn: 1,
-                                now: at(1_700_000_001, 0),
-                            })
-                            .await
-                            .unwrap();
-                    })
-                    .await,
-                ),
-                (
-                    "update-image",
-                    messages_of(&proxy, &backend, || async {
-                        store
-                            .update_image(&UpdateImageInput {
-                                game_id: game_id.clone(),
-                                expected_status: Status::Running,
-                                current_image_ref: "img:2".to_owned(),
-                                current_engine_version: "2".to_owned(),
-                                now: at(1_700_000_002, 0),
-                            })
-                            .await
-                            .unwrap();
-                    })
-                    .await,
-                ),
-                (
-                    "update-engine-health",
-                    messages_of(&proxy, &backend, || async {
-                        store
-                            .update_engine_health(&UpdateEngineHealthInput {
-                                game_id: game_id.clone(),
-                                engine_health_summary: "degraded".to_owned(),
-                                now: at(1_700_000_003, 0),
-                            })
-                            .await
-                            .unwrap();
-                    })
-                    .await,
-                ),
-                (
-                    "list-due-running",
-                    messages_of(&proxy, &backend, || async {
-                        store.list_due_running(at(1_800_000_000, 0)).await.unwrap();
-                    })
-                    .await,
-                ),
-                (
-                    "list-by-status",
-                    messages_of(&proxy, &backend, || async {
-                        store.list_by_status(Status::Running).await.unwrap();
-                    })
-                    .await,
-                ),
-                (
-                    "list",
-                    messages_of(&proxy, &backend, || async {
-                        store.list().await.unwrap();
-                    })
-                    .await,
-                ),
-                (
-                    "delete",
-                    messages_of(&proxy, &backend, || async {
-                        store.delete(&game_id).await.unwrap();
-                    })
-                    .await,
-                ),
-            ];
-            for (operation, messages) in operations {
+            let mut wire = Wire::new(&proxy, &backend);
+            store
+                .insert(&record(&game_id, Status::Starting))
+                .await
+                .unwrap();
+            wire.took("insert").await;
+            store.get(&game_id).await.unwrap();
+            wire.took("get").await;
+            store.update_status(&status_input).await.unwrap();
+            wire.took("update-status").await;
+            store.update_status(&status_input).await.unwrap_err();
+            wire.took("update-status (conflict)").await;
+            store
+                .update_scheduling(&UpdateSchedulingInput {
+                    game_id: game_id.clone(),
+                    next_generation_at: Some(at(1_700_000_060, 0)),
+                    skip_next_tick: false,
+                    current_turn: 1,
+                    now: at(1_700_000_001, 0),
+                })
+                .await
+                .unwrap();
+            wire.took("update-scheduling").await;
+            store
+                .update_image(&UpdateImageInput {
+                    game_id: game_id.clone(),
+                    expected_status: Status::Running,
+                    current_image_ref: "img:2".to_owned(),
+                    current_engine_version: "2".to_owned(),
+                    now: at(1_700_000_002, 0),
+                })
+                .await
+                .unwrap();
+            wire.took("update-image").await;
+            store
+                .update_engine_health(&UpdateEngineHealthInput {
+                    game_id: game_id.clone(),
+                    engine_health_summary: "degraded".to_owned(),
+                    now: at(1_700_000_003, 0),
+                })
+                .await
+                .unwrap();
+            wire.took("update-engine-health").await;
+            store.list_due_running(at(1_800_000_000, 0)).await.unwrap();
+            wire.took("list-due-running").await;
+            store.list_by_status(Status::Running).await.unwrap();
+            wire.took("list-by-status").await;
+            store.list().await.unwrap();
+            wire.took("list").await;
+            store.delete(&game_id).await.unwrap();
+            wire.took("delete").await;
+            for (operation, messages) in wire.operations {
                 let statement_messages = without_pool_checks(&messages);
                 let statements = statement_messages.matches('E').count();
                 report.push(format!("{round:4} {operation:26} statements {statements}"));
