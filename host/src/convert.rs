@@ -35,113 +35,74 @@ impl Call<'_> {
     }
 }
 
-impl From<plain::Timestamp> for wit::Timestamp {
-    fn from(at: plain::Timestamp) -> Self {
-        wit::Timestamp {
-            seconds: at.seconds,
-            nanoseconds: at.nanoseconds,
+/// `From` both ways between a WIT type and its plain twin of the same shape.
+///
+/// Records: the fields are listed; each converts with `Into`, and those after `optional`
+/// (options) element-wise. Enums: either every variant is a unit, or every variant
+/// carries one value (`Variant(_)`), which converts with `Into`.
+macro_rules! mirror {
+    (record $a:path, $b:path { $($field:ident),* $(; optional $($optional:ident),*)? }) => {
+        mirror!(@record $a => $b { $($field),* ; $($($optional),*)? });
+        mirror!(@record $b => $a { $($field),* ; $($($optional),*)? });
+    };
+    (@record $from:path => $to:path { $($field:ident),* ; $($optional:ident),* }) => {
+        impl From<$from> for $to {
+            fn from(value: $from) -> Self {
+                Self {
+                    $($field: value.$field.into(),)*
+                    $($optional: value.$optional.map(Into::into),)*
+                }
+            }
         }
-    }
+    };
+    (enum $a:path, $b:path { $($carrying:ident(_)),* }) => {
+        mirror!(@enum $a => $b { ; $($carrying),* });
+        mirror!(@enum $b => $a { ; $($carrying),* });
+    };
+    (enum $a:path, $b:path { $($unit:ident),* }) => {
+        mirror!(@enum $a => $b { $($unit),* ; });
+        mirror!(@enum $b => $a { $($unit),* ; });
+    };
+    (@enum $from:path => $to:path { $($unit:ident),* ; $($carrying:ident),* }) => {
+        impl From<$from> for $to {
+            fn from(value: $from) -> Self {
+                type Source = $from;
+                match value {
+                    $(Source::$unit => Self::$unit,)*
+                    $(Source::$carrying(inner) => Self::$carrying(inner.into()),)*
+                }
+            }
+        }
+    };
 }
 
-impl From<wit::Timestamp> for plain::Timestamp {
-    fn from(at: wit::Timestamp) -> Self {
-        plain::Timestamp {
-            seconds: at.seconds,
-            nanoseconds: at.nanoseconds,
-        }
-    }
-}
+mirror!(record plain::Timestamp, wit::Timestamp { seconds, nanoseconds });
 
-impl From<plain::Status> for wit::Status {
-    fn from(status: plain::Status) -> Self {
-        match status {
-            plain::Status::Starting => wit::Status::Starting,
-            plain::Status::Running => wit::Status::Running,
-            plain::Status::GenerationInProgress => wit::Status::GenerationInProgress,
-            plain::Status::GenerationFailed => wit::Status::GenerationFailed,
-            plain::Status::EngineUnreachable => wit::Status::EngineUnreachable,
-            plain::Status::Stopped => wit::Status::Stopped,
-            plain::Status::Finished => wit::Status::Finished,
-        }
-    }
-}
+mirror!(enum plain::Status, wit::Status {
+    Starting,
+    Running,
+    GenerationInProgress,
+    GenerationFailed,
+    EngineUnreachable,
+    Stopped,
+    Finished
+});
 
-impl From<wit::Status> for plain::Status {
-    fn from(status: wit::Status) -> Self {
-        match status {
-            wit::Status::Starting => plain::Status::Starting,
-            wit::Status::Running => plain::Status::Running,
-            wit::Status::GenerationInProgress => plain::Status::GenerationInProgress,
-            wit::Status::GenerationFailed => plain::Status::GenerationFailed,
-            wit::Status::EngineUnreachable => plain::Status::EngineUnreachable,
-            wit::Status::Stopped => plain::Status::Stopped,
-            wit::Status::Finished => plain::Status::Finished,
-        }
-    }
-}
+mirror!(record plain::RuntimeRecord, wit::RuntimeRecord {
+    game_id,
+    status,
+    engine_endpoint,
+    current_image_ref,
+    current_engine_version,
+    engine_health,
+    current_turn,
+    skip_next_tick,
+    created_at,
+    updated_at;
+    optional next_generation_at, started_at, stopped_at, finished_at
+});
 
-impl From<plain::RuntimeRecord> for wit::RuntimeRecord {
-    fn from(record: plain::RuntimeRecord) -> Self {
-        wit::RuntimeRecord {
-            game_id: record.game_id,
-            status: record.status.into(),
-            engine_endpoint: record.engine_endpoint,
-            current_image_ref: record.current_image_ref,
-            current_engine_version: record.current_engine_version,
-            engine_health: record.engine_health,
-            current_turn: record.current_turn,
-            next_generation_at: record.next_generation_at.map(Into::into),
-            skip_next_tick: record.skip_next_tick,
-            created_at: record.created_at.into(),
-            updated_at: record.updated_at.into(),
-            started_at: record.started_at.map(Into::into),
-            stopped_at: record.stopped_at.map(Into::into),
-            finished_at: record.finished_at.map(Into::into),
-        }
-    }
-}
-
-impl From<wit::RuntimeRecord> for plain::RuntimeRecord {
-    fn from(record: wit::RuntimeRecord) -> Self {
-        plain::RuntimeRecord {
-            game_id: record.game_id,
-            status: record.status.into(),
-            engine_endpoint: record.engine_endpoint,
-            current_image_ref: record.current_image_ref,
-            current_engine_version: record.current_engine_version,
-            engine_health: record.engine_health,
-            current_turn: record.current_turn,
-            next_generation_at: record.next_generation_at.map(Into::into),
-            skip_next_tick: record.skip_next_tick,
-            created_at: record.created_at.into(),
-            updated_at: record.updated_at.into(),
-            started_at: record.started_at.map(Into::into),
-            stopped_at: record.stopped_at.map(Into::into),
-            finished_at: record.finished_at.map(Into::into),
-        }
-    }
-}
-
-impl From<plain::BackendError> for wit::BackendError {
-    fn from(error: plain::BackendError) -> Self {
-        match error {
-            plain::BackendError::Unavailable(message) => wit::BackendError::Unavailable(message),
-            plain::BackendError::Corrupt(message) => wit::BackendError::Corrupt(message),
-            plain::BackendError::Failed(message) => wit::BackendError::Failed(message),
-        }
-    }
-}
-
-impl From<wit::BackendError> for plain::BackendError {
-    fn from(error: wit::BackendError) -> Self {
-        match error {
-            wit::BackendError::Unavailable(message) => plain::BackendError::Unavailable(message),
-            wit::BackendError::Corrupt(message) => plain::BackendError::Corrupt(message),
-            wit::BackendError::Failed(message) => plain::BackendError::Failed(message),
-        }
-    }
-}
+mirror!(enum plain::BackendError, wit::BackendError { Unavailable(_), Corrupt(_), Failed(_) });
 
 impl From<&UpdateStatusInput> for wit::UpdateStatusInput {
     fn from(input: &UpdateStatusInput) -> Self {
