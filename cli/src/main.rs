@@ -240,13 +240,9 @@ async fn open_store(
     postgres: &PostgresArgs,
     url: &str,
 ) -> anyhow::Result<RuntimeStore> {
-    let mut builder = RuntimeStore::builder().backend_url(url);
-    let options = postgres.options();
-    // The default registry already opens PostgreSQL with the default options; a second
-    // factory would list its schemes twice in the unknown-scheme message.
-    if options != PostgresOptions::default() {
-        builder = builder.register(PostgresFactory::with_options(options));
-    }
+    let mut builder = RuntimeStore::builder()
+        .register(PostgresFactory::with_options(postgres.options()))
+        .backend_url(url);
     if let Some(fuel) = sandbox.fuel {
         builder = builder.fuel_per_call(fuel);
     }

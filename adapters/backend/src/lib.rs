@@ -62,6 +62,10 @@
 //! let backend = registry.open("empty:").await.unwrap();
 //! assert!(backend.fetch("game-1").await.unwrap().is_none());
 //! assert!(registry.open("nosuch://x").await.is_err());
+//!
+//! // A later factory for the same scheme replaces the earlier one.
+//! let registry = registry.with(ReadOnlyEmptyFactory);
+//! assert_eq!(registry.schemes(), ["empty"]);
 //! # });
 //! ```
 #![deny(missing_docs)]

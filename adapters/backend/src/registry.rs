@@ -64,12 +64,19 @@ impl Registry {
         self
     }
 
-    /// The schemes that can be opened, in registration order.
+    /// The schemes that can be opened, each once, in order of first registration.
     pub fn schemes(&self) -> Vec<&str> {
-        self.factories
+        let mut schemes: Vec<&str> = Vec::new();
+        for scheme in self
+            .factories
             .iter()
             .flat_map(|factory| factory.schemes().iter().copied())
-            .collect()
+        {
+            if !schemes.contains(&scheme) {
+                schemes.push(scheme);
+            }
+        }
+        schemes
     }
 
     /// Opens the backend `url` names, through the factory registered for its scheme
