@@ -1,4 +1,4 @@
-// The quickstart in docs/polyglot.md is examples/quickstart.mjs, verbatim, and prints what the doc says.
+// The quickstart in README.md is examples/quickstart.mjs, verbatim, and prints what the doc says.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { HOST_DIR, REPO_ROOT } from './support.js';
 
 const EXAMPLE = join(HOST_DIR, 'examples', 'quickstart.mjs');
-const DOC = join(REPO_ROOT, 'docs', 'polyglot.md');
+const DOC = join(REPO_ROOT, 'README.md');
 
 test('the doc shows the example verbatim', () => {
   assert.ok(readFileSync(DOC, 'utf8').includes(readFileSync(EXAMPLE, 'utf8')));

@@ -1,4 +1,4 @@
-"""The quickstart in docs/polyglot.md is examples/quickstart.py, verbatim, and prints what the doc says."""
+"""The quickstart in README.md is examples/quickstart.py, verbatim, and prints what the doc says."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from runtime_store.component import REPO_ROOT
 
 HOST = Path(__file__).resolve().parents[1]
 EXAMPLE = HOST / "examples" / "quickstart.py"
-DOC = REPO_ROOT / "docs" / "polyglot.md"
+DOC = REPO_ROOT / "README.md"
 
 
 def test_the_doc_shows_the_example_verbatim() -> None:
