@@ -12,7 +12,10 @@ use crate::vectors::{Call, Expectation, OkValue, VectorFile};
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     /// The store already holds records; every vector file starts from an empty store.
-    #[error("run conformance vectors: the store must start empty but holds {records} records")]
+    #[error(
+        "run conformance vectors: the store must start empty but holds {records} records \
+         (vectors never touch records they did not write: use an empty database or schema)"
+    )]
     StoreNotEmpty {
         /// How many records it holds.
         records: usize,
