@@ -133,9 +133,17 @@ impl Lease<'_> {
                 }
                 Ok(value)
             }
-            Err(error) => Err(self
-                .call
-                .sandbox_error(self.sandbox.classify(&error, SandboxFailure::Trap))),
+            Err(error) => {
+                let failure = self.sandbox.classify(&error, SandboxFailure::Trap);
+                // Operators see sandbox failures even where callers swallow the error.
+                tracing::warn!(
+                    operation = %self.call.operation,
+                    game_id = self.call.game_id,
+                    %failure,
+                    "component instance discarded after a sandbox failure"
+                );
+                Err(self.call.sandbox_error(failure))
+            }
         }
     }
 }
