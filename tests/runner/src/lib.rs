@@ -6,6 +6,8 @@
 //! This crate reads the files strictly ([`VectorFile::load`]; a malformed file is a
 //! [`LoadError`] naming the file and the step) and runs them against a Rust
 //! [`RuntimeStore`] ([`run_vectors`]), comparing results exactly and reporting every step.
+//! [`model`] holds a reference model of the store and random operation sequences to
+//! compare a store with it (model-based property tests on any backend).
 //!
 //! Run the whole suite on a backend of your choice with a fresh store per file:
 //!
@@ -24,6 +26,7 @@
 #![deny(missing_docs)]
 
 mod describe;
+pub mod model;
 mod run;
 mod vectors;
 
