@@ -1,5 +1,6 @@
 //! `component` and `inspect`: the rules component as a file.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
 
@@ -17,39 +18,24 @@ pub fn write(file: &Path, out: &mut impl Write) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The `--json` form of `inspect`, in this key order.
-#[derive(serde::Serialize)]
-struct Summary<'a> {
-    size: usize,
-    sha256: &'a str,
-    imports: &'a [String],
-    exports: &'a [String],
-}
-
 /// Prints what `file` (or the embedded component) imports and exports.
 pub fn inspect(file: Option<&Path>, json: bool, out: &mut impl Write) -> anyhow::Result<()> {
     let (label, bytes) = match file {
         Some(path) => (
             path.display().to_string(),
-            std::fs::read(path).with_context(|| format!("read {}", path.display()))?,
+            Cow::Owned(std::fs::read(path).with_context(|| format!("read {}", path.display()))?),
         ),
         None => (
             "embedded rules component".to_owned(),
-            embedded_component().to_vec(),
+            Cow::Borrowed(embedded_component()),
         ),
     };
     let info = inspect_component(&bytes).with_context(|| format!("inspect {label}"))?;
     if json {
-        let summary = Summary {
-            size: info.size,
-            sha256: &info.sha256,
-            imports: &info.imports,
-            exports: &info.exports,
-        };
         writeln!(
             out,
             "{}",
-            serde_json::to_string(&summary).context("encode the summary as JSON")?
+            serde_json::to_string(&info).context("encode the summary as JSON")?
         )?;
         return Ok(());
     }

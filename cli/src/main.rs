@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
-use runtime_store_host::RuntimeStore;
+use runtime_store_host::{BackendFactory, RuntimeStore};
 use runtime_store_postgres::{PostgresFactory, PostgresOptions};
 
 /// How each command picks its backend; shown at the end of `--help`.
@@ -208,28 +208,29 @@ async fn migrate(
             }
         },
     };
+    let shown = redact(&backend);
+    // The adapter's own scheme list and options, as `open_store` registers them.
+    let factory = PostgresFactory::with_options(postgres.options());
     let scheme = backend
         .split_once(':')
         .map(|(scheme, _)| scheme.to_ascii_lowercase());
-    if !matches!(scheme.as_deref(), Some("postgres" | "postgresql")) {
+    if !scheme.is_some_and(|scheme| factory.schemes().contains(&scheme.as_str())) {
         bail!(
-            "migrate: {} is not a PostgreSQL URL (postgres://...); only PostgreSQL has a schema to migrate",
-            redact(&backend)
+            "migrate: {shown} is not a PostgreSQL URL (postgres://...); only PostgreSQL has a schema to migrate"
         );
     }
-    let options = postgres.options();
-    runtime_store_postgres::migrate(&backend, &options)
+    runtime_store_postgres::migrate(&backend, factory.options())
         .await
-        .with_context(|| format!("migrate {}", redact(&backend)))?;
+        .with_context(|| format!("migrate {shown}"))?;
     let migrations = runtime_store_postgres::MIGRATOR.iter().count();
-    let search_path = options
+    let search_path = factory
+        .options()
         .get_schema()
         .map(|schema| format!(" (search_path {schema:?})"))
         .unwrap_or_default();
     writeln!(
         out,
-        "PostgreSQL schema at {}{search_path} is up to date ({migrations} migration{})",
-        redact(&backend),
+        "PostgreSQL schema at {shown}{search_path} is up to date ({migrations} migration{})",
         if migrations == 1 { "" } else { "s" }
     )?;
     Ok(())

@@ -6,8 +6,11 @@ use wasmtime::{Config, Engine};
 
 use crate::error::BuildError;
 
-/// The identity and interface of a component.
+/// The identity and interface of a component. With the `serde` feature it serialises
+/// to `{"size", "sha256", "imports", "exports"}` in this order (`runtime-store inspect
+/// --json`).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ComponentInfo {
     /// Size in bytes.
     pub size: usize,
@@ -29,7 +32,7 @@ pub fn inspect_component(bytes: &[u8]) -> Result<ComponentInfo, BuildError> {
     let component_type = component.component_type();
     Ok(ComponentInfo {
         size: bytes.len(),
-        sha256: sha256_hex(bytes),
+        sha256: format!("{:x}", Sha256::digest(bytes)),
         imports: component_type
             .imports(&engine)
             .map(|(name, _)| name.to_owned())
@@ -39,11 +42,4 @@ pub fn inspect_component(bytes: &[u8]) -> Result<ComponentInfo, BuildError> {
             .map(|(name, _)| name.to_owned())
             .collect(),
     })
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
 }

@@ -7,6 +7,7 @@ use runtime_store_backend::{
     Backend, BackendError, InsertOutcome, PatchOutcome, RecordPatch, ScanFilter, async_trait,
 };
 use runtime_store_host::{RuntimeRecord, RuntimeStore, Status, Timestamp};
+use runtime_store_memory::MemoryBackend;
 
 pub fn at(seconds: i64) -> Timestamp {
     Timestamp {
@@ -70,55 +71,28 @@ impl Backend for FailingBackend {
     }
 }
 
-/// Holds nothing but answers every scan with the same records (as a misbehaving or
-/// very large store would) and every fetch with none.
-pub struct ScanOnlyBackend(pub Vec<RuntimeRecord>);
-
-impl ScanOnlyBackend {
-    /// `count` running records with engine endpoints of `endpoint_len` bytes.
-    pub fn with_records(count: usize, endpoint_len: usize) -> Arc<Self> {
-        let records = (0..count)
-            .map(|index| {
-                let mut record = record(
-                    &format!("game-{index:06}"),
-                    Status::Running,
-                    1_000 + index as i64,
-                );
-                record.engine_endpoint = "e".repeat(endpoint_len);
-                record
-            })
-            .collect();
-        Arc::new(ScanOnlyBackend(records))
+/// A memory store holding `count` running records `game-000000`... with engine
+/// endpoints of `endpoint_len` bytes: a store too large to list within tight limits.
+pub async fn large_memory_backend(count: usize, endpoint_len: usize) -> Arc<MemoryBackend> {
+    let backend = MemoryBackend::new();
+    for index in 0..count {
+        let mut record = record(
+            &format!("game-{index:06}"),
+            Status::Running,
+            1_000 + index as i64,
+        );
+        record.engine_endpoint = "e".repeat(endpoint_len);
+        backend
+            .insert(record)
+            .await
+            .expect("the memory backend stores every record");
     }
-}
-
-#[async_trait]
-impl Backend for ScanOnlyBackend {
-    async fn fetch(&self, _game_id: &str) -> Result<Option<RuntimeRecord>, BackendError> {
-        Ok(None)
-    }
-    async fn insert(&self, _record: RuntimeRecord) -> Result<InsertOutcome, BackendError> {
-        Ok(InsertOutcome::Inserted)
-    }
-    async fn patch(
-        &self,
-        _game_id: &str,
-        _expected_status: Option<Status>,
-        _changes: RecordPatch,
-    ) -> Result<PatchOutcome, BackendError> {
-        Ok(PatchOutcome::NotFound)
-    }
-    async fn remove(&self, _game_id: &str) -> Result<(), BackendError> {
-        Ok(())
-    }
-    async fn scan(&self, _filter: ScanFilter) -> Result<Vec<RuntimeRecord>, BackendError> {
-        Ok(self.0.clone())
-    }
+    Arc::new(backend)
 }
 
 /// A backend whose fetch never answers (a hung connection); everything else is a
 /// working in-memory store.
-pub struct HangingFetchBackend(pub runtime_store_memory::MemoryBackend);
+pub struct HangingFetchBackend(pub MemoryBackend);
 
 #[async_trait]
 impl Backend for HangingFetchBackend {
