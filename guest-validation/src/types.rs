@@ -4,7 +4,7 @@
 //! byte for byte the rules the component runs.
 
 pub use crate::bindings::galaxy::gamemaster::backend::{
-    InsertOutcome, Lookup, PatchOutcome, RecordPatch, ScanFilter, Scheduling, StatusChange,
+    InsertOutcome, PatchOutcome, RecordPatch, ScanFilter, Scheduling, StatusChange,
 };
 pub use crate::bindings::galaxy::gamemaster::types::{
     BackendError, RuntimeRecord, Status, StoreError, Timestamp, UpdateEngineHealthInput,

@@ -52,20 +52,20 @@ pub const GAME_IDS: [&str; 4] = ["game-a", "Game-A", "game-b", "game-ä"];
 pub const BLANK_IDS: [&str; 3] = ["", " ", "\t\u{3000}"];
 
 /// The earliest valid `seconds` (0001-01-01T00:00:00Z).
-pub const MIN_SECONDS: i64 = -62_135_596_800;
+const MIN_SECONDS: i64 = -62_135_596_800;
 /// The latest valid `seconds` (9999-12-31T23:59:59Z).
-pub const MAX_SECONDS: i64 = 253_402_300_799;
+const MAX_SECONDS: i64 = 253_402_300_799;
 
 const NANOS_PER_SECOND: u32 = 1_000_000_000;
 const NANOS_PER_MICRO: u32 = 1_000;
 
 /// "Not set" in Go's sense: a value that truncates to the epoch.
-pub fn is_zero(at: Timestamp) -> bool {
+fn is_zero(at: Timestamp) -> bool {
     at.seconds == 0 && at.nanoseconds < NANOS_PER_MICRO
 }
 
 /// Nanoseconds below one second and a year within 0001..9999.
-pub fn is_valid(at: Timestamp) -> bool {
+fn is_valid(at: Timestamp) -> bool {
     at.nanoseconds < NANOS_PER_SECOND && (MIN_SECONDS..=MAX_SECONDS).contains(&at.seconds)
 }
 
@@ -75,7 +75,7 @@ fn is_usable(at: Timestamp) -> bool {
 }
 
 /// `at` cut down to whole microseconds, as every backend stores it.
-pub fn truncate(at: Timestamp) -> Timestamp {
+fn truncate(at: Timestamp) -> Timestamp {
     Timestamp {
         seconds: at.seconds,
         nanoseconds: at.nanoseconds - at.nanoseconds % NANOS_PER_MICRO,
@@ -83,7 +83,7 @@ pub fn truncate(at: Timestamp) -> Timestamp {
 }
 
 /// The statuses the transition table (SPEC §2.3) allows from `from`.
-pub fn allowed_targets(from: Status) -> &'static [Status] {
+fn allowed_targets(from: Status) -> &'static [Status] {
     use Status::*;
     match from {
         Starting => &[Running, Stopped],
@@ -308,9 +308,7 @@ impl Outcome {
             }
         }
     }
-}
 
-impl Outcome {
     /// The outcome's kind: `ok`, `not-found`, `conflict`, `invalid-input` or
     /// `invalid-transition`.
     pub fn kind(&self) -> &'static str {
@@ -320,6 +318,22 @@ impl Outcome {
             Outcome::Conflict { .. } => "conflict",
             Outcome::InvalidInput => "invalid-input",
             Outcome::InvalidTransition(_) => "invalid-transition",
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Ok(value) => write!(f, "ok {}", describe::ok_value(value)),
+            Outcome::NotFound { operation, game_id } => {
+                write!(f, "not-found ({operation} {game_id:?})")
+            }
+            Outcome::Conflict { operation, game_id } => {
+                write!(f, "conflict ({operation} {game_id:?})")
+            }
+            Outcome::InvalidInput => f.write_str("invalid-input"),
+            Outcome::InvalidTransition(message) => write!(f, "invalid-transition {message:?}"),
         }
     }
 }
@@ -363,22 +377,6 @@ impl fmt::Display for Tally {
             writeln!(f, "{operation} {kind}: {count}")?;
         }
         Ok(())
-    }
-}
-
-impl fmt::Display for Outcome {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Outcome::Ok(value) => write!(f, "ok {}", describe::ok_value(value)),
-            Outcome::NotFound { operation, game_id } => {
-                write!(f, "not-found ({operation} {game_id:?})")
-            }
-            Outcome::Conflict { operation, game_id } => {
-                write!(f, "conflict ({operation} {game_id:?})")
-            }
-            Outcome::InvalidInput => f.write_str("invalid-input"),
-            Outcome::InvalidTransition(message) => write!(f, "invalid-transition {message:?}"),
-        }
     }
 }
 
