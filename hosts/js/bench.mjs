@@ -1,28 +1,14 @@
 // Microseconds per store operation through the component, on the in-memory adapter.
 // Run: node hosts/js/bench.mjs (after `npm run transpile`; not a test; numbers vary by machine)
 import { MemoryBackend, RuntimeStore, Status } from './src/index.js';
+import { NOW, record as minimalRecord } from './tests/support.js';
 
 const BATCHES = 5;
 const BATCH_MILLIS = 300;
-const NOW = { seconds: 1_764_000_000n, nanoseconds: 0 };
 
+/** A running game as a live store holds it: started, its next turn scheduled. */
 function record(gameId) {
-  return {
-    gameId,
-    status: Status.RUNNING,
-    engineEndpoint: 'http://engine.galaxy.internal:8080',
-    currentImageRef: 'registry.galaxy.internal/engine:1.4.2',
-    currentEngineVersion: '1.4.2',
-    engineHealth: 'healthy',
-    currentTurn: 42,
-    nextGenerationAt: { seconds: 1_764_003_600n, nanoseconds: 0 },
-    skipNextTick: false,
-    createdAt: NOW,
-    updatedAt: NOW,
-    startedAt: NOW,
-    stoppedAt: undefined,
-    finishedAt: undefined,
-  };
+  return { ...minimalRecord(gameId), nextGenerationAt: { seconds: NOW.seconds + 3600n, nanoseconds: 0 }, startedAt: NOW };
 }
 
 /** The best over batches of the mean time per call, after a warm-up batch (least disturbed by other processes). */

@@ -6,6 +6,7 @@ Run: hosts/python/.venv/bin/python hosts/python/bench.py   (not a test; numbers 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from itertools import count
 from typing import Callable
 
@@ -18,28 +19,18 @@ from runtime_store import (
     Timestamp,
     UpdateStatusInput,
 )
+from tests.records import NOW, record as minimal_record
 
 BATCHES = 5
 BATCH_SECONDS = 0.3
-NOW = Timestamp(1_764_000_000)
 
 
 def record(game_id: str) -> RuntimeRecord:
-    return RuntimeRecord(
-        game_id=game_id,
-        status=Status.RUNNING,
-        engine_endpoint="http://engine.galaxy.internal:8080",
-        current_image_ref="registry.galaxy.internal/engine:1.4.2",
-        current_engine_version="1.4.2",
-        engine_health="healthy",
-        current_turn=42,
-        next_generation_at=Timestamp(1_764_003_600),
-        skip_next_tick=False,
-        created_at=NOW,
-        updated_at=NOW,
+    """A running game as a live store holds it: started, its next turn scheduled."""
+    return replace(
+        minimal_record(game_id),
+        next_generation_at=Timestamp(NOW.seconds + 3600),
         started_at=NOW,
-        stopped_at=None,
-        finished_at=None,
     )
 
 

@@ -3,11 +3,13 @@ import { RuntimeComponent } from './component.js';
 import { ComponentTrap, storeError } from './errors.js';
 import { BackendError, InsertOutcome } from './types.js';
 
+const INSERT_OUTCOMES = new Set(Object.values(InsertOutcome));
+const PATCH_OUTCOME_TAGS = new Set(['applied', 'not-found', 'status-mismatch']);
+
 const BACKEND_ANSWERS = {
   fetch: (answer) => answer === undefined || (typeof answer === 'object' && answer !== null),
-  insert: (answer) => Object.values(InsertOutcome).includes(answer),
-  patch: (answer) =>
-    typeof answer === 'object' && answer !== null && ['applied', 'not-found', 'status-mismatch'].includes(answer.tag),
+  insert: (answer) => INSERT_OUTCOMES.has(answer),
+  patch: (answer) => typeof answer === 'object' && answer !== null && PATCH_OUTCOME_TAGS.has(answer.tag),
   remove: (answer) => answer === undefined,
   scan: (answer) => Array.isArray(answer),
 };

@@ -1,10 +1,10 @@
-// What every test file shares: the library under test, the repository root, a record.
+// What every test file (and bench.mjs) shares: the library under test, the repository root, a record.
 import { Status } from '../src/index.js';
 
 export * from '../src/index.js';
 export { REPO_ROOT, HOST_DIR } from '../src/component.js';
 
-const NOW = { seconds: 1_764_000_000n, nanoseconds: 0 };
+export const NOW = { seconds: 1_764_000_000n, nanoseconds: 0 };
 
 /** A valid running record of `gameId`. */
 export function record(gameId) {

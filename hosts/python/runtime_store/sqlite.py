@@ -54,6 +54,12 @@ _COLUMNS = (
     "engine_health, current_turn, next_generation_at_us, skip_next_tick, created_at_us, "
     "updated_at_us, started_at_us, stopped_at_us, finished_at_us"
 )
+_SELECT = f"SELECT {_COLUMNS} FROM runtime_records"
+_INSERT = (
+    f"INSERT INTO runtime_records ({_COLUMNS}) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (game_id) DO NOTHING"
+)
 
 _T = TypeVar("_T")
 
@@ -99,21 +105,14 @@ class SqliteBackend:
 
     def fetch(self, game_id: str) -> Optional[RuntimeRecord]:
         def run(db: sqlite3.Connection) -> Optional[RuntimeRecord]:
-            row = db.execute(
-                f"SELECT {_COLUMNS} FROM runtime_records WHERE game_id = ?", (game_id,)
-            ).fetchone()
+            row = db.execute(f"{_SELECT} WHERE game_id = ?", (game_id,)).fetchone()
             return None if row is None else _decode(row)
 
         return self._run(f"fetch game {game_id!r}", run)
 
     def insert(self, record: RuntimeRecord) -> InsertOutcome:
         def run(db: sqlite3.Connection) -> InsertOutcome:
-            cursor = db.execute(
-                f"INSERT INTO runtime_records ({_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (game_id) DO NOTHING",
-                _encode(record),
-            )
+            cursor = db.execute(_INSERT, _encode(record))
             if cursor.rowcount == 1:
                 return InsertOutcome.INSERTED
             return InsertOutcome.ALREADY_EXISTS
@@ -155,7 +154,7 @@ class SqliteBackend:
         )
 
     def scan(self, scan_filter: ScanFilter) -> list[RuntimeRecord]:
-        query = f"SELECT {_COLUMNS} FROM runtime_records"
+        query = _SELECT
         params: tuple[Any, ...] = ()
         if scan_filter.kind is ScanKind.BY_STATUS:
             assert scan_filter.status is not None

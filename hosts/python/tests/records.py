@@ -1,4 +1,4 @@
-"""A valid record for tests that need one."""
+"""A valid record for the tests and bench.py."""
 
 from __future__ import annotations
 
