@@ -7,7 +7,6 @@ use runtime_store_backend::{
     Status, Timestamp, async_trait,
 };
 use sqlx::PgPool;
-use sqlx::Row;
 use sqlx::postgres::PgRow;
 
 use crate::PostgresOptions;
@@ -191,7 +190,7 @@ impl Backend for PostgresBackend {
         let context = OnRecord("patch", game_id);
         let status = changes.status;
         let scheduling = changes.scheduling;
-        let row = sqlx::query(statements::PATCH)
+        let (stored_status, applied): (Option<String>, bool) = sqlx::query_as(statements::PATCH)
             .bind(game_id)
             .bind(expected_status.map(Status::as_str))
             .bind(status.map(|change| change.to.as_str()))
@@ -225,10 +224,6 @@ impl Backend for PostgresBackend {
             .fetch_one(&self.pool)
             .await
             .map_err(|error| backend_error(&context, error))?;
-        let decoded: Result<(Option<String>, bool), sqlx::Error> = row
-            .try_get("stored_status")
-            .and_then(|stored| Ok((stored, row.try_get("applied")?)));
-        let (stored_status, applied) = decoded.map_err(|error| backend_error(&context, error))?;
         match (applied, stored_status) {
             (true, _) => Ok(PatchOutcome::Applied),
             (false, None) => Ok(PatchOutcome::NotFound),

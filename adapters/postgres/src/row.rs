@@ -43,8 +43,8 @@ impl<'r> RowReader<'r> {
     }
 
     fn status(&self, column: &'static str) -> Result<Status, CorruptColumn> {
-        let text: String = self.value(column)?;
-        parse_status(&text).map_err(|problem| self.corrupt(column, problem))
+        let text: &str = self.value(column)?;
+        parse_status(text).map_err(|problem| self.corrupt(column, problem))
     }
 
     fn turn(&self, column: &'static str) -> Result<u32, CorruptColumn> {

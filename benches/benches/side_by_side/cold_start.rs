@@ -19,7 +19,7 @@ use tokio::runtime::Runtime;
 use wasmtime::component::Component;
 use wasmtime::{Config, Engine};
 
-use crate::Function;
+use crate::Group;
 use crate::fixtures::record;
 use crate::timing::{repeat, sequential};
 
@@ -58,24 +58,20 @@ pub fn bench(
         })
     };
 
-    let mut group = criterion.benchmark_group(GROUP);
+    let mut group = Group::new(criterion, GROUP, estimates);
     group
+        .criterion
         .sampling_mode(SamplingMode::Flat)
         .sample_size(10)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(3));
-    let mut function = Function {
-        group: &mut group,
-        group_name: GROUP,
-        estimates,
-    };
     let compile = |iters| {
         repeat(iters, || {
             Component::new(&engine, black_box(component_bytes))
                 .unwrap_or_else(|error| panic!("compiling the embedded component: {error:#}"))
         })
     };
-    let mut lines = function.compare(
+    let mut lines = group.compare(
         "component",
         &[
             ("compile", &compile),
@@ -91,7 +87,7 @@ pub fn bench(
     );
     // The build against the compilation alone, interleaved: what the build adds (engine,
     // linking) as a fraction of the compilation, which a drifting load leaves alone.
-    let build_over_compile = function.compare_paired(
+    let build_over_compile = group.compare_paired(
         "store_build",
         &[
             ("embedded", &|iters| {
@@ -108,13 +104,13 @@ pub fn bench(
         lines.push(line);
         paired.median
     });
-    function
-        .group
+    group
+        .criterion
         .sampling_mode(SamplingMode::Auto)
         .sample_size(20)
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_secs(1));
-    lines.extend(function.compare(
+    lines.extend(group.compare(
         "get",
         &[
             ("fresh_instance", &|iters| {

@@ -31,14 +31,29 @@ pub type Routine<'a> = &'a dyn Fn(u64) -> Duration;
 /// How long the interleaved measurement of one pair runs.
 const INTERLEAVED_BUDGET: Duration = Duration::from_secs(1);
 
-/// One benchmark function of a group and its sides.
-pub struct Function<'g, 'c> {
-    pub group: &'g mut BenchmarkGroup<'c, WallTime>,
-    pub group_name: &'static str,
-    pub estimates: &'g Estimates,
+/// A criterion benchmark group whose comparisons also report their ratios.
+pub struct Group<'c, 'e> {
+    /// The criterion group, for its sampling settings.
+    pub criterion: BenchmarkGroup<'c, WallTime>,
+    name: &'static str,
+    estimates: &'e Estimates,
 }
 
-impl Function<'_, '_> {
+impl<'c, 'e> Group<'c, 'e> {
+    /// Opens the criterion group `name`.
+    pub fn new(criterion: &'c mut Criterion, name: &'static str, estimates: &'e Estimates) -> Self {
+        Group {
+            criterion: criterion.benchmark_group(name),
+            name,
+            estimates,
+        }
+    }
+
+    /// Closes the group (criterion's summary of it).
+    pub fn finish(self) {
+        self.criterion.finish();
+    }
+
     /// Measures every side of `function` with criterion, then each pair `(numerator,
     /// denominator)` interleaved, and returns one ratio line per pair that criterion
     /// measured in this run.
@@ -54,7 +69,7 @@ impl Function<'_, '_> {
             .collect()
     }
 
-    /// [`Function::compare`] of a `wasm` side against a `native` one: the price of the
+    /// [`Group::compare`] of a `wasm` side against a `native` one: the price of the
     /// sandbox.
     pub fn wasm_vs_native(
         &mut self,
@@ -69,7 +84,7 @@ impl Function<'_, '_> {
         )
     }
 
-    /// [`Function::compare`], with each line's interleaved ratio.
+    /// [`Group::compare`], with each line's interleaved ratio.
     pub fn compare_paired(
         &mut self,
         function: &'static str,
@@ -77,7 +92,7 @@ impl Function<'_, '_> {
         pairs: &[(&'static str, &'static str)],
     ) -> Vec<(String, Paired)> {
         for (side, routine) in sides {
-            self.group
+            self.criterion
                 .bench_function(BenchmarkId::new(function, *side), |bencher| {
                     bencher.iter_custom(routine)
                 });
@@ -91,7 +106,7 @@ impl Function<'_, '_> {
         pairs
             .iter()
             .filter_map(|&(numerator, denominator)| {
-                let comparison = Comparison::new(self.group_name, function, numerator, denominator);
+                let comparison = Comparison::new(self.name, function, numerator, denominator);
                 // A side a filter skipped, or criterion's `--test` mode: no ratio.
                 let line = comparison.line(self.estimates).ok()?;
                 let paired = interleave(

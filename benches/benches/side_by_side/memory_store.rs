@@ -13,7 +13,7 @@ use runtime_store_benches::Estimates;
 use runtime_store_host::{RuntimeStore, Status};
 use tokio::runtime::Runtime;
 
-use crate::Function;
+use crate::Group;
 use crate::fixtures::{Flip, population, record, to_native};
 use crate::timing::{repeat, sequential};
 
@@ -54,13 +54,8 @@ pub fn bench(
     let fresh = record("game-memory-fresh", Status::Starting, 0, None);
     let native_fresh = to_native::record(&fresh);
 
-    let mut group = criterion.benchmark_group("memory_store");
-    let mut function = Function {
-        group: &mut group,
-        group_name: "memory_store",
-        estimates,
-    };
-    let mut lines = function.wasm_vs_native(
+    let mut group = Group::new(criterion, "memory_store", estimates);
+    let mut lines = group.wasm_vs_native(
         "get",
         &|iters| {
             sequential(runtime, iters, || async {
@@ -77,7 +72,7 @@ pub fn bench(
             })
         },
     );
-    lines.extend(function.wasm_vs_native(
+    lines.extend(group.wasm_vs_native(
         "insert_delete",
         &|iters| {
             sequential(runtime, iters, || async {
@@ -99,7 +94,7 @@ pub fn bench(
             })
         },
     ));
-    lines.extend(function.wasm_vs_native(
+    lines.extend(group.wasm_vs_native(
         "update_status",
         &|iters| {
             sequential(runtime, iters, || async {
@@ -120,7 +115,7 @@ pub fn bench(
             })
         },
     ));
-    lines.extend(function.wasm_vs_native(
+    lines.extend(group.wasm_vs_native(
         "list",
         &|iters| {
             sequential(runtime, iters, || async {

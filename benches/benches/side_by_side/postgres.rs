@@ -8,7 +8,7 @@
 
 use std::hint::black_box;
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use anyhow::Context;
 use criterion::Criterion;
@@ -21,6 +21,7 @@ use runtime_store_postgres_tests::database::TestSchema;
 use runtime_store_postgres_tests::records::move_to;
 use tokio::runtime::Runtime;
 
+use crate::Group;
 use crate::fixtures::{Flip, NOW, population, record};
 use crate::raw;
 use crate::timing::concurrent;
@@ -103,12 +104,7 @@ fn measure(
         now: PgInstant::from_timestamp(NOW).context("the benchmarks' now as a timestamptz")?,
     };
 
-    let mut group = criterion.benchmark_group(GROUP);
-    let mut bench = crate::Function {
-        group: &mut group,
-        group_name: GROUP,
-        estimates,
-    };
+    let mut group = Group::new(criterion, GROUP, estimates);
     let mut lines = Vec::new();
     for (tasks, names) in [
         (1, ["store_x1", "adapter_x1", "raw_sqlx_x1"]),
@@ -118,7 +114,7 @@ fn measure(
         for function in FUNCTIONS {
             let sides = &sides;
             let side = |kind| move |iters| sides.run(runtime, kind, function, tasks, iters);
-            lines.extend(bench.compare(
+            lines.extend(group.compare(
                 function.name(),
                 &[
                     (store, &side(Kind::Store)),
@@ -174,11 +170,11 @@ struct Sides {
 }
 
 impl Sides {
-    fn next_swap(&self, task: usize) -> (Status, Status) {
+    /// Where task `task`'s game stands.
+    fn flip(&self, task: usize) -> MutexGuard<'_, Flip> {
         self.flips[task]
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .advance()
     }
 
     /// Times `iters` calls of `function` on side `kind`, spread over `tasks` tasks.
@@ -219,15 +215,12 @@ impl Sides {
                 black_box(found);
             }
             (Function::UpdateStatus, Kind::Store) => {
-                let input = self.flips[task]
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .next_input();
+                let input = self.flip(task).next_input();
                 let swapped = self.store.update_status(&input).await;
                 swapped.unwrap_or_else(|error| panic!("store: {error}"));
             }
             (Function::UpdateStatus, Kind::Adapter) => {
-                let (from, to) = self.next_swap(task);
+                let (from, to) = self.flip(task).advance();
                 let outcome = self
                     .backend
                     .patch(game_id, Some(from), move_to(to, NOW))
@@ -238,7 +231,7 @@ impl Sides {
                 }
             }
             (Function::UpdateStatus, Kind::RawSqlx) => {
-                let (from, to) = self.next_swap(task);
+                let (from, to) = self.flip(task).advance();
                 let applied =
                     raw::swap_status(self.backend.pool(), game_id, from, to, self.now).await;
                 match applied {

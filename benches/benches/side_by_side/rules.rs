@@ -10,7 +10,7 @@ use runtime_store_benches::Estimates;
 use runtime_store_host::{RuntimeStore, Status};
 use tokio::runtime::Runtime;
 
-use crate::Function;
+use crate::Group;
 use crate::fixtures::{Flip, record, to_native};
 use crate::timing::{repeat, sequential};
 
@@ -32,13 +32,8 @@ pub fn bench(
     let refused_to = Status::Starting;
     let native_refused_to = to_native::status(refused_to);
 
-    let mut group = criterion.benchmark_group("rules");
-    let mut function = Function {
-        group: &mut group,
-        group_name: "rules",
-        estimates,
-    };
-    let mut lines = function.wasm_vs_native(
+    let mut group = Group::new(criterion, "rules", estimates);
+    let mut lines = group.wasm_vs_native(
         "transition",
         &|iters| {
             sequential(runtime, iters, || async {
@@ -54,7 +49,7 @@ pub fn bench(
         },
     );
     // A refusal formats its message: the error path, with a string crossing the boundary.
-    lines.extend(function.wasm_vs_native(
+    lines.extend(group.wasm_vs_native(
         "transition_refused",
         &|iters| {
             sequential(runtime, iters, || async {
@@ -79,7 +74,7 @@ pub fn bench(
             })
         },
     ));
-    lines.extend(function.wasm_vs_native(
+    lines.extend(group.wasm_vs_native(
         "validate_record",
         &|iters| {
             sequential(runtime, iters, || async {
@@ -97,7 +92,7 @@ pub fn bench(
             })
         },
     ));
-    lines.extend(function.wasm_vs_native(
+    lines.extend(group.wasm_vs_native(
         "validate_update_status",
         &|iters| {
             sequential(runtime, iters, || async {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use runtime_store_host::RuntimeStore;
 use runtime_store_postgres::{PostgresBackend, PostgresOptions, migrate};
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -113,6 +114,19 @@ impl TestSchema {
             .unwrap_or_else(|error| panic!("connecting to schema {}: {error}", self.name))
     }
 
+    /// A store through the wasm host on a backend with [`TestSchema::options`].
+    pub async fn store(&self) -> RuntimeStore {
+        store_on(self.backend().await).await
+    }
+
+    /// Empties the table, between runs that each want an empty store.
+    pub async fn truncate(&self) {
+        sqlx::query("TRUNCATE runtime_records")
+            .execute(&self.admin)
+            .await
+            .unwrap_or_else(|error| panic!("TRUNCATE runtime_records in {}: {error}", self.name));
+    }
+
     /// A pool for the test's own statements (search path = this schema), whose
     /// connections are not among the backends'.
     pub fn admin(&self) -> &PgPool {
@@ -141,6 +155,15 @@ impl TestSchema {
             .unwrap_or_else(|error| panic!("dropping schema {}: {error}", self.name));
         self.admin.close().await;
     }
+}
+
+/// A store through the wasm host on `backend`.
+pub async fn store_on(backend: PostgresBackend) -> RuntimeStore {
+    RuntimeStore::builder()
+        .backend(Arc::new(backend))
+        .build()
+        .await
+        .expect("a store on PostgreSQL")
 }
 
 /// Runs `body` with a fresh [`TestSchema`] and drops the schema afterwards, also when

@@ -19,11 +19,7 @@ async fn every_vector_file_gives_the_in_memory_results_on_postgres() {
     isolated("conformance", |schema| async move {
         let files = vector_files().expect("the conformance vectors load");
         assert!(!files.is_empty(), "no conformance vectors found");
-        let postgres = RuntimeStore::builder()
-            .backend(Arc::new(schema.backend().await))
-            .build()
-            .await
-            .expect("a store on PostgreSQL");
+        let postgres = schema.store().await;
         let mut steps = 0;
         for path in &files {
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -35,10 +31,7 @@ async fn every_vector_file_gives_the_in_memory_results_on_postgres() {
                 .expect("a store in memory");
             let expected = run(&memory, &file, "memory", &name).await;
 
-            sqlx::query("TRUNCATE runtime_records")
-                .execute(schema.admin())
-                .await
-                .unwrap();
+            schema.truncate().await;
             let actual = run(&postgres, &file, "postgres", &name).await;
 
             assert_eq!(actual, expected, "{name}: postgres differs from memory");

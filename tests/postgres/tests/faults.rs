@@ -12,7 +12,7 @@ use runtime_store_host::{
     BackendError, Operation, RuntimeRecord, RuntimeStore, Status, StoreError, UpdateStatusInput,
 };
 use runtime_store_postgres::PostgresBackend;
-use runtime_store_postgres_tests::database::{TestSchema, isolated};
+use runtime_store_postgres_tests::database::{TestSchema, isolated, store_on};
 use runtime_store_postgres_tests::proxy::WireProxy;
 use runtime_store_postgres_tests::records::{at, record};
 use tokio::sync::Mutex;
@@ -221,11 +221,7 @@ async fn killed_connections_fail_cleanly_and_the_pool_recovers() {
         let backend = schema
             .backend_with(schema.options().max_connections(4))
             .await;
-        let store = RuntimeStore::builder()
-            .backend(Arc::new(backend))
-            .build()
-            .await
-            .expect("a store on PostgreSQL");
+        let store = store_on(backend).await;
         store.insert(&initial_record(HOSTAGE)).await.unwrap();
         let acknowledged = Arc::new(AtomicUsize::new(0));
         let tally = Arc::new(Mutex::new(Tally::default()));
@@ -286,11 +282,7 @@ async fn an_unreachable_server_is_unavailable_until_it_is_back() {
         let backend = PostgresBackend::connect(&proxy.url_for(schema.url()), options)
             .await
             .unwrap();
-        let store = RuntimeStore::builder()
-            .backend(Arc::new(backend))
-            .build()
-            .await
-            .expect("a store on PostgreSQL");
+        let store = store_on(backend).await;
         store.insert(&initial_record("before")).await.unwrap();
 
         proxy.stop();

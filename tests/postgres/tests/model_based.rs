@@ -4,10 +4,8 @@
 //! truncation to microseconds, game ids that differ only in case or by a non-ASCII
 //! letter, and result orders that must not follow the database's collation.
 
-use std::sync::Arc;
-
 use runtime_store_conformance::model::{Budget, check_sequence, check_sequences};
-use runtime_store_host::{Operation, RuntimeStore};
+use runtime_store_host::Operation;
 use runtime_store_postgres_tests::database::isolated;
 use tokio::runtime::Handle;
 
@@ -21,21 +19,14 @@ const BUDGET: Budget = Budget {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn random_operation_sequences_match_the_reference_model_on_postgres() {
     isolated("model_based", |schema| async move {
-        let store = RuntimeStore::builder()
-            .backend(Arc::new(schema.backend().await))
-            .build()
-            .await
-            .expect("a store on PostgreSQL");
+        let store = schema.store().await;
         let handle = Handle::current();
         // The proptest runner calls the property synchronously, so it runs on a blocking
         // thread that may block on the runtime.
         let tally = tokio::task::spawn_blocking(move || {
             check_sequences(BUDGET, |sequence| {
                 handle.block_on(async {
-                    sqlx::query("TRUNCATE runtime_records")
-                        .execute(schema.admin())
-                        .await
-                        .unwrap_or_else(|error| panic!("TRUNCATE runtime_records: {error}"));
+                    schema.truncate().await;
                     check_sequence(&store, sequence).await
                 })
             })

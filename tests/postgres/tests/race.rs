@@ -6,8 +6,8 @@ use std::future::Future;
 use std::sync::Arc;
 
 use runtime_store_backend::{Backend, PatchOutcome, RecordPatch, RuntimeRecord, Status, Timestamp};
-use runtime_store_host::{Operation, RuntimeStore, StoreError, UpdateStatusInput};
-use runtime_store_postgres_tests::database::isolated;
+use runtime_store_host::{Operation, StoreError, UpdateStatusInput};
+use runtime_store_postgres_tests::database::{isolated, store_on};
 use runtime_store_postgres_tests::records::{at, move_to, record};
 use tokio::sync::Barrier;
 
@@ -115,15 +115,12 @@ async fn exactly_one_of_32_racing_swaps_wins_every_round() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn exactly_one_of_32_racing_update_status_calls_wins_through_the_host() {
     isolated("hostrace", |schema| async move {
-        let store = RuntimeStore::builder()
-            .backend(Arc::new(
-                schema
-                    .backend_with(schema.options().max_connections(16))
-                    .await,
-            ))
-            .build()
-            .await
-            .expect("a store on PostgreSQL");
+        let store = store_on(
+            schema
+                .backend_with(schema.options().max_connections(16))
+                .await,
+        )
+        .await;
         let mut raced = record("raced", Status::Running);
         raced.next_generation_at = Some(at(1_700_000_000, 0));
         store.insert(&raced).await.unwrap();

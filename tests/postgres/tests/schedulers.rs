@@ -4,9 +4,8 @@
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 
-use runtime_store_host::{RuntimeStore, Status};
+use runtime_store_host::Status;
 use runtime_store_postgres_tests::database::isolated;
 use runtime_store_postgres_tests::records::{at, record};
 
@@ -19,11 +18,7 @@ const TICK_SECONDS: i64 = 60;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_tick_is_generated_exactly_once_by_one_of_several_processes() {
     isolated("schedulers", |schema| async move {
-        let store = RuntimeStore::builder()
-            .backend(Arc::new(schema.backend().await))
-            .build()
-            .await
-            .expect("a store on PostgreSQL");
+        let store = schema.store().await;
         for game in 0..GAMES {
             let mut runtime = record(&format!("game-{game:02}"), Status::Running);
             runtime.next_generation_at = Some(at(FIRST_TICK + game as i64, 0));

@@ -11,15 +11,13 @@
 //! out here (and shown in the printout).
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
 use runtime_store_backend::{Backend, RecordPatch, ScanFilter, Scheduling, Status, StatusChange};
 use runtime_store_host::{
-    RuntimeStore, UpdateEngineHealthInput, UpdateImageInput, UpdateSchedulingInput,
-    UpdateStatusInput,
+    UpdateEngineHealthInput, UpdateImageInput, UpdateSchedulingInput, UpdateStatusInput,
 };
 use runtime_store_postgres::PostgresBackend;
-use runtime_store_postgres_tests::database::isolated;
+use runtime_store_postgres_tests::database::{TestSchema, isolated, store_on};
 use runtime_store_postgres_tests::proxy::WireProxy;
 use runtime_store_postgres_tests::records::{at, move_to, record};
 
@@ -76,16 +74,23 @@ impl<'a> Wire<'a> {
     }
 }
 
+/// A backend on `schema` with a single pooled connection, through a proxy that logs what
+/// it sends.
+async fn one_connection_through_a_proxy(schema: &TestSchema) -> (WireProxy, PostgresBackend) {
+    let proxy = WireProxy::start(schema.url()).await;
+    let backend = PostgresBackend::connect(
+        &proxy.url_for(schema.url()),
+        schema.options().max_connections(1),
+    )
+    .await
+    .unwrap();
+    (proxy, backend)
+}
+
 #[tokio::test]
 async fn every_primitive_is_one_statement_in_one_round_trip() {
     isolated("statements", |schema| async move {
-        let proxy = WireProxy::start(schema.url()).await;
-        let backend = PostgresBackend::connect(
-            &proxy.url_for(schema.url()),
-            schema.options().max_connections(1),
-        )
-        .await
-        .unwrap();
+        let (proxy, backend) = one_connection_through_a_proxy(&schema).await;
 
         let full_patch = RecordPatch {
             status: Some(StatusChange {
@@ -196,20 +201,8 @@ async fn every_primitive_is_one_statement_in_one_round_trip() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_store_operation_through_the_host_is_one_statement() {
     isolated("hoststatements", |schema| async move {
-        let proxy = WireProxy::start(schema.url()).await;
-        let backend = Arc::new(
-            PostgresBackend::connect(
-                &proxy.url_for(schema.url()),
-                schema.options().max_connections(1),
-            )
-            .await
-            .unwrap(),
-        );
-        let store = RuntimeStore::builder()
-            .backend(Arc::clone(&backend) as Arc<dyn Backend>)
-            .build()
-            .await
-            .expect("a store on PostgreSQL");
+        let (proxy, backend) = one_connection_through_a_proxy(&schema).await;
+        let store = store_on(backend.clone()).await;
         let mut report = Vec::new();
         for round in ["cold", "warm"] {
             let game_id = format!("g-{round}");
