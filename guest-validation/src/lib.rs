@@ -9,9 +9,9 @@
 //! drive any [`Storage`](store::Storage), such as [`MemoryStorage`](memory::MemoryStorage).
 //!
 //! ```
-//! use guest_validation::memory::MemoryStorage;
-//! use guest_validation::store;
-//! use guest_validation::types::{RuntimeRecord, Status, StoreError, Timestamp, UpdateStatusInput};
+//! use runtime_store_rules::memory::MemoryStorage;
+//! use runtime_store_rules::store;
+//! use runtime_store_rules::types::{RuntimeRecord, Status, StoreError, Timestamp, UpdateStatusInput};
 //!
 //! let at = Timestamp { seconds: 1_700_000_000, nanoseconds: 123_456_789 };
 //! let record = RuntimeRecord {
@@ -55,7 +55,7 @@
 //!
 //! # Building the component
 //!
-//! `cargo build -p guest-validation --target wasm32-unknown-unknown --profile guest`
+//! `cargo build -p runtime-store-rules --target wasm32-unknown-unknown --profile guest`
 //! gives the core module; `wit-component` turns it into the component. It imports only
 //! `galaxy:gamemaster/backend@0.1.0`: no WASI, clock or randomness. Natively the export
 //! glue is type-checked but not exported.

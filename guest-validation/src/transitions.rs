@@ -13,17 +13,10 @@ pub const ALL_STATUSES: [Status; 7] = [
     Status::Finished,
 ];
 
-/// The text adapters persist and messages quote (`generation_in_progress`, ...).
+/// The text adapters persist and messages quote (`generation_in_progress`, ...), from the
+/// store's vocabulary: the WIT discriminant indexes its list of statuses.
 pub fn stored_text(status: Status) -> &'static str {
-    match status {
-        Status::Starting => "starting",
-        Status::Running => "running",
-        Status::GenerationInProgress => "generation_in_progress",
-        Status::GenerationFailed => "generation_failed",
-        Status::EngineUnreachable => "engine_unreachable",
-        Status::Stopped => "stopped",
-        Status::Finished => "finished",
-    }
+    runtime_store_vocabulary::Status::ALL[status as usize].stored_text()
 }
 
 /// The statuses that may follow `from`, in declaration order; empty for `finished`.

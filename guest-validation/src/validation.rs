@@ -19,41 +19,11 @@ pub const MAX_GAME_ID_BYTES: usize = 256;
 /// The most UTF-8 bytes any other string may have.
 pub const MAX_TEXT_BYTES: usize = 4096;
 
-/// A validated operation; its prefix starts every message it returns.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Operation {
-    /// `store.get`.
-    Get,
-    /// `store.insert` and `rules.validate-record`.
-    Insert,
-    /// `store.update-status` and `rules.validate-update-status`.
-    UpdateStatus,
-    /// `store.update-scheduling` and `rules.validate-update-scheduling`.
-    UpdateScheduling,
-    /// `store.update-image` and `rules.validate-update-image`.
-    UpdateImage,
-    /// `store.update-engine-health` and `rules.validate-update-engine-health`.
-    UpdateEngineHealth,
-    /// `store.delete`.
-    Delete,
-    /// `store.list-due-running`.
-    ListDueRunning,
-}
+pub use runtime_store_vocabulary::Operation;
 
-impl Operation {
-    /// The message prefix of the operation (`update runtime status`, ...).
-    pub fn prefix(self) -> &'static str {
-        match self {
-            Operation::Get => "get runtime record",
-            Operation::Insert => "insert runtime record",
-            Operation::UpdateStatus => "update runtime status",
-            Operation::UpdateScheduling => "update runtime scheduling",
-            Operation::UpdateImage => "update runtime image",
-            Operation::UpdateEngineHealth => "update runtime engine health",
-            Operation::Delete => "delete runtime record",
-            Operation::ListDueRunning => "list due runtimes",
-        }
-    }
+/// The checks every operation shares; each message starts with the operation's words.
+trait Checks: Copy {
+    fn prefix(self) -> &'static str;
 
     fn invalid_input(self, detail: core::fmt::Arguments<'_>) -> StoreError {
         StoreError::InvalidInput(format!("{}: {detail}", self.prefix()))
@@ -134,6 +104,12 @@ impl Operation {
     fn game_id(self, game_id: &str) -> Result<(), StoreError> {
         self.not_blank("game id", game_id)?;
         self.field_checks(&[TextField::game_id(game_id)], &[])
+    }
+}
+
+impl Checks for Operation {
+    fn prefix(self) -> &'static str {
+        self.words()
     }
 }
 

@@ -3,14 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
-use guest_validation::memory::MemoryStorage;
-use guest_validation::store;
-use guest_validation::transitions::{self, ALL_STATUSES};
-use guest_validation::types::{
+use runtime_store_rules::memory::MemoryStorage;
+use runtime_store_rules::store;
+use runtime_store_rules::transitions::{self, ALL_STATUSES};
+use runtime_store_rules::types::{
     RuntimeRecord, Status, StoreError, Timestamp, UpdateEngineHealthInput, UpdateImageInput,
     UpdateSchedulingInput, UpdateStatusInput,
 };
-use guest_validation::validation;
+use runtime_store_rules::validation;
 use serde_json::{Map, Value, json};
 
 type Decoded<T> = Result<T, String>;

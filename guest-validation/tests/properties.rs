@@ -5,15 +5,15 @@
 mod common;
 
 use common::RecordingStorage;
-use guest_validation::ordering;
-use guest_validation::store::{self, Storage};
-use guest_validation::time::{self, MAX_SECONDS, MIN_SECONDS, truncate_to_micros};
-use guest_validation::transitions::{self, ALL_STATUSES};
-use guest_validation::types::{
+use runtime_store_rules::ordering;
+use runtime_store_rules::store::{self, Storage};
+use runtime_store_rules::time::{self, MAX_SECONDS, MIN_SECONDS, truncate_to_micros};
+use runtime_store_rules::transitions::{self, ALL_STATUSES};
+use runtime_store_rules::types::{
     RuntimeRecord, Status, StoreError, Timestamp, UpdateEngineHealthInput, UpdateImageInput,
     UpdateSchedulingInput, UpdateStatusInput,
 };
-use guest_validation::validation;
+use runtime_store_rules::validation;
 use proptest::option;
 use proptest::prelude::*;
 

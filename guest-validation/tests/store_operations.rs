@@ -7,10 +7,10 @@ use common::{
     CREATED, Call, LATER, RecordingStorage, at, health_input, image_input, record,
     scheduling_input, status_input,
 };
-use guest_validation::memory::MemoryStorage;
-use guest_validation::store::{self, Storage};
-use guest_validation::transitions::{ALL_STATUSES, allowed_transitions};
-use guest_validation::types::{
+use runtime_store_rules::memory::MemoryStorage;
+use runtime_store_rules::store::{self, Storage};
+use runtime_store_rules::transitions::{ALL_STATUSES, allowed_transitions};
+use runtime_store_rules::types::{
     BackendError, InsertOutcome, PatchOutcome, RecordPatch, RuntimeRecord, ScanFilter, Scheduling,
     Status, StatusChange, StoreError, Timestamp, UpdateSchedulingInput, UpdateStatusInput,
 };

@@ -3,13 +3,13 @@
 mod common;
 
 use common::at;
-use guest_validation::time::{
+use runtime_store_rules::time::{
     self, MAX_SECONDS, MIN_SECONDS, is_valid, is_zero, truncate_to_micros,
 };
-use guest_validation::transitions::{
+use runtime_store_rules::transitions::{
     ALL_STATUSES, allowed_transitions, forbidden_message, is_allowed, stored_text, transition,
 };
-use guest_validation::types::{Status, StoreError};
+use runtime_store_rules::types::{Status, StoreError};
 
 #[test]
 fn zero_is_what_truncates_to_the_epoch() {

@@ -9,13 +9,13 @@ use common::{
     CREATED, LATER, OVERFLOWING, RecordingStorage, ZERO, at, health_input, image_input,
     invalid_input, record, scheduling_input, status_input,
 };
-use guest_validation::store;
-use guest_validation::time::{MAX_SECONDS, MIN_SECONDS};
-use guest_validation::types::{
+use runtime_store_rules::store;
+use runtime_store_rules::time::{MAX_SECONDS, MIN_SECONDS};
+use runtime_store_rules::types::{
     RuntimeRecord, Status, StoreError, UpdateEngineHealthInput, UpdateImageInput,
     UpdateSchedulingInput, UpdateStatusInput,
 };
-use guest_validation::validation;
+use runtime_store_rules::validation;
 
 /// A change that makes exactly one check fail, and the error that check returns.
 struct Breaker<T> {
@@ -619,7 +619,7 @@ fn blank_means_unicode_white_space_only() {
 
 #[test]
 fn insert_accepts_any_status_with_any_stamps_and_equal_created_and_updated() {
-    for status in guest_validation::transitions::ALL_STATUSES {
+    for status in runtime_store_rules::transitions::ALL_STATUSES {
         let imported = RuntimeRecord {
             status,
             started_at: Some(at(MIN_SECONDS, 0)),

@@ -71,7 +71,7 @@ mod store;
 mod bindings {
     wasmtime::component::bindgen!({
         world: "runtime-store",
-        path: "../wit",
+        path: "wit",
         imports: { default: async },
         exports: { default: async },
     });
@@ -90,8 +90,9 @@ pub use store::{
     Rules, RuntimeStore, RuntimeStoreBuilder, default_registry,
 };
 
-/// The rules component built from `guest-validation/` with this crate, byte for byte the
-/// file the Python and JavaScript hosts load.
+/// The rules component, built from `guest-validation/` and committed with this crate
+/// (`component/runtime-store.wasm`): byte for byte the file the Python wheel and the npm
+/// package carry.
 pub fn embedded_component() -> &'static [u8] {
-    include_bytes!(concat!(env!("OUT_DIR"), "/runtime_store.wasm"))
+    include_bytes!("../component/runtime-store.wasm")
 }

@@ -1,7 +1,7 @@
 //! Inputs shared by the groups, built once as host values and converted for the native
 //! rules, so both sides of a comparison work on the same data.
 
-use guest_validation::types as native;
+use runtime_store_rules::types as native;
 use runtime_store_host::{RuntimeRecord, Status, Timestamp, UpdateStatusInput};
 
 /// The instant every benchmark calls "now": after every fixture's creation time.

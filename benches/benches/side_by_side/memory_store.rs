@@ -1,5 +1,5 @@
 //! The store over memory: the wasm component with the host's in-memory adapter
-//! (`RuntimeStore`, `memory:`) against `guest_validation::store` over `MemoryStorage`
+//! (`RuntimeStore`, `memory:`) against `runtime_store_rules::store` over `MemoryStorage`
 //! compiled natively, both holding the same records.
 
 use std::cell::RefCell;
@@ -7,8 +7,8 @@ use std::hint::black_box;
 
 use anyhow::Context;
 use criterion::Criterion;
-use guest_validation::memory::MemoryStorage;
-use guest_validation::store;
+use runtime_store_rules::memory::MemoryStorage;
+use runtime_store_rules::store;
 use runtime_store_benches::Estimates;
 use runtime_store_host::{RuntimeStore, Status};
 use tokio::runtime::Runtime;

@@ -1,11 +1,11 @@
 //! The pure rules: the wasm component through `runtime_store_host::Rules` against
-//! `guest_validation` compiled natively, on the same inputs.
+//! `runtime_store_rules` compiled natively, on the same inputs.
 
 use std::hint::black_box;
 
 use anyhow::Context;
 use criterion::Criterion;
-use guest_validation::{transitions, validation};
+use runtime_store_rules::{transitions, validation};
 use runtime_store_benches::Estimates;
 use runtime_store_host::{RuntimeStore, Status};
 use tokio::runtime::Runtime;

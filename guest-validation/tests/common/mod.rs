@@ -1,9 +1,9 @@
 //! Builders of valid inputs and a storage that records every call, shared by the tests.
 #![allow(dead_code)] // each test binary uses a different part of this module
 
-use guest_validation::memory::MemoryStorage;
-use guest_validation::store::Storage;
-use guest_validation::types::{
+use runtime_store_rules::memory::MemoryStorage;
+use runtime_store_rules::store::Storage;
+use runtime_store_rules::types::{
     BackendError, InsertOutcome, PatchOutcome, RecordPatch, RuntimeRecord, ScanFilter, Status,
     StoreError, Timestamp, UpdateEngineHealthInput, UpdateImageInput, UpdateSchedulingInput,
     UpdateStatusInput,
