@@ -5,6 +5,8 @@
 mod common;
 
 use common::RecordingStorage;
+use proptest::option;
+use proptest::prelude::*;
 use runtime_store_rules::ordering;
 use runtime_store_rules::store::{self, Storage};
 use runtime_store_rules::time::{self, MAX_SECONDS, MIN_SECONDS, truncate_to_micros};
@@ -14,8 +16,6 @@ use runtime_store_rules::types::{
     UpdateSchedulingInput, UpdateStatusInput,
 };
 use runtime_store_rules::validation;
-use proptest::option;
-use proptest::prelude::*;
 
 fn text() -> impl Strategy<Value = String> {
     prop_oneof![

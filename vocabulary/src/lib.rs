@@ -471,7 +471,10 @@ mod tests {
     #[test]
     fn fill_replaces_every_placeholder() {
         assert_eq!(
-            fill(sandbox::MEMORY_LIMIT, &[("limit", "16"), ("requested", "32")]),
+            fill(
+                sandbox::MEMORY_LIMIT,
+                &[("limit", "16"), ("requested", "32")]
+            ),
             "the guest exceeded its memory limit of 16 bytes (asked for 32)"
         );
     }

@@ -1,8 +1,8 @@
 //! Inputs shared by the groups, built once as host values and converted for the native
 //! rules, so both sides of a comparison work on the same data.
 
-use runtime_store_rules::types as native;
 use runtime_store_host::{RuntimeRecord, Status, Timestamp, UpdateStatusInput};
+use runtime_store_rules::types as native;
 
 /// The instant every benchmark calls "now": after every fixture's creation time.
 pub const NOW: Timestamp = at(1_800_000_000);

@@ -7,10 +7,10 @@ use std::hint::black_box;
 
 use anyhow::Context;
 use criterion::Criterion;
-use runtime_store_rules::memory::MemoryStorage;
-use runtime_store_rules::store;
 use runtime_store_benches::Estimates;
 use runtime_store_host::{RuntimeStore, Status};
+use runtime_store_rules::memory::MemoryStorage;
+use runtime_store_rules::store;
 use tokio::runtime::Runtime;
 
 use crate::Group;

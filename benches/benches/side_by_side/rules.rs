@@ -5,9 +5,9 @@ use std::hint::black_box;
 
 use anyhow::Context;
 use criterion::Criterion;
-use runtime_store_rules::{transitions, validation};
 use runtime_store_benches::Estimates;
 use runtime_store_host::{RuntimeStore, Status};
+use runtime_store_rules::{transitions, validation};
 use tokio::runtime::Runtime;
 
 use crate::Group;

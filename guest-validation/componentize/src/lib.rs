@@ -16,6 +16,8 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
+pub mod hostile;
+
 /// The toolchain whose output is committed: another rustc gives other bytes.
 pub const PINNED_RUST: &str = "1.95.0";
 /// The target the guest is compiled for.
@@ -145,7 +147,10 @@ fn remapped_paths(repository: &Path) -> String {
         repository.display()
     )];
     if let Some(cargo_home) = cargo_home {
-        flags.push(format!("--remap-path-prefix={}=/cargo", cargo_home.display()));
+        flags.push(format!(
+            "--remap-path-prefix={}=/cargo",
+            cargo_home.display()
+        ));
     }
     flags.join("\u{1f}")
 }

@@ -1,7 +1,8 @@
 //! The committed component is what its source builds.
 
+use runtime_store_componentize::hostile::{HOSTILE, HOSTILE_DIR, stub_component};
 use runtime_store_componentize::{
-    COMPONENT_PATH, REBUILD_SCRIPT, build, check_toolchain, committed,
+    COMPONENT_PATH, REBUILD_SCRIPT, build, check_toolchain, committed, repository,
 };
 
 #[test]
@@ -23,4 +24,17 @@ fn the_committed_component_matches_its_source() {
         committed.len(),
         rebuilt.len()
     );
+}
+
+#[test]
+fn the_committed_hostile_components_match_their_source() {
+    for (stem, body) in HOSTILE {
+        let path = repository().join(HOSTILE_DIR).join(format!("{stem}.wasm"));
+        let committed = std::fs::read(&path).expect("the hostile components are committed");
+        assert!(
+            committed == stub_component(body).unwrap(),
+            "{} differs from its source: run `{REBUILD_SCRIPT} hostile`",
+            path.display()
+        );
+    }
 }
