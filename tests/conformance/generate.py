@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
-"""Writes the conformance vectors (tests/conformance/*.json) from SPEC.md sections 2 and 3.
+"""Writes the conformance vectors (tests/conformance/*.json) from docs/contract.md, sections 2-3.
 
 Standard library only. Run from anywhere:
 
     python3 tests/conformance/generate.py
 
-The spec's tables (statuses, transitions, validation checks and their order, limits,
-timestamp bounds, normalisation, list orders) and the project's decision where the spec is
-silent (docs/design.md: strings holding NUL are rejected, after the timestamp checks) are
-encoded below as a small reference model of the store. Every step's expectation comes from that model; the steps that matter most
-(lifecycle stamps, truncation, orders, CAS) also carry a literal expectation written by
-hand, and generation stops if the model disagrees with it. Nothing here ever runs the
+The contract's tables (statuses, transitions, validation checks and their order, limits,
+timestamp bounds, normalisation, list orders) and its decision where the original contract
+is silent (D1, docs/design.md: strings holding NUL are rejected, after the timestamp
+checks) are encoded below as a small reference model of the store. Every step's
+expectation comes from that model; the steps that matter most (lifecycle stamps,
+truncation, orders, CAS) also carry a literal expectation written by hand, and generation
+stops if the model disagrees with it. Nothing here ever runs the
 implementation.
 """
 
@@ -23,7 +24,7 @@ import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
 
-# --- SPEC 2.2: statuses (WIT case name -> stored text), in declaration order ---------------
+# --- contract §2.2: statuses (WIT case name -> stored text), in declaration order ----------
 STATUSES = {
     "starting": "starting",
     "running": "running",
@@ -34,7 +35,7 @@ STATUSES = {
     "finished": "finished",
 }
 
-# --- SPEC 2.3: the transition table ------------------------------------------------------
+# --- contract §2.3: the transition table -------------------------------------------------
 TRANSITIONS = {
     "starting": ["running", "stopped"],
     "running": ["generation-in-progress", "engine-unreachable", "stopped", "finished"],
@@ -45,7 +46,7 @@ TRANSITIONS = {
     "finished": [],
 }
 
-# --- SPEC 2.1 / 2.5: limits and timestamp bounds -----------------------------------------
+# --- contract §2.1 / §2.5: limits and timestamp bounds -----------------------------------
 GAME_ID_MAX_BYTES = 256
 STRING_MAX_BYTES = 4096
 MIN_SECONDS = -62135596800  # 0001-01-01T00:00:00Z, also Go's zero instant
@@ -114,7 +115,7 @@ def id_key(game_id: str) -> bytes:
 
 TIMESTAMP_FIELDS = ("next-generation-at", "created-at", "updated-at", "started-at", "stopped-at", "finished-at")
 
-# --- SPEC 2.5: validation, as ordered lists of checks -------------------------------------
+# --- contract §2.5: validation, as ordered lists of checks --------------------------------
 # Each check is (predicate on the input, error kind, message without prefix). `failures`
 # returns every failing check in order; the first is what the store must return.
 
@@ -296,7 +297,7 @@ def check_error(checks: tuple, value: dict) -> dict | None:
     return {"error": kind, "message": message}
 
 
-# --- SPEC 3: the store, as a reference model ------------------------------------------------
+# --- contract §3: the store, as a reference model -------------------------------------------
 
 OK_NULL = {"ok": None}
 NOT_FOUND = {"error": "not-found"}
@@ -345,7 +346,7 @@ def by_created_desc_then_id(records: list[dict]) -> list[dict]:
 
 
 class Model:
-    """The store of SPEC section 3 over a dict; returns the expectation of each call."""
+    """The store of contract §3 over a dict; returns the expectation of each call."""
 
     def __init__(self) -> None:
         self.records: dict[str, dict] = {}
