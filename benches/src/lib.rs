@@ -1,4 +1,4 @@
-//! The ratio report of the side-by-side benchmarks (SPEC section 6).
+//! The ratio report of the side-by-side benchmarks (contract §6).
 //!
 //! Criterion measures each side of a comparison in the same run and writes its estimates
 //! to `<criterion dir>/<group>/<function>/<side>/new/estimates.json`; criterion itself

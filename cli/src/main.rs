@@ -11,12 +11,12 @@ mod demo;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
-use runtime_store_host::{BackendFactory, RuntimeStore};
-use runtime_store_postgres::{PostgresFactory, PostgresOptions};
+use runtime_store_host::{BackendFactory, Registry, RuntimeStore};
+use runtime_store_memory::MemoryFactory;
+use runtime_store_postgres::PostgresArgs;
 
 /// How each command picks its backend; shown at the end of `--help`.
 const BACKEND_PRECEDENCE: &str = "\
@@ -47,57 +47,6 @@ struct SandboxOptions {
     /// Linear memory limit of one component instance, in bytes.
     #[arg(long, global = true, value_name = "BYTES")]
     memory_limit: Option<usize>,
-}
-
-/// Settings of the PostgreSQL connection pool; ignored by other backends.
-#[derive(Debug, Args)]
-#[command(next_help_heading = "PostgreSQL")]
-struct PostgresArgs {
-    /// Most connections the pool opens at once.
-    #[arg(
-        long,
-        global = true,
-        value_name = "COUNT",
-        default_value_t = PostgresOptions::default().get_max_connections(),
-        value_parser = clap::value_parser!(u32).range(1..),
-    )]
-    pg_max_connections: u32,
-    /// How long an operation waits for a connection, connecting included, before it
-    /// fails, in seconds (fractions allowed).
-    #[arg(
-        long,
-        global = true,
-        value_name = "SECONDS",
-        default_value_t = PostgresOptions::default().get_acquire_timeout().as_secs_f64(),
-        value_parser = parse_seconds,
-    )]
-    pg_acquire_timeout: f64,
-    /// Schema the table lives in (the search_path of every connection); migrate creates
-    /// it when missing. Default: the server's search path.
-    #[arg(long, global = true, value_name = "NAME")]
-    pg_schema: Option<String>,
-}
-
-impl PostgresArgs {
-    fn options(&self) -> PostgresOptions {
-        let options = PostgresOptions::default()
-            .max_connections(self.pg_max_connections)
-            .acquire_timeout(Duration::from_secs_f64(self.pg_acquire_timeout));
-        match &self.pg_schema {
-            Some(schema) => options.schema(schema),
-            None => options,
-        }
-    }
-}
-
-/// A non-negative, finite number of seconds that fits a [`Duration`].
-fn parse_seconds(text: &str) -> Result<f64, String> {
-    let seconds: f64 = text
-        .parse()
-        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
-    Duration::try_from_secs_f64(seconds)
-        .map(|_| seconds)
-        .map_err(|_| format!("{text:?} is not a non-negative, finite number of seconds"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -210,7 +159,7 @@ async fn migrate(
     };
     let shown = redact(&backend);
     // The adapter's own scheme list and options, as `open_store` registers them.
-    let factory = PostgresFactory::with_options(postgres.options());
+    let factory = postgres.factory();
     let scheme = backend
         .split_once(':')
         .map(|(scheme, _)| scheme.to_ascii_lowercase());
@@ -241,9 +190,12 @@ async fn open_store(
     postgres: &PostgresArgs,
     url: &str,
 ) -> anyhow::Result<RuntimeStore> {
-    let mut builder = RuntimeStore::builder()
-        .register(PostgresFactory::with_options(postgres.options()))
-        .backend_url(url);
+    // The built-in adapters, PostgreSQL with the options of the command line.
+    let registry = Registry::new()
+        .with(MemoryFactory)
+        .and_then(|registry| registry.with(postgres.factory()))
+        .context("register the storage adapters")?;
+    let mut builder = RuntimeStore::builder().registry(registry).backend_url(url);
     if let Some(fuel) = sandbox.fuel {
         builder = builder.fuel_per_call(fuel);
     }
@@ -290,6 +242,10 @@ fn redact(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use runtime_store_postgres::PostgresOptions;
+
     use super::*;
 
     #[test]
@@ -345,6 +301,9 @@ mod tests {
     fn unusable_pool_settings_are_refused() {
         for args in [
             ["--pg-max-connections=0", "demo"],
+            ["--pg-max-connections=2147483648", "demo"],
+            ["--pg-schema=with space", "demo"],
+            ["--pg-schema=back\\slash", "demo"],
             ["--pg-acquire-timeout=-1", "demo"],
             ["--pg-acquire-timeout=inf", "demo"],
             ["--pg-acquire-timeout=soon", "demo"],

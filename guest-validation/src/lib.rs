@@ -40,7 +40,7 @@
 //! # Ok::<(), StoreError>(())
 //! ```
 //!
-//! # Decisions where the SPEC is silent
+//! # Decisions where the original contract is silent
 //!
 //! * A string holding U+0000 is `invalid-input` (`<prefix>: <field words> must not contain
 //!   NUL characters`), checked after the lengths and the timestamp validity, string by

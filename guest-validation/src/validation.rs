@@ -1,8 +1,8 @@
-//! Input validation with the exact messages and check order of SPEC §2.5.
+//! Input validation with the exact messages and check order of contract §2.5.
 //!
 //! Each operation runs its listed checks first, then the length limits (game id first,
 //! then every other string in WIT field order), then timestamp validity in WIT field
-//! order, then (the project's decision, where the SPEC is silent) a NUL character in any
+//! order, then (the project's decision, where the original contract is silent) a NUL character in any
 //! string, in the same order as the lengths: PostgreSQL text cannot hold U+0000, so
 //! rejecting it here gives the same answer on every backend. The first failing check is
 //! the answer.

@@ -35,50 +35,90 @@ impl Call<'_> {
     }
 }
 
-/// `From` both ways between a WIT type and its plain twin of the same shape.
+/// A caller's value as it crosses into the guest: a copy, except that a string too long
+/// for any of the rules' limits goes as its stand-in (`runtime_store_vocabulary::stand_in`),
+/// so the rules give it their over-long answer and it never has to fit in guest memory.
+trait Handover: Clone {
+    fn handover(&self) -> Self {
+        self.clone()
+    }
+}
+
+impl Handover for String {
+    fn handover(&self) -> Self {
+        runtime_store_vocabulary::stand_in(self).unwrap_or_else(|| self.clone())
+    }
+}
+
+impl<T: Handover> Handover for Option<T> {
+    fn handover(&self) -> Self {
+        self.as_ref().map(Handover::handover)
+    }
+}
+
+impl Handover for plain::Status {}
+impl Handover for plain::Timestamp {}
+impl Handover for bool {}
+impl Handover for u32 {}
+
+/// A game id as it crosses into the guest (see [`Handover`]).
+pub(crate) fn handed_over(game_id: &str) -> std::borrow::Cow<'_, str> {
+    runtime_store_vocabulary::stand_in(game_id)
+        .map_or(std::borrow::Cow::Borrowed(game_id), Into::into)
+}
+
+/// `From` impls between a WIT type and its plain twin of the same shape: the one
+/// mechanism for every conversion of this crate.
 ///
-/// Records: the fields are listed; each converts with `Into`, and those after `optional`
-/// (options) element-wise. Enums: either every variant is a unit, or every variant
-/// carries one value (`Variant(_)`), which converts with `Into`.
-macro_rules! mirror {
+/// `A, B` gives both directions, `A => B` one; `&From => To` converts from a reference (cloning
+/// each field). Records list their fields; each converts with `Into`, and those after
+/// `optional` (options) element-wise. Enums list their unit variants, then after `;` the
+/// variants carrying one value (`Variant(_)`), which converts with `Into`.
+macro_rules! convert {
     (record $a:path, $b:path { $($field:ident),* $(; optional $($optional:ident),*)? }) => {
-        mirror!(@record $a => $b { $($field),* ; $($($optional),*)? });
-        mirror!(@record $b => $a { $($field),* ; $($($optional),*)? });
+        convert!(record $a => $b { $($field),* $(; optional $($optional),*)? });
+        convert!(record $b => $a { $($field),* $(; optional $($optional),*)? });
     };
-    (@record $from:path => $to:path { $($field:ident),* ; $($optional:ident),* }) => {
+    (record $from:path => $to:path { $($field:ident),* $(; optional $($optional:ident),*)? }) => {
         impl From<$from> for $to {
             fn from(value: $from) -> Self {
                 Self {
                     $($field: value.$field.into(),)*
-                    $($optional: value.$optional.map(Into::into),)*
+                    $($($optional: value.$optional.map(Into::into),)*)?
                 }
             }
         }
     };
-    (enum $a:path, $b:path { $($carrying:ident(_)),* }) => {
-        mirror!(@enum $a => $b { ; $($carrying),* });
-        mirror!(@enum $b => $a { ; $($carrying),* });
+    (record &$from:path => $to:path { $($field:ident),* $(; optional $($optional:ident),*)? }) => {
+        impl From<&$from> for $to {
+            fn from(value: &$from) -> Self {
+                Self {
+                    $($field: value.$field.handover().into(),)*
+                    $($($optional: value.$optional.handover().map(Into::into),)*)?
+                }
+            }
+        }
     };
-    (enum $a:path, $b:path { $($unit:ident),* }) => {
-        mirror!(@enum $a => $b { $($unit),* ; });
-        mirror!(@enum $b => $a { $($unit),* ; });
+    (enum $a:path, $b:path { $($unit:ident),* $(; $($carrying:ident(_)),*)? }) => {
+        convert!(enum $a => $b { $($unit),* $(; $($carrying(_)),*)? });
+        convert!(enum $b => $a { $($unit),* $(; $($carrying(_)),*)? });
     };
-    (@enum $from:path => $to:path { $($unit:ident),* ; $($carrying:ident),* }) => {
+    (enum $from:path => $to:path { $($unit:ident),* $(; $($carrying:ident(_)),*)? }) => {
         impl From<$from> for $to {
             fn from(value: $from) -> Self {
                 type Source = $from;
                 match value {
                     $(Source::$unit => Self::$unit,)*
-                    $(Source::$carrying(inner) => Self::$carrying(inner.into()),)*
+                    $($(Source::$carrying(inner) => Self::$carrying(inner.into()),)*)?
                 }
             }
         }
     };
 }
 
-mirror!(record plain::Timestamp, wit::Timestamp { seconds, nanoseconds });
+convert!(record plain::Timestamp, wit::Timestamp { seconds, nanoseconds });
 
-mirror!(enum plain::Status, wit::Status {
+convert!(enum plain::Status, wit::Status {
     Starting,
     Running,
     GenerationInProgress,
@@ -88,7 +128,7 @@ mirror!(enum plain::Status, wit::Status {
     Finished
 });
 
-mirror!(record plain::RuntimeRecord, wit::RuntimeRecord {
+convert!(record plain::RuntimeRecord, wit::RuntimeRecord {
     game_id,
     status,
     engine_endpoint,
@@ -102,117 +142,75 @@ mirror!(record plain::RuntimeRecord, wit::RuntimeRecord {
     optional next_generation_at, started_at, stopped_at, finished_at
 });
 
-mirror!(enum plain::BackendError, wit::BackendError { Unavailable(_), Corrupt(_), Failed(_) });
+convert!(enum plain::BackendError, wit::BackendError { ; Unavailable(_), Corrupt(_), Failed(_) });
 
-impl From<&UpdateStatusInput> for wit::UpdateStatusInput {
-    fn from(input: &UpdateStatusInput) -> Self {
-        wit::UpdateStatusInput {
-            game_id: input.game_id.clone(),
-            expected_from: input.expected_from.into(),
-            to: input.to.into(),
-            now: input.now.into(),
-            engine_health_summary: input.engine_health_summary.clone(),
-            current_image_ref: input.current_image_ref.clone(),
-            current_engine_version: input.current_engine_version.clone(),
-        }
-    }
-}
+convert!(record &plain::RuntimeRecord => wit::RuntimeRecord {
+    game_id,
+    status,
+    engine_endpoint,
+    current_image_ref,
+    current_engine_version,
+    engine_health,
+    current_turn,
+    skip_next_tick,
+    created_at,
+    updated_at;
+    optional next_generation_at, started_at, stopped_at, finished_at
+});
 
-impl From<&UpdateSchedulingInput> for wit::UpdateSchedulingInput {
-    fn from(input: &UpdateSchedulingInput) -> Self {
-        wit::UpdateSchedulingInput {
-            game_id: input.game_id.clone(),
-            next_generation_at: input.next_generation_at.map(Into::into),
-            skip_next_tick: input.skip_next_tick,
-            current_turn: input.current_turn,
-            now: input.now.into(),
-        }
-    }
-}
+convert!(record &UpdateStatusInput => wit::UpdateStatusInput {
+    game_id,
+    expected_from,
+    to,
+    now,
+    engine_health_summary,
+    current_image_ref,
+    current_engine_version
+});
 
-impl From<&UpdateImageInput> for wit::UpdateImageInput {
-    fn from(input: &UpdateImageInput) -> Self {
-        wit::UpdateImageInput {
-            game_id: input.game_id.clone(),
-            expected_status: input.expected_status.into(),
-            current_image_ref: input.current_image_ref.clone(),
-            current_engine_version: input.current_engine_version.clone(),
-            now: input.now.into(),
-        }
-    }
-}
+convert!(record &UpdateSchedulingInput => wit::UpdateSchedulingInput {
+    game_id,
+    skip_next_tick,
+    current_turn,
+    now;
+    optional next_generation_at
+});
 
-impl From<&UpdateEngineHealthInput> for wit::UpdateEngineHealthInput {
-    fn from(input: &UpdateEngineHealthInput) -> Self {
-        wit::UpdateEngineHealthInput {
-            game_id: input.game_id.clone(),
-            engine_health_summary: input.engine_health_summary.clone(),
-            now: input.now.into(),
-        }
-    }
-}
+convert!(record &UpdateImageInput => wit::UpdateImageInput {
+    game_id,
+    expected_status,
+    current_image_ref,
+    current_engine_version,
+    now
+});
 
-impl From<plain::InsertOutcome> for wit_backend::InsertOutcome {
-    fn from(outcome: plain::InsertOutcome) -> Self {
-        match outcome {
-            plain::InsertOutcome::Inserted => wit_backend::InsertOutcome::Inserted,
-            plain::InsertOutcome::AlreadyExists => wit_backend::InsertOutcome::AlreadyExists,
-        }
-    }
-}
+convert!(record &UpdateEngineHealthInput => wit::UpdateEngineHealthInput {
+    game_id,
+    engine_health_summary,
+    now
+});
 
-impl From<plain::PatchOutcome> for wit_backend::PatchOutcome {
-    fn from(outcome: plain::PatchOutcome) -> Self {
-        match outcome {
-            plain::PatchOutcome::Applied => wit_backend::PatchOutcome::Applied,
-            plain::PatchOutcome::NotFound => wit_backend::PatchOutcome::NotFound,
-            plain::PatchOutcome::StatusMismatch(stored) => {
-                wit_backend::PatchOutcome::StatusMismatch(stored.into())
-            }
-        }
-    }
-}
+convert!(enum plain::InsertOutcome => wit_backend::InsertOutcome { Inserted, AlreadyExists });
 
-impl From<wit_backend::StatusChange> for plain::StatusChange {
-    fn from(change: wit_backend::StatusChange) -> Self {
-        plain::StatusChange {
-            to: change.to.into(),
-            started_at: change.started_at.map(Into::into),
-            stopped_at: change.stopped_at.map(Into::into),
-            finished_at: change.finished_at.map(Into::into),
-        }
-    }
-}
+convert!(enum plain::PatchOutcome => wit_backend::PatchOutcome { Applied, NotFound; StatusMismatch(_) });
 
-impl From<wit_backend::Scheduling> for plain::Scheduling {
-    fn from(scheduling: wit_backend::Scheduling) -> Self {
-        plain::Scheduling {
-            next_generation_at: scheduling.next_generation_at.map(Into::into),
-            skip_next_tick: scheduling.skip_next_tick,
-            current_turn: scheduling.current_turn,
-        }
-    }
-}
+convert!(record wit_backend::StatusChange => plain::StatusChange {
+    to;
+    optional started_at, stopped_at, finished_at
+});
 
-impl From<wit_backend::RecordPatch> for plain::RecordPatch {
-    fn from(patch: wit_backend::RecordPatch) -> Self {
-        plain::RecordPatch {
-            status: patch.status.map(Into::into),
-            scheduling: patch.scheduling.map(Into::into),
-            current_image_ref: patch.current_image_ref,
-            current_engine_version: patch.current_engine_version,
-            engine_health: patch.engine_health,
-            updated_at: patch.updated_at.into(),
-        }
-    }
-}
+convert!(record wit_backend::Scheduling => plain::Scheduling {
+    skip_next_tick,
+    current_turn;
+    optional next_generation_at
+});
 
-impl From<wit_backend::ScanFilter> for plain::ScanFilter {
-    fn from(filter: wit_backend::ScanFilter) -> Self {
-        match filter {
-            wit_backend::ScanFilter::All => plain::ScanFilter::All,
-            wit_backend::ScanFilter::ByStatus(status) => plain::ScanFilter::ByStatus(status.into()),
-            wit_backend::ScanFilter::DueRunning(now) => plain::ScanFilter::DueRunning(now.into()),
-        }
-    }
-}
+convert!(record wit_backend::RecordPatch => plain::RecordPatch {
+    current_image_ref,
+    current_engine_version,
+    engine_health,
+    updated_at;
+    optional status, scheduling
+});
+
+convert!(enum wit_backend::ScanFilter => plain::ScanFilter { All; ByStatus(_), DueRunning(_) });

@@ -3,78 +3,11 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use runtime_store_backend::{BackendError, OpenError};
-
-/// Which call failed. `Display` gives the prefix the SPEC uses for messages of the
-/// operation (`update runtime status`, ...).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Operation {
-    /// `store.get`.
-    Get,
-    /// `store.insert`.
-    Insert,
-    /// `store.update-status`.
-    UpdateStatus,
-    /// `store.update-scheduling`.
-    UpdateScheduling,
-    /// `store.update-image`.
-    UpdateImage,
-    /// `store.update-engine-health`.
-    UpdateEngineHealth,
-    /// `store.delete`.
-    Delete,
-    /// `store.list-due-running`.
-    ListDueRunning,
-    /// `store.list-by-status`.
-    ListByStatus,
-    /// `store.list`.
-    List,
-    /// `rules.transition`.
-    Transition,
-    /// `rules.allowed-transitions`.
-    AllowedTransitions,
-    /// `rules.validate-record`.
-    ValidateRecord,
-    /// `rules.validate-update-status`.
-    ValidateUpdateStatus,
-    /// `rules.validate-update-scheduling`.
-    ValidateUpdateScheduling,
-    /// `rules.validate-update-image`.
-    ValidateUpdateImage,
-    /// `rules.validate-update-engine-health`.
-    ValidateUpdateEngineHealth,
-}
-
-impl Operation {
-    /// The words that start every message about this operation.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Operation::Get => "get runtime record",
-            Operation::Insert => "insert runtime record",
-            Operation::UpdateStatus => "update runtime status",
-            Operation::UpdateScheduling => "update runtime scheduling",
-            Operation::UpdateImage => "update runtime image",
-            Operation::UpdateEngineHealth => "update runtime engine health",
-            Operation::Delete => "delete runtime record",
-            Operation::ListDueRunning => "list due runtimes",
-            Operation::ListByStatus => "list runtimes by status",
-            Operation::List => "list runtimes",
-            Operation::Transition => "check runtime status transition",
-            Operation::AllowedTransitions => "list allowed runtime status transitions",
-            Operation::ValidateRecord => "validate runtime record",
-            Operation::ValidateUpdateStatus => "validate runtime status update",
-            Operation::ValidateUpdateScheduling => "validate runtime scheduling update",
-            Operation::ValidateUpdateImage => "validate runtime image update",
-            Operation::ValidateUpdateEngineHealth => "validate runtime engine health update",
-        }
-    }
-}
-
-impl fmt::Display for Operation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+use runtime_store_backend::{BackendError, DuplicateScheme, OpenError};
+pub use runtime_store_vocabulary::Operation;
+use runtime_store_vocabulary::{
+    StoreErrorCase, fill, sandbox, sandbox_message, store_error_message,
+};
 
 /// Why the sandbox stopped a call. The instance that ran it is discarded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,28 +32,36 @@ pub enum SandboxFailure {
 }
 
 impl fmt::Display for SandboxFailure {
+    /// The vocabulary's sandbox texts, as every host words them.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
+        let text = match self {
             SandboxFailure::OutOfFuel { budget } => {
-                write!(f, "the guest ran out of fuel (budget {budget} per call)")
+                fill(sandbox::OUT_OF_FUEL, &[("budget", &budget.to_string())])
             }
-            SandboxFailure::MemoryLimit { limit, requested } => write!(
-                f,
-                "the guest exceeded its memory limit of {limit} bytes (asked for {requested})"
+            SandboxFailure::MemoryLimit { limit, requested } => fill(
+                sandbox::MEMORY_LIMIT,
+                &[
+                    ("limit", &limit.to_string()),
+                    ("requested", &requested.to_string()),
+                ],
             ),
-            SandboxFailure::Trap(reason) => write!(f, "the guest trapped: {reason}"),
+            SandboxFailure::Trap(reason) => fill(sandbox::TRAPPED, &[("reason", reason)]),
             SandboxFailure::Instantiation(reason) => {
-                write!(f, "the rules component could not be instantiated: {reason}")
+                fill(sandbox::INSTANTIATION, &[("reason", reason)])
             }
-        }
+        };
+        f.write_str(&text)
     }
 }
 
 /// Why a store or rules call failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+///
+/// Reads the same in every host (the store's vocabulary): `<operation words>[ "<game id>"]:
+/// <detail>` (`update runtime status "game-1": the stored status differs from the expected
+/// one`); invalid input and invalid transitions read as the rules' exact message.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreError {
     /// No record exists for the game id.
-    #[error("{operation} {game_id:?}: runtime record not found")]
     NotFound {
         /// The failed call.
         operation: Operation,
@@ -129,7 +70,6 @@ pub enum StoreError {
     },
     /// The record exists already (insert) or its stored status differs from the
     /// expected one (a lost compare-and-swap).
-    #[error("{operation} {game_id:?}: {}", conflict_reason(*.operation))]
     Conflict {
         /// The failed call.
         operation: Operation,
@@ -137,25 +77,20 @@ pub enum StoreError {
         game_id: String,
     },
     /// The status transition is not allowed; the rules' exact message.
-    #[error("{0}")]
     InvalidTransition(String),
     /// The input failed validation; the rules' exact message.
-    #[error("{0}")]
     InvalidInput(String),
     /// The storage backend failed; its error is carried unchanged.
-    #[error("{operation}{}: {source}", quoted_game_id(game_id.as_deref()))]
     Backend {
         /// The failed call.
         operation: Operation,
         /// The game id it was about, if it has one.
         game_id: Option<String>,
         /// The backend's error, unchanged.
-        #[source]
         source: BackendError,
     },
     /// The sandbox stopped the call (fuel, memory limit, trap); the instance was discarded
     /// and the next call gets a fresh one.
-    #[error("{operation}{}: {reason}", quoted_game_id(game_id.as_deref()))]
     Sandbox {
         /// The failed call.
         operation: Operation,
@@ -166,16 +101,48 @@ pub enum StoreError {
     },
 }
 
-fn conflict_reason(operation: Operation) -> &'static str {
-    match operation {
-        Operation::Insert => "a runtime record with this game id exists already",
-        _ => "the stored status differs from the expected one",
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let message = match self {
+            StoreError::NotFound { operation, game_id } => {
+                store_error_message(*operation, Some(game_id), &StoreErrorCase::NotFound)
+            }
+            StoreError::Conflict { operation, game_id } => {
+                store_error_message(*operation, Some(game_id), &StoreErrorCase::Conflict)
+            }
+            StoreError::InvalidTransition(message) | StoreError::InvalidInput(message) => {
+                return f.write_str(message);
+            }
+            StoreError::Backend {
+                operation,
+                game_id,
+                source,
+            } => store_error_message(
+                *operation,
+                game_id.as_deref(),
+                &StoreErrorCase::Backend(source.kind(), source.reason()),
+            ),
+            StoreError::Sandbox {
+                operation,
+                game_id,
+                reason,
+            } => sandbox_message(*operation, game_id.as_deref(), &reason.to_string()),
+        };
+        f.write_str(&message)
     }
 }
 
-fn quoted_game_id(game_id: Option<&str>) -> String {
-    game_id.map(|id| format!(" {id:?}")).unwrap_or_default()
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StoreError::Backend { source, .. } => Some(source),
+            _ => None,
+        }
+    }
 }
+
+/// The error wasmtime gave, kept whole so its causes stay reachable through `source()`.
+pub type WasmtimeError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Why a [`crate::RuntimeStore`] could not be built or a component not be inspected.
 #[derive(Debug, thiserror::Error)]
@@ -183,6 +150,9 @@ pub enum BuildError {
     /// The backend URL could not be opened.
     #[error(transparent)]
     Backend(#[from] OpenError),
+    /// Two storage adapters were registered for one URL scheme.
+    #[error(transparent)]
+    Registry(#[from] DuplicateScheme),
     /// The component file could not be read.
     #[error("read component file {path}: {source}")]
     ReadComponent {
@@ -193,15 +163,18 @@ pub enum BuildError {
         source: std::io::Error,
     },
     /// The wasm engine rejected the configuration (e.g. a memory limit it cannot pool).
-    #[error("configure the wasm engine: {0}")]
-    Engine(String),
+    #[error("configure the wasm engine")]
+    Engine(#[source] WasmtimeError),
+    /// A limit given to the builder is out of its range.
+    #[error("{0}")]
+    Limit(String),
     /// The bytes are not a valid component.
-    #[error("compile the rules component: {0}")]
-    Compile(String),
+    #[error("compile the rules component")]
+    Compile(#[source] WasmtimeError),
     /// The component does not fit the `runtime-store` world: it imports something the
     /// host does not provide or lacks an export.
     #[error(
-        "link the rules component (it may import only galaxy:gamemaster/backend@0.1.0 and must export rules and store): {0}"
+        "link the rules component (it may import only galaxy:gamemaster/backend@0.1.0 and must export rules and store)"
     )]
-    Link(String),
+    Link(#[source] WasmtimeError),
 }

@@ -157,14 +157,14 @@ impl Sandbox {
     ) -> Result<Self, BuildError> {
         let engine = engine(limits)?;
         let component = Component::new(&engine, component_bytes)
-            .map_err(|error| BuildError::Compile(format!("{error:#}")))?;
+            .map_err(|error| BuildError::Compile(error.into()))?;
         let mut linker = Linker::<HostState>::new(&engine);
         Guest::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state)
-            .map_err(|error| BuildError::Link(format!("{error:#}")))?;
+            .map_err(|error| BuildError::Link(error.into()))?;
         let pre = linker
             .instantiate_pre(&component)
             .and_then(RuntimeStorePre::new)
-            .map_err(|error| BuildError::Link(format!("{error:#}")))?;
+            .map_err(|error| BuildError::Link(error.into()))?;
         Ok(Sandbox {
             pre,
             engine,
@@ -283,7 +283,7 @@ impl Sandbox {
 /// the trap kind is what callers need), and a pooling allocator sized to the limits.
 fn engine(limits: Limits) -> Result<Engine, BuildError> {
     let slots = u32::try_from(limits.max_instances)
-        .map_err(|_| BuildError::Engine("max_instances does not fit in u32".into()))?;
+        .map_err(|_| BuildError::Limit("max_instances does not fit in u32".into()))?;
     let mut pooling = PoolingAllocationConfig::new();
     pooling
         .total_component_instances(slots)
@@ -298,7 +298,7 @@ fn engine(limits: Limits) -> Result<Engine, BuildError> {
         .consume_fuel(true)
         .wasm_backtrace_max_frames(None)
         .allocation_strategy(InstanceAllocationStrategy::Pooling(pooling));
-    Engine::new(&config).map_err(|error| BuildError::Engine(format!("{error:#}")))
+    Engine::new(&config).map_err(|error| BuildError::Engine(error.into()))
 }
 
 impl wit::Host for HostState {}

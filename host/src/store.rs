@@ -3,13 +3,16 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use runtime_store_backend::{Backend, BackendFactory, Registry, RuntimeRecord, Status, Timestamp};
+use runtime_store_backend::{
+    Backend, BackendFactory, DuplicateScheme, Registry, RuntimeRecord, Status, Timestamp,
+};
 use runtime_store_memory::MemoryFactory;
 
 use crate::bindings::exports::galaxy::gamemaster::{
     rules::Guest as RulesExports, store::Guest as StoreExports,
 };
 use crate::bindings::galaxy::gamemaster::types as wit;
+use crate::convert::handed_over;
 use crate::embedded_component;
 use crate::error::{BuildError, Operation, StoreError};
 use crate::inputs::{
@@ -69,9 +72,10 @@ impl RuntimeStore {
     /// The record of `game_id`; [`StoreError::NotFound`] when there is none.
     pub async fn get(&self, game_id: &str) -> Result<RuntimeRecord, StoreError> {
         let call = Call::new(Operation::Get, Some(game_id));
+        let argument = handed_over(game_id);
         let record = self
             .run(call, async |guest, store| {
-                guest.call_get(store, game_id).await
+                guest.call_get(store, &argument).await
             })
             .await?;
         Ok(record.into())
@@ -80,7 +84,7 @@ impl RuntimeStore {
     /// Installs a new record; [`StoreError::Conflict`] when the game id exists.
     pub async fn insert(&self, record: &RuntimeRecord) -> Result<(), StoreError> {
         let call = Call::new(Operation::Insert, Some(&record.game_id));
-        let argument = wit::RuntimeRecord::from(record.clone());
+        let argument = wit::RuntimeRecord::from(record);
         self.run(call, async |guest, store| {
             guest.call_insert(store, &argument).await
         })
@@ -133,8 +137,9 @@ impl RuntimeStore {
     /// Removes the record; succeeds when there is none.
     pub async fn delete(&self, game_id: &str) -> Result<(), StoreError> {
         let call = Call::new(Operation::Delete, Some(game_id));
+        let argument = handed_over(game_id);
         self.run(call, async |guest, store| {
-            guest.call_delete(store, game_id).await
+            guest.call_delete(store, &argument).await
         })
         .await
     }
@@ -225,7 +230,7 @@ impl Rules {
     /// The checks [`RuntimeStore::insert`] runs.
     pub async fn validate_record(&self, record: &RuntimeRecord) -> Result<(), StoreError> {
         let call = Call::new(Operation::ValidateRecord, Some(&record.game_id));
-        let argument = wit::RuntimeRecord::from(record.clone());
+        let argument = wit::RuntimeRecord::from(record);
         self.run(call, async |guest, store| {
             guest.call_validate_record(store, &argument).await
         })
@@ -312,7 +317,7 @@ enum BackendChoice {
 /// Configures and builds a [`RuntimeStore`].
 pub struct RuntimeStoreBuilder {
     backend: Option<BackendChoice>,
-    registry: Registry,
+    registry: Result<Registry, DuplicateScheme>,
     component_file: Option<PathBuf>,
     limits: Limits,
 }
@@ -331,7 +336,7 @@ impl Default for RuntimeStoreBuilder {
     fn default() -> Self {
         RuntimeStoreBuilder {
             backend: None,
-            registry: default_registry(),
+            registry: Ok(default_registry()),
             component_file: None,
             limits: Limits {
                 fuel_per_call: DEFAULT_FUEL_PER_CALL,
@@ -348,8 +353,9 @@ impl Default for RuntimeStoreBuilder {
 pub fn default_registry() -> Registry {
     let registry = Registry::new().with(MemoryFactory);
     #[cfg(feature = "postgres")]
-    let registry = registry.with(runtime_store_postgres::PostgresFactory::new());
-    registry
+    let registry =
+        registry.and_then(|registry| registry.with(runtime_store_postgres::PostgresFactory::new()));
+    registry.expect("the built-in adapters have distinct schemes")
 }
 
 impl RuntimeStoreBuilder {
@@ -366,9 +372,18 @@ impl RuntimeStoreBuilder {
         self
     }
 
-    /// Adds a storage adapter to the registry [`Self::backend_url`] uses.
+    /// Adds a storage adapter to the registry [`Self::backend_url`] uses. A scheme that
+    /// is registered already (`memory`, `postgres`, or one added before) makes
+    /// [`Self::build`] fail with [`BuildError::Registry`]; to configure a built-in adapter,
+    /// give a whole registry with [`Self::registry`].
     pub fn register(mut self, factory: impl BackendFactory) -> Self {
-        self.registry = self.registry.with(factory);
+        self.registry = self.registry.and_then(|registry| registry.with(factory));
+        self
+    }
+
+    /// Replaces the registry [`Self::backend_url`] uses (default [`default_registry`]).
+    pub fn registry(mut self, registry: Registry) -> Self {
+        self.registry = Ok(registry);
         self
     }
 
@@ -408,10 +423,11 @@ impl RuntimeStoreBuilder {
     /// Opens the backend (the in-memory one when none was chosen), compiles the
     /// component and links it.
     pub async fn build(self) -> Result<RuntimeStore, BuildError> {
+        let registry = self.registry?;
         let backend = match self.backend {
             Some(BackendChoice::Value(backend)) => backend,
-            Some(BackendChoice::Url(url)) => self.registry.open(&url).await?,
-            None => self.registry.open("memory:").await?,
+            Some(BackendChoice::Url(url)) => registry.open(&url).await?,
+            None => registry.open("memory:").await?,
         };
         let sandbox = match &self.component_file {
             Some(path) => {

@@ -1068,46 +1068,46 @@ def validation_files() -> list[Vectors]:
     files = [
         validation_file(
             "validation-insert.json",
-            "insert and rules.validate-record (SPEC 2.5, prefix 'insert runtime record'): every message, "
+            "insert and rules.validate-record (contract §2.5, prefix 'insert runtime record'): every message, "
             "every pair of failing checks (the earlier wins), blank strings, lengths at 256/4096 bytes, "
             "timestamps at the zero and validity bounds; failing calls store nothing.",
             INSERT_OPERATION,
         ),
         validation_file(
             "validation-update-status.json",
-            "update-status and rules.validate-update-status (SPEC 2.5, prefix 'update runtime status'): every "
+            "update-status and rules.validate-update-status (contract §2.5, prefix 'update runtime status'): every "
             "message, every pair of failing checks, blank and long optional strings, now at its bounds.",
             UPDATE_STATUS_OPERATION,
         ),
         validation_file(
             "validation-update-scheduling.json",
-            "update-scheduling and rules.validate-update-scheduling (SPEC 2.5, prefix 'update runtime scheduling').",
+            "update-scheduling and rules.validate-update-scheduling (contract §2.5, prefix 'update runtime scheduling').",
             UPDATE_SCHEDULING_OPERATION,
         ),
         validation_file(
             "validation-update-image.json",
-            "update-image and rules.validate-update-image (SPEC 2.5, prefix 'update runtime image').",
+            "update-image and rules.validate-update-image (contract §2.5, prefix 'update runtime image').",
             UPDATE_IMAGE_OPERATION,
         ),
         validation_file(
             "validation-update-engine-health.json",
-            "update-engine-health and rules.validate-update-engine-health (SPEC 2.5, prefix 'update runtime engine health').",
+            "update-engine-health and rules.validate-update-engine-health (contract §2.5, prefix 'update runtime engine health').",
             UPDATE_ENGINE_HEALTH_OPERATION,
         ),
         validation_file(
             "validation-get.json",
-            "get (SPEC 2.5, prefix 'get runtime record'): blank game id, then its length.",
+            "get (contract §2.5, prefix 'get runtime record'): blank game id, then its length.",
             game_id_operation("get", GET_CHECKS),
         ),
         validation_file(
             "validation-delete.json",
-            "delete (SPEC 2.5, prefix 'delete runtime record'): blank game id, then its length.",
+            "delete (contract §2.5, prefix 'delete runtime record'): blank game id, then its length.",
             game_id_operation("delete", DELETE_CHECKS),
         ),
     ]
     due = validation_file(
         "validation-list-due-running.json",
-        "list-due-running (SPEC 2.5, prefix 'list due runtimes'): now zero, then its validity; "
+        "list-due-running (contract §2.5, prefix 'list due runtimes'): now zero, then its validity; "
         "records scheduled at the first and last valid instants.",
         LIST_DUE_OPERATION,
     )
@@ -1120,7 +1120,7 @@ def validation_files() -> list[Vectors]:
 def store_basics() -> Vectors:
     v = Vectors(
         "store-basics.json",
-        "Round trips (SPEC 3): an empty store, insert then get and list, records in any status with any "
+        "Round trips (contract §3): an empty store, insert then get and list, records in any status with any "
         "stamps, strings stored exactly as given, delete.",
     )
     v.list(expect={"ok": []}, note="a new store is empty")
@@ -1209,7 +1209,7 @@ def store_basics() -> Vectors:
 def transitions() -> Vectors:
     v = Vectors(
         "transitions.json",
-        "The transition table (SPEC 2.3): allowed-transitions of every status; all 49 from/to pairs through "
+        "The transition table (contract §2.3): allowed-transitions of every status; all 49 from/to pairs through "
         "rules.transition, rules.validate-update-status and store.update-status, with the exact messages; "
         "a rejected update-status changes nothing.",
     )
@@ -1250,7 +1250,7 @@ def transitions() -> Vectors:
 def lifecycle_stamps() -> Vectors:
     v = Vectors(
         "lifecycle-stamps.json",
-        "Lifecycle stamps derived by update-status (SPEC 2.4): updated-at always; started-at only for "
+        "Lifecycle stamps derived by update-status (contract §2.4): updated-at always; started-at only for "
         "starting -> running; stopped-at for -> stopped; finished-at for -> finished; stamps never cleared; "
         "the optional strings set only when given.",
     )
@@ -1327,7 +1327,7 @@ def lifecycle_stamps() -> Vectors:
 def truncation() -> Vectors:
     v = Vectors(
         "truncation.json",
-        "Normalisation (SPEC 2.1): every timestamp handed to a backend is truncated to whole microseconds: "
+        "Normalisation (contract §2.1): every timestamp handed to a backend is truncated to whole microseconds: "
         "record fields on insert, patch values, the now of list-due-running. Checks compare values as given.",
     )
     raw = record(
@@ -1406,7 +1406,7 @@ def truncation() -> Vectors:
 def ordering() -> Vectors:
     v = Vectors(
         "ordering.json",
-        "Result orders (SPEC 3): list and list-by-status by created-at descending then game id ascending; "
+        "Result orders (contract §3): list and list-by-status by created-at descending then game id ascending; "
         "list-due-running by next-generation-at then game id ascending; game ids compare by UTF-8 byte order "
         "('B' before 'a', U+FF5E before U+1F600); ties after truncation; never insertion order.",
     )
@@ -1465,7 +1465,7 @@ def ordering() -> Vectors:
 def not_found_conflict() -> Vectors:
     v = Vectors(
         "not-found-conflict.json",
-        "not-found and conflict on every operation (SPEC 3): missing records, insert of an existing id, "
+        "not-found and conflict on every operation (contract §3): missing records, insert of an existing id, "
         "compare-and-swap with a wrong expected status (nothing changes), idempotent delete; validation "
         "comes before any storage outcome.",
     )
@@ -1552,7 +1552,7 @@ def not_found_conflict() -> Vectors:
 def scheduling() -> Vectors:
     v = Vectors(
         "scheduling.json",
-        "update-scheduling (SPEC 3): sets next-generation-at (none clears it), skip-next-tick, current-turn "
+        "update-scheduling (contract §3): sets next-generation-at (none clears it), skip-next-tick, current-turn "
         "(up to u32 max) and updated-at together, in any status, touching nothing else.",
     )
     base = record("sched", "running", created_at=at(0), updated_at=at(0), started_at=at(0), engine_health="healthy", current_turn=5)
@@ -1594,7 +1594,7 @@ def engine_health_image() -> Vectors:
     v = Vectors(
         "engine-health-image.json",
         "update-engine-health (any status, the summary may be empty or blank) and update-image (CAS on the "
-        "expected status, any status) (SPEC 3): only their columns and updated-at change.",
+        "expected status, any status) (contract §3): only their columns and updated-at change.",
     )
     rows = {}
     for status in STATUSES:

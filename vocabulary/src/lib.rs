@@ -4,7 +4,7 @@
 //! same way. The rules component, the adapters' port and the Rust host take their words
 //! from this crate; the Python and JavaScript hosts get them as generated modules
 //! (`hosts/python/runtime_store/_vocabulary.py`, `hosts/js/src/vocabulary.js`), and
-//! `tests/conformance/messages.json` lists whole messages every host's tests compare with.
+//! `tests/messages.json` lists whole messages every host's tests compare with.
 //! This crate's test `generated` renders all three from the items below and fails when a
 //! committed copy differs; `UPDATE_GENERATED=1 cargo test -p runtime-store-vocabulary`
 //! rewrites them.
@@ -331,6 +331,21 @@ pub mod boundary {
 /// the same limits), and a huge input never has to fit in the guest's memory.
 pub const LARGEST_STRING_PASSED: usize = 8192;
 
+/// The stand-in a host hands to the component for `text` (see [`LARGEST_STRING_PASSED`]), or
+/// `None` when `text` is short enough to pass whole.
+pub fn stand_in(text: &str) -> Option<String> {
+    if text.len() <= LARGEST_STRING_PASSED {
+        return None;
+    }
+    let (cut, _) = text.char_indices().nth(LARGEST_STRING_PASSED)?;
+    let (head, rest) = text.split_at(cut);
+    let mut stand_in = head.to_owned();
+    if head.chars().all(char::is_whitespace) {
+        stand_in.extend(rest.chars().find(|character| !character.is_whitespace()));
+    }
+    Some(stand_in)
+}
+
 /// The characters "blank" ignores: Unicode `White_Space`, what Rust's `str::trim` and Go's
 /// `strings.TrimSpace` strip.
 pub const WHITE_SPACE: &str = "\u{9}\u{a}\u{b}\u{c}\u{d}\u{20}\u{85}\u{a0}\u{1680}\u{2000}\u{2001}\u{2002}\u{2003}\u{2004}\u{2005}\u{2006}\u{2007}\u{2008}\u{2009}\u{200a}\u{2028}\u{2029}\u{202f}\u{205f}\u{3000}";
@@ -460,6 +475,19 @@ mod tests {
             .filter(|c| c.is_whitespace())
             .collect();
         assert_eq!(listed, trimmed);
+    }
+
+    #[test]
+    fn a_stand_in_keeps_blankness_and_is_over_every_limit() {
+        assert_eq!(stand_in(&"x".repeat(LARGEST_STRING_PASSED)), None);
+        let long = "é".repeat(LARGEST_STRING_PASSED + 1);
+        assert_eq!(stand_in(&long), Some("é".repeat(LARGEST_STRING_PASSED)));
+        let blank_then_text = format!("{}\u{3000}z tail", " ".repeat(LARGEST_STRING_PASSED));
+        let kept = stand_in(&blank_then_text).unwrap();
+        assert_eq!(kept.len(), LARGEST_STRING_PASSED + 1);
+        assert!(kept.ends_with('z') && !kept.trim().is_empty());
+        let all_blank = " ".repeat(LARGEST_STRING_PASSED * 2);
+        assert!(stand_in(&all_blank).unwrap().trim().is_empty());
     }
 
     #[test]

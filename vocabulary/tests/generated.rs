@@ -292,7 +292,7 @@ fn javascript_vocabulary_is_generated_from_this_crate() {
 
 #[test]
 fn shared_message_expectations_are_generated_from_this_crate() {
-    check_or_write("tests/conformance/messages.json", messages_json());
+    check_or_write("tests/messages.json", messages_json());
 }
 
 #[test]

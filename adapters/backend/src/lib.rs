@@ -58,13 +58,14 @@
 //! }
 //!
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-//! let registry = Registry::new().with(ReadOnlyEmptyFactory);
+//! let registry = Registry::new().with(ReadOnlyEmptyFactory).unwrap();
 //! let backend = registry.open("empty:").await.unwrap();
 //! assert!(backend.fetch("game-1").await.unwrap().is_none());
 //! assert!(registry.open("nosuch://x").await.is_err());
 //!
-//! // A later factory for the same scheme replaces the earlier one.
-//! let registry = registry.with(ReadOnlyEmptyFactory);
+//! // One adapter per scheme: a second one is refused, not a silent override.
+//! let refused = registry.clone().with(ReadOnlyEmptyFactory).unwrap_err();
+//! assert_eq!(refused.scheme, "empty");
 //! assert_eq!(registry.schemes(), ["empty"]);
 //! # });
 //! ```
@@ -74,26 +75,58 @@ mod registry;
 mod types;
 
 pub use async_trait::async_trait;
-pub use registry::{BackendFactory, OpenError, Registry};
+pub use registry::{BackendFactory, DuplicateScheme, OpenError, Registry};
+pub use runtime_store_vocabulary::BackendErrorKind;
 pub use types::{
     InsertOutcome, PatchOutcome, RecordPatch, RuntimeRecord, ScanFilter, Scheduling, Status,
     StatusChange, Timestamp, UnknownStatus,
 };
 
 /// A storage failure. Carried unchanged through the rules component to the caller.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+///
+/// Reads `<kind words>: <reason>` (`storage unavailable: connection refused`), the words of
+/// the store's vocabulary, as in every host.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BackendError {
     /// The store cannot be reached (connection refused or lost, pool timed out);
     /// retrying later may succeed.
-    #[error("storage unavailable: {0}")]
     Unavailable(String),
     /// A stored value cannot be decoded; the message names the game id and the column.
-    #[error("corrupt stored value: {0}")]
     Corrupt(String),
     /// Any other storage failure.
-    #[error("storage failed: {0}")]
     Failed(String),
 }
+
+impl BackendError {
+    /// The WIT case of this error.
+    pub fn kind(&self) -> BackendErrorKind {
+        match self {
+            BackendError::Unavailable(_) => BackendErrorKind::Unavailable,
+            BackendError::Corrupt(_) => BackendErrorKind::Corrupt,
+            BackendError::Failed(_) => BackendErrorKind::Failed,
+        }
+    }
+
+    /// What failed, as the adapter said it.
+    pub fn reason(&self) -> &str {
+        match self {
+            BackendError::Unavailable(reason)
+            | BackendError::Corrupt(reason)
+            | BackendError::Failed(reason) => reason,
+        }
+    }
+}
+
+impl std::fmt::Display for BackendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&runtime_store_vocabulary::backend_error_message(
+            self.kind(),
+            self.reason(),
+        ))
+    }
+}
+
+impl std::error::Error for BackendError {}
 
 /// The five storage primitives the rules component imports (`galaxy:gamemaster/backend`).
 ///

@@ -46,7 +46,17 @@ pub enum OpenError {
     },
 }
 
-/// The storage adapters a host can open, keyed by URL scheme.
+/// A factory offered a scheme the registry already has a factory for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "storage adapter scheme {scheme:?} is registered already; a registry has one adapter per scheme"
+)]
+pub struct DuplicateScheme {
+    /// The scheme both factories claim.
+    pub scheme: String,
+}
+
+/// The storage adapters a host can open, keyed by URL scheme; one adapter per scheme.
 #[derive(Default, Clone)]
 pub struct Registry {
     factories: Vec<Arc<dyn BackendFactory>>,
@@ -58,25 +68,30 @@ impl Registry {
         Self::default()
     }
 
-    /// Adds `factory`; a later factory wins over an earlier one for the same scheme.
-    pub fn with(mut self, factory: impl BackendFactory) -> Self {
+    /// Adds `factory`. Refused when one of its schemes is taken: a second adapter for a
+    /// scheme is a configuration mistake, not an override (build the registry with the
+    /// factory you want instead).
+    pub fn with(mut self, factory: impl BackendFactory) -> Result<Self, DuplicateScheme> {
+        let taken = self.schemes();
+        if let Some(scheme) = factory
+            .schemes()
+            .iter()
+            .find(|scheme| taken.contains(&scheme.to_ascii_lowercase().as_str()))
+        {
+            return Err(DuplicateScheme {
+                scheme: scheme.to_ascii_lowercase(),
+            });
+        }
         self.factories.push(Arc::new(factory));
-        self
+        Ok(self)
     }
 
-    /// The schemes that can be opened, each once, in order of first registration.
+    /// The schemes that can be opened, in order of registration.
     pub fn schemes(&self) -> Vec<&str> {
-        let mut schemes: Vec<&str> = Vec::new();
-        for scheme in self
-            .factories
+        self.factories
             .iter()
             .flat_map(|factory| factory.schemes().iter().copied())
-        {
-            if !schemes.contains(&scheme) {
-                schemes.push(scheme);
-            }
-        }
-        schemes
+            .collect()
     }
 
     /// Opens the backend `url` names, through the factory registered for its scheme
@@ -92,7 +107,6 @@ impl Registry {
         let factory = self
             .factories
             .iter()
-            .rev()
             .find(|factory| factory.schemes().contains(&scheme.as_str()))
             .ok_or_else(|| OpenError::UnknownScheme {
                 scheme: scheme.clone(),

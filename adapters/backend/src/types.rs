@@ -1,8 +1,5 @@
 //! Plain record types, field for field those of `wit/gamemaster.wit`.
 
-use std::fmt;
-use std::str::FromStr;
-
 /// An instant in UTC: seconds since the Unix epoch and a nanosecond part.
 ///
 /// Ordered by `seconds`, then `nanoseconds`. Whether a value is valid or "zero" is a rule
@@ -16,78 +13,7 @@ pub struct Timestamp {
     pub nanoseconds: u32,
 }
 
-/// The lifecycle status of a runtime.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(
-    feature = "serde",
-    derive(serde::Serialize, serde::Deserialize),
-    serde(rename_all = "kebab-case")
-)]
-pub enum Status {
-    /// The engine container is being set up.
-    Starting,
-    /// The game runs and turns are generated on schedule.
-    Running,
-    /// A turn is being generated.
-    GenerationInProgress,
-    /// The last turn generation failed.
-    GenerationFailed,
-    /// The engine does not answer.
-    EngineUnreachable,
-    /// The runtime was stopped; it may start again.
-    Stopped,
-    /// The game is over (terminal).
-    Finished,
-}
-
-impl Status {
-    /// Every status, in declaration order.
-    pub const ALL: [Status; 7] = [
-        Status::Starting,
-        Status::Running,
-        Status::GenerationInProgress,
-        Status::GenerationFailed,
-        Status::EngineUnreachable,
-        Status::Stopped,
-        Status::Finished,
-    ];
-
-    /// The text adapters persist and messages quote (`generation_in_progress`, ...).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Starting => "starting",
-            Status::Running => "running",
-            Status::GenerationInProgress => "generation_in_progress",
-            Status::GenerationFailed => "generation_failed",
-            Status::EngineUnreachable => "engine_unreachable",
-            Status::Stopped => "stopped",
-            Status::Finished => "finished",
-        }
-    }
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A stored status text that names no [`Status`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown runtime status {0:?}")]
-pub struct UnknownStatus(pub String);
-
-impl FromStr for Status {
-    type Err = UnknownStatus;
-
-    /// Parses a stored text (`generation_in_progress`, ...).
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Status::ALL
-            .into_iter()
-            .find(|status| status.as_str() == text)
-            .ok_or_else(|| UnknownStatus(text.to_owned()))
-    }
-}
+pub use runtime_store_vocabulary::{Status, UnknownStatus};
 
 /// One game's runtime record.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -279,17 +205,6 @@ mod tests {
             stopped_at: None,
             finished_at: None,
         }
-    }
-
-    #[test]
-    fn stored_texts_round_trip_and_unknown_text_is_an_error() {
-        for status in Status::ALL {
-            assert_eq!(status.as_str().parse::<Status>(), Ok(status));
-        }
-        assert_eq!(
-            "Running".parse::<Status>(),
-            Err(UnknownStatus("Running".into()))
-        );
     }
 
     #[test]

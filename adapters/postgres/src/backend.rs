@@ -115,7 +115,7 @@ impl PostgresBackend {
             }
             ScanFilter::ByStatus(status) => {
                 sqlx::query(statements::SCAN_BY_STATUS)
-                    .bind(status.as_str())
+                    .bind(status.stored_text())
                     .fetch_all(&self.pool)
                     .await
             }
@@ -149,7 +149,7 @@ impl Backend for PostgresBackend {
         let context = OnRecord("insert", &record.game_id);
         let inserted = sqlx::query(statements::INSERT)
             .bind(&record.game_id)
-            .bind(record.status.as_str())
+            .bind(record.status.stored_text())
             .bind(&record.engine_endpoint)
             .bind(&record.current_image_ref)
             .bind(&record.current_engine_version)
@@ -192,8 +192,8 @@ impl Backend for PostgresBackend {
         let scheduling = changes.scheduling;
         let (stored_status, applied): (Option<String>, bool) = sqlx::query_as(statements::PATCH)
             .bind(game_id)
-            .bind(expected_status.map(Status::as_str))
-            .bind(status.map(|change| change.to.as_str()))
+            .bind(expected_status.map(Status::stored_text))
+            .bind(status.map(|change| change.to.stored_text()))
             .bind(optional_instant(
                 &context,
                 "started_at",

@@ -30,7 +30,7 @@
 //! let backend = PostgresBackend::connect(url, options.clone()).await?;
 //! assert!(backend.fetch("no-such-game").await?.is_none());
 //!
-//! let registry = Registry::new().with(PostgresFactory::with_options(options));
+//! let registry = Registry::new().with(PostgresFactory::with_options(options))?;
 //! let shared = registry.open(url).await?;
 //! let everything = shared.scan(ScanFilter::All).await?;
 //! # drop(everything);
@@ -40,6 +40,8 @@
 #![deny(missing_docs)]
 
 mod backend;
+#[cfg(feature = "clap")]
+mod cli;
 mod error;
 mod factory;
 mod migrate;
@@ -49,6 +51,8 @@ pub mod statements;
 pub mod timestamp;
 
 pub use backend::PostgresBackend;
+#[cfg(feature = "clap")]
+pub use cli::{MAX_POOL_CONNECTIONS, PostgresArgs};
 pub use factory::PostgresFactory;
 pub use migrate::{MIGRATOR, migrate};
 pub use options::PostgresOptions;

@@ -1,4 +1,4 @@
-//! SPEC section 6: every comparison measured side by side in one run, with its ratios
+//! contract §6: every comparison measured side by side in one run, with its ratios
 //! printed after its group and again at the end.
 //!
 //! `cargo bench -p runtime-store-benches` runs everything (PostgreSQL at `DATABASE_URL`,

@@ -28,7 +28,7 @@ use crate::timing::concurrent;
 
 const GROUP: &str = "postgres";
 
-/// The concurrent case of SPEC section 6, and the size of the shared pool.
+/// The concurrent case of contract §6, and the size of the shared pool.
 const TASKS: usize = 16;
 
 /// Records besides the swapped ones; every tenth is running and overdue.

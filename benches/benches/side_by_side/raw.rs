@@ -50,8 +50,8 @@ pub async fn swap_status(
     let no_text: Option<&str> = None;
     let (_stored_status, applied): (Option<String>, bool) = sqlx::query_as(PATCH)
         .bind(game_id)
-        .bind(Some(from.as_str()))
-        .bind(Some(to.as_str()))
+        .bind(Some(from.stored_text()))
+        .bind(Some(to.stored_text()))
         .bind(no_instant)
         .bind(no_instant)
         .bind(no_instant)

@@ -2,10 +2,10 @@
 //!
 //! `tests/conformance/*.json` holds language-neutral vectors (format:
 //! `tests/conformance/README.md`): each file is a list of store and rules calls with the
-//! result SPEC.md requires. Every host and every storage adapter must pass all of them.
+//! result the contract (docs/contract.md) requires. Every host and every storage adapter must pass all of them.
 //! This crate reads the files strictly ([`VectorFile::load`]; a malformed file is a
 //! [`LoadError`] naming the file and the step) and runs them against a Rust
-//! [`RuntimeStore`] ([`run_vectors`]), comparing results exactly and reporting every step.
+//! [`RuntimeStore`](runtime_store_host::RuntimeStore) ([`run_vectors`]), comparing results exactly and reporting every step.
 //! [`model`] holds a reference model of the store and random operation sequences to
 //! compare a store with it (model-based property tests on any backend).
 //!

@@ -1,6 +1,6 @@
 //! A reference model of the store and random operation sequences to hold it against.
 //!
-//! [`Model`] predicts what every store operation returns from SPEC.md alone: a
+//! [`Model`] predicts what every store operation returns from the contract (docs/contract.md) alone: a
 //! `BTreeMap` of records, the transition table (§2.3), the lifecycle stamps (§2.4),
 //! microsecond truncation (§2.1), not-found / conflict / compare-and-swap (§3) and the
 //! result orders (§3). It shares no code with the rules component. For input that fails
@@ -82,7 +82,7 @@ fn truncate(at: Timestamp) -> Timestamp {
     }
 }
 
-/// The statuses the transition table (SPEC §2.3) allows from `from`.
+/// The statuses the transition table (contract §2.3) allows from `from`.
 fn allowed_targets(from: Status) -> &'static [Status] {
     use Status::*;
     match from {
@@ -350,7 +350,7 @@ impl Tally {
     fn record(&mut self, operation: Operation, outcome: &Outcome) {
         *self
             .counts
-            .entry((operation.as_str(), outcome.kind()))
+            .entry((operation.words(), outcome.kind()))
             .or_default() += 1;
     }
 
@@ -364,7 +364,7 @@ impl Tally {
     /// How many `operation` calls had an outcome of `kind` (see [`Outcome::kind`]).
     pub fn count(&self, operation: Operation, kind: &str) -> usize {
         self.counts
-            .get(&(operation.as_str(), kind))
+            .get(&(operation.words(), kind))
             .copied()
             .unwrap_or(0)
     }

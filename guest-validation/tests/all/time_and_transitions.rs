@@ -1,8 +1,6 @@
-//! SPEC §2.1 (zero, valid, truncation) and §2.3 (the transition table).
+//! contract §2.1 (zero, valid, truncation) and §2.3 (the transition table).
 
-mod common;
-
-use common::at;
+use crate::common::at;
 use runtime_store_rules::time::{
     self, MAX_SECONDS, MIN_SECONDS, is_valid, is_zero, truncate_to_micros,
 };
@@ -77,7 +75,7 @@ fn stored_texts_match_the_spec() {
     );
 }
 
-/// The SPEC §2.3 table, written out independently of the implementation.
+/// The contract §2.3 table, written out independently of the implementation.
 fn spec_table(from: Status) -> Vec<Status> {
     use Status::*;
     match from {

@@ -1,11 +1,9 @@
 //! A failing backend surfaces as `StoreError::Backend` carrying its error unchanged,
 //! never as a trap, and the store keeps working.
 
-mod common;
-
 use std::sync::Arc;
 
-use common::{FailingBackend, at, record};
+use crate::common::{FailingBackend, at, record};
 use runtime_store_host::{
     BackendError, Operation, RuntimeStore, Status, StoreError, UpdateStatusInput,
 };

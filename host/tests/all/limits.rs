@@ -1,15 +1,10 @@
 //! The sandbox limits: fuel, memory, a runaway guest. A call the sandbox stops is a
 //! `StoreError::Sandbox` naming the operation, and the next call gets a fresh instance.
 
-mod common;
-
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use common::{large_memory_backend, record};
+use crate::common::{large_memory_backend, record, with_causes};
 use runtime_store_host::{BuildError, Operation, RuntimeStore, SandboxFailure, Status, StoreError};
-use wit_parser::abi::{AbiVariant, WasmType};
-use wit_parser::{Resolve, WorldItem};
 
 #[tokio::test]
 async fn a_call_out_of_fuel_is_stopped_and_the_next_call_gets_a_fresh_instance() {
@@ -82,66 +77,16 @@ async fn a_memory_limit_below_what_the_guest_needs_to_start_is_rejected_at_build
         .await
         .unwrap_err();
     assert!(matches!(error, BuildError::Compile(_)), "{error:?}");
-    assert!(error.to_string().contains("exceeds the limit"), "{error}");
+    assert!(
+        with_causes(&error).contains("exceeds the limit"),
+        "{error:?}"
+    );
 }
 
-/// A core module that implements every export of the `runtime-store` world with `body`
-/// and turns it into a component file, as a hostile or broken guest would ship.
+/// A component file implementing every export of the world with `body`, as a hostile or
+/// broken guest would ship.
 fn stub_component(name: &str, body: &str) -> PathBuf {
-    let mut resolve = Resolve::default();
-    let wit_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../wit");
-    let (package, _) = resolve.push_dir(wit_dir).unwrap();
-    let world = resolve
-        .select_world(&[package], Some("runtime-store"))
-        .unwrap();
-    let mut wat = String::from("(module\n  (memory (export \"memory\") 17)\n");
-    wat.push_str(
-        "  (func (export \"cabi_realloc\") (param i32 i32 i32 i32) (result i32) i32.const 1024)\n",
-    );
-    for (key, item) in &resolve.worlds[world].exports {
-        let WorldItem::Interface { id, .. } = item else {
-            continue;
-        };
-        let interface_name = resolve.name_world_key(key);
-        for function in resolve.interfaces[*id].functions.values() {
-            let signature = resolve.wasm_signature(AbiVariant::GuestExport, function);
-            let core_types = |types: &[WasmType]| {
-                types
-                    .iter()
-                    .map(|ty| match ty {
-                        WasmType::I64 | WasmType::PointerOrI64 => " i64",
-                        WasmType::F32 => " f32",
-                        WasmType::F64 => " f64",
-                        WasmType::I32 | WasmType::Pointer | WasmType::Length => " i32",
-                    })
-                    .collect::<String>()
-            };
-            writeln!(
-                wat,
-                "  (func (export \"{interface_name}#{}\") (param{}) (result{}) {body})",
-                function.name,
-                core_types(&signature.params),
-                core_types(&signature.results),
-            )
-            .unwrap();
-        }
-    }
-    wat.push(')');
-    let mut module = wat::parse_str(&wat).unwrap();
-    wit_component::embed_component_metadata(
-        &mut module,
-        &resolve,
-        world,
-        wit_component::StringEncoding::UTF8,
-        false,
-    )
-    .unwrap();
-    let component = wit_component::ComponentEncoder::default()
-        .module(&module)
-        .unwrap()
-        .validate(true)
-        .encode()
-        .unwrap();
+    let component = runtime_store_componentize::hostile::stub_component(body).unwrap();
     let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.wasm"));
     std::fs::write(&path, component).unwrap();
     path
@@ -217,8 +162,8 @@ async fn a_component_that_imports_anything_else_is_rejected_at_build() {
         .unwrap_err();
     assert!(matches!(error, BuildError::Link(_)), "{error:?}");
     assert!(
-        error.to_string().contains("wasi:clocks/wall-clock@0.2.0"),
-        "{error}"
+        with_causes(&error).contains("wasi:clocks/wall-clock@0.2.0"),
+        "{error:?}"
     );
 }
 

@@ -1,8 +1,6 @@
 //! Bad input is answered with the exact typed error, never a trap or a panic.
 
-mod common;
-
-use common::{at, memory_store, record};
+use crate::common::{at, memory_store, record};
 use runtime_store_host::{
     Operation, RuntimeRecord, Status, StoreError, Timestamp, UpdateEngineHealthInput,
     UpdateImageInput, UpdateSchedulingInput, UpdateStatusInput,
@@ -222,4 +220,50 @@ async fn arbitrary_bad_input_never_traps() {
             }
         }
     }
+}
+
+/// Strings far beyond every limit get the rules' own answer (same message, same
+/// precedence as a 4 KB one), never a sandbox memory failure: the host hands the guest a
+/// stand-in that keeps the string's blankness and its excess.
+#[tokio::test]
+async fn huge_strings_get_the_rules_answer_not_a_memory_failure() {
+    let store = memory_store().await;
+    let huge = 100 << 20;
+    assert_eq!(
+        store.get(&"x".repeat(huge)).await.map(drop),
+        invalid("get runtime record: game id must not exceed 256 bytes")
+    );
+    assert_eq!(
+        store.delete(&" ".repeat(huge)).await,
+        invalid("delete runtime record: game id must not be empty")
+    );
+    let mut spaces_then_text = " ".repeat(huge);
+    spaces_then_text.push('x');
+    assert_eq!(
+        store.get(&spaces_then_text).await.map(drop),
+        invalid("get runtime record: game id must not exceed 256 bytes")
+    );
+    let mut huge_endpoint = record("g1", Status::Starting, 100);
+    huge_endpoint.engine_endpoint = "e".repeat(huge);
+    huge_endpoint.current_image_ref = " ".repeat(huge);
+    // A blank image ref is check 3, before every length: the stand-in keeps it blank.
+    assert_eq!(
+        store.insert(&huge_endpoint).await,
+        invalid("insert runtime record: current image ref must not be empty")
+    );
+    huge_endpoint.current_image_ref = "img".into();
+    assert_eq!(
+        store.insert(&huge_endpoint).await,
+        invalid("insert runtime record: engine endpoint must not exceed 4096 bytes")
+    );
+    let health = UpdateEngineHealthInput {
+        game_id: "g1".into(),
+        engine_health_summary: "h".repeat(huge),
+        now: at(200),
+    };
+    assert_eq!(
+        store.update_engine_health(&health).await,
+        invalid("update runtime engine health: engine health summary must not exceed 4096 bytes")
+    );
+    assert!(store.list().await.unwrap().is_empty());
 }

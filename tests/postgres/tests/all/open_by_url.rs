@@ -1,6 +1,6 @@
 //! The host opens the adapter from a URL through its registry, for both schemes.
 
-use runtime_store_host::{RuntimeStore, Status};
+use runtime_store_host::{Registry, RuntimeStore, Status};
 use runtime_store_postgres::PostgresFactory;
 use runtime_store_postgres_tests::database::isolated;
 use runtime_store_postgres_tests::records::record;
@@ -9,8 +9,11 @@ use runtime_store_postgres_tests::records::record;
 async fn a_store_opened_by_url_shares_the_database_with_one_opened_by_the_other_scheme() {
     isolated("byurl", |schema| async move {
         let open = |url: String| {
+            let registry = Registry::new()
+                .with(PostgresFactory::with_options(schema.options()))
+                .expect("one adapter per scheme");
             RuntimeStore::builder()
-                .register(PostgresFactory::with_options(schema.options()))
+                .registry(registry)
                 .backend_url(url)
                 .build()
         };

@@ -2,9 +2,7 @@
 //! validation never touches storage and is exactly what the matching `validate-*` says;
 //! truncation is idempotent and never increases a value; lists come back sorted.
 
-mod common;
-
-use common::RecordingStorage;
+use crate::common::RecordingStorage;
 use proptest::option;
 use proptest::prelude::*;
 use runtime_store_rules::ordering;
@@ -147,7 +145,7 @@ fn holding(game_id: &str, status: Status) -> RecordingStorage {
     let mut storage = RecordingStorage::default();
     let record = RuntimeRecord {
         status,
-        ..common::record(game_id)
+        ..crate::common::record(game_id)
     };
     let _ = storage.inner.insert(record);
     storage.calls.clear();
@@ -196,7 +194,7 @@ proptest! {
         assert_validates_first(validated.clone(), stored.clone(), &storage)?;
         if validated.is_ok() && !existing {
             prop_assert_eq!(stored, Ok(()));
-            let Some(common::Call::Insert(sent)) = storage.calls.first() else {
+            let Some(crate::common::Call::Insert(sent)) = storage.calls.first() else {
                 return Err(TestCaseError::fail("insert did not reach storage"));
             };
             let stamps = [sent.next_generation_at, Some(sent.created_at), Some(sent.updated_at), sent.started_at, sent.stopped_at, sent.finished_at];

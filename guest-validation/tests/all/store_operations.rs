@@ -1,9 +1,7 @@
-//! SPEC §2.4 and §3: what each operation hands to storage (truncated timestamps, patches
+//! contract §2.4 and §3: what each operation hands to storage (truncated timestamps, patches
 //! with lifecycle stamps), how storage outcomes map to `store-error`, and result order.
 
-mod common;
-
-use common::{
+use crate::common::{
     CREATED, Call, LATER, RecordingStorage, at, health_input, image_input, record,
     scheduling_input, status_input,
 };
@@ -94,7 +92,7 @@ fn get_of_a_missing_record_is_not_found() {
     );
 }
 
-/// The status change SPEC §2.4 derives, written out independently of the implementation.
+/// The status change contract §2.4 derives, written out independently of the implementation.
 fn expected_change(from: Status, to: Status, now: Timestamp) -> StatusChange {
     StatusChange {
         to,

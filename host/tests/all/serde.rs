@@ -1,5 +1,4 @@
 //! With the `serde` feature the inputs use the WIT field names (kebab-case).
-#![cfg(feature = "serde")]
 
 use runtime_store_host::{Status, Timestamp, UpdateSchedulingInput, UpdateStatusInput};
 

@@ -1,11 +1,9 @@
-//! SPEC §2.5: every message of every operation, the order of the checks (the first
+//! contract §2.5: every message of every operation, the order of the checks (the first
 //! failure wins), length limits at their boundaries, and that the store runs exactly
 //! these checks before touching storage. Last come the project's NUL checks (strings
 //! holding U+0000 are rejected, after the lengths and timestamps, see `docs/design.md`).
 
-mod common;
-
-use common::{
+use crate::common::{
     CREATED, LATER, OVERFLOWING, RecordingStorage, ZERO, at, health_input, image_input,
     invalid_input, record, scheduling_input, status_input,
 };

@@ -1,5 +1,4 @@
 //! Helpers shared by the host's integration tests.
-#![allow(dead_code)] // each test binary uses a different subset
 
 use std::sync::Arc;
 
@@ -116,4 +115,16 @@ impl Backend for HangingFetchBackend {
     async fn scan(&self, filter: ScanFilter) -> Result<Vec<RuntimeRecord>, BackendError> {
         self.0.scan(filter).await
     }
+}
+
+/// An error and its causes, `: `-separated, as a binary would print them.
+pub fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    text
 }

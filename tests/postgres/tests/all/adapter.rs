@@ -446,7 +446,9 @@ async fn without_migration_the_primitives_fail_naming_the_game() {
 #[tokio::test]
 async fn the_factory_opens_both_url_schemes() {
     isolated("factory", |schema| async move {
-        let registry = Registry::new().with(PostgresFactory::with_options(schema.options()));
+        let registry = Registry::new()
+            .with(PostgresFactory::with_options(schema.options()))
+            .expect("one adapter per scheme");
         let url = schema.url().to_owned();
         let other_scheme = url.replacen("postgres://", "postgresql://", 1);
         assert_ne!(
@@ -474,7 +476,7 @@ async fn connecting_to_a_closed_port_is_unavailable() {
         .await
     {
         Err(BackendError::Unavailable(message)) => {
-            assert!(message.starts_with("connect: "), "{message}")
+            assert!(message.starts_with("connect: "), "{message}");
         }
         other => panic!("expected unavailable, got {other:?}"),
     }

@@ -1,8 +1,6 @@
 //! One `RuntimeStore` shared by many tokio tasks.
 
-mod common;
-
-use common::{at, memory_store, record};
+use crate::common::{at, memory_store, record};
 use runtime_store_host::{Operation, RuntimeStore, Status, StoreError, UpdateStatusInput};
 
 fn start(game_id: &str, now: i64) -> UpdateStatusInput {
@@ -98,7 +96,7 @@ async fn of_racing_transitions_with_the_same_expected_status_exactly_one_wins() 
 #[tokio::test]
 async fn a_cancelled_call_gives_back_its_slot_and_discards_its_instance() {
     let store = RuntimeStore::builder()
-        .backend(std::sync::Arc::new(common::HangingFetchBackend(
+        .backend(std::sync::Arc::new(crate::common::HangingFetchBackend(
             runtime_store_memory::MemoryBackend::new(),
         )))
         .max_instances(1)
