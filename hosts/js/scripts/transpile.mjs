@@ -1,43 +1,40 @@
-// `npm run transpile`: jco-transpiles the rules component into generated/ and records which
-// file it was (path, size, sha256) so tests can check it is the one the Rust host embeds.
+// jco-transpiles a component the way the package loads it (synchronous instantiation; one
+// `runtime-store.js` and its core modules). Used by the build and by the tests (hostile
+// components); not shipped.
 import { transpile } from '@bytecodealliance/jco';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import {
-  GENERATED_DIR,
-  GENERATED_NAME,
-  SOURCE_RECORD,
-  WASM_ENV,
-  componentPath,
-  sha256,
-} from '../src/component.js';
 
-const path = componentPath();
-let wasm;
-try {
-  wasm = await readFile(path);
-} catch (error) {
-  console.error(
-    `transpile: cannot read the rules component at ${path} (${error.code}); write it with ` +
-      `\`cargo run -q -p runtime-store-cli -- component --out ${path}\` or set ${WASM_ENV}`,
-  );
-  process.exit(1);
+/** The name of jco's output module (`<dir>/runtime-store.js`). */
+export const GENERATED_NAME = 'runtime-store';
+
+/**
+ * Transpiles `wasm` into `dir` and writes `dir/component.json` (source, size, sha256).
+ * @param {Uint8Array} wasm the component
+ * @param {string} dir
+ * @param {string} source where the component came from (relative, for the record)
+ */
+export async function transpileInto(wasm, dir, source) {
+  const { files } = await transpile(new Uint8Array(wasm), {
+    name: GENERATED_NAME,
+    instantiation: 'sync',
+    noTypescript: true,
+  });
+  const coreModules = [];
+  for (const [name, bytes] of Object.entries(files)) {
+    if (name.endsWith('.d.ts')) continue; // the package declares its own API
+    const target = join(dir, name);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, bytes);
+    if (name.endsWith('.wasm')) coreModules.push(name);
+  }
+  const record = {
+    source,
+    size: wasm.length,
+    sha256: createHash('sha256').update(wasm).digest('hex'),
+    coreModules,
+  };
+  await writeFile(join(dir, 'component.json'), `${JSON.stringify(record, null, 2)}\n`);
+  return record;
 }
-
-const { files } = await transpile(new Uint8Array(wasm), {
-  name: GENERATED_NAME,
-  instantiation: 'sync',
-  noTypescript: false,
-});
-
-await rm(GENERATED_DIR, { recursive: true, force: true });
-const coreModules = [];
-for (const [name, bytes] of Object.entries(files)) {
-  const target = join(GENERATED_DIR, name);
-  await mkdir(dirname(target), { recursive: true });
-  await writeFile(target, bytes);
-  if (name.endsWith('.wasm')) coreModules.push(name);
-}
-const source = { source: path, size: wasm.length, sha256: sha256(wasm), coreModules };
-await writeFile(join(GENERATED_DIR, SOURCE_RECORD), `${JSON.stringify(source, null, 2)}\n`);
-console.log(`transpiled ${path} (${wasm.length} bytes, sha256 ${source.sha256}) into ${GENERATED_DIR}`);

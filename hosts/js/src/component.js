@@ -1,73 +1,116 @@
-// Finding the rules component and loading its jco transpilation.
+// Loading the jco transpilation of the rules component and instantiating it with a bounded
+// memory.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { MAX_PAGES, PAGE_SIZE, boundMemories, initialPages } from './limits.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-
-/** The JS host's folder (`hosts/js`). */
-export const HOST_DIR = resolve(here, '..');
-/** The repository root. */
-export const REPO_ROOT = resolve(HOST_DIR, '..', '..');
-/** Environment variable naming the component file to transpile and load. */
-export const WASM_ENV = 'RUNTIME_STORE_WASM';
-/** Where `runtime-store component --out target/runtime-store.wasm` writes the component. */
-export const DEFAULT_WASM = join(REPO_ROOT, 'target', 'runtime-store.wasm');
-/** Where `npm run transpile` writes jco's output. */
-export const GENERATED_DIR = join(HOST_DIR, 'generated');
-/** The name of jco's output module (`generated/<name>.js`). */
-export const GENERATED_NAME = 'runtime-store';
-/** What `npm run transpile` records about the component it transpiled. */
+/** Where the package keeps its transpiled component (built when the package is packed). */
+export const DEFAULT_COMPONENT_DIR = fileURLToPath(new URL('../generated/', import.meta.url));
+/** What a transpilation records about the component it was made from. */
 export const SOURCE_RECORD = 'component.json';
+/** The default bound on one instance's linear memory: 16 MiB. */
+export const DEFAULT_MEMORY_LIMIT = 16 * 1024 * 1024;
 
-/** The component file: `$RUNTIME_STORE_WASM`, else `<repo>/target/runtime-store.wasm`. */
-export function componentPath() {
-  return process.env[WASM_ENV] || DEFAULT_WASM;
-}
+/**
+ * What is known of the component a transpilation was made from.
+ * @typedef {object} ComponentSource
+ * @property {string | undefined} sha256 lowercase hex SHA-256 of the component file
+ *   (undefined when the folder has no component.json)
+ * @property {number | undefined} size its size in bytes
+ * @property {string | undefined} source where it came from, relative to the repository
+ */
 
-/** The lowercase hex SHA-256 of `bytes`. */
+/**
+ * The lowercase hex SHA-256 of `bytes`.
+ * @param {Uint8Array} bytes
+ */
 export function sha256(bytes) {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
 /**
- * The transpiled rules component: its compiled core modules and jco's `instantiate`,
- * loaded once and shared by every `RuntimeStore`.
+ * The whole pages `memoryLimit` bytes allow (at most 4 GiB); a TypeError when it is not a
+ * positive integer.
+ * @param {unknown} memoryLimit
+ */
+export function memoryPages(memoryLimit) {
+  if (typeof memoryLimit !== 'number' || !Number.isSafeInteger(memoryLimit) || memoryLimit < PAGE_SIZE) {
+    throw new TypeError(`memoryLimit must be a whole number of bytes, at least ${PAGE_SIZE}; got ${String(memoryLimit)}`);
+  }
+  return Math.min(Math.floor(memoryLimit / PAGE_SIZE), MAX_PAGES);
+}
+
+/**
+ * The transpiled rules component: jco's `instantiate` and the core modules' bytes, loaded
+ * once and shared by every `RuntimeStore`. Core modules are compiled once per memory limit.
  */
 export class RuntimeComponent {
+  /** @type {Map<number, Map<string, WebAssembly.Module>>} */
+  #compiled = new Map();
+
   /**
    * @param {Function} instantiate jco's synchronous `instantiate(getCoreModule, imports)`
-   * @param {Map<string, WebAssembly.Module>} modules the compiled core modules by file name
-   * @param {{source: string, sha256: string, size: number}} source the transpiled component
+   * @param {string} moduleUrl the file URL of the transpiled JavaScript (for worker threads)
+   * @param {Map<string, Uint8Array>} coreModules the core modules' bytes by file name
+   * @param {ComponentSource} source what is known of the component file
    */
-  constructor(instantiate, modules, source) {
+  constructor(instantiate, moduleUrl, coreModules, source) {
     this.instantiate = instantiate;
-    this.modules = modules;
+    this.moduleUrl = moduleUrl;
+    this.coreModules = coreModules;
+    /** @type {ComponentSource} */
     this.source = source;
+    /** The pages the component's memories need at start. */
+    this.initialPages = Math.max(0, ...[...coreModules.values()].flatMap((bytes) => initialPages(bytes)));
   }
 
-  /** The component transpiled into `dir` by `npm run transpile`. */
-  static async load(dir = GENERATED_DIR) {
-    let source;
+  /**
+   * A component transpiled into `dir` by jco 1.35 with synchronous instantiation, as
+   * `jco transpile rules.wasm --instantiation sync -o dir` writes it (one `.js` module and
+   * its `.wasm` core modules). The package's own is the default.
+   * @param {string} [dir]
+   */
+  static async load(dir = DEFAULT_COMPONENT_DIR) {
+    let names;
     try {
-      source = JSON.parse(await readFile(join(dir, SOURCE_RECORD), 'utf8'));
+      names = await readdir(dir);
     } catch (error) {
+      const code = /** @type {NodeJS.ErrnoException} */ (error).code;
       throw new Error(
-        `load the rules component: no transpiled component in ${dir} (${error.code ?? error.message}); ` +
-          'run `npm run transpile` in hosts/js first',
+        `load the rules component: cannot read ${dir} (${code ?? String(error)}); ` +
+          (dir === DEFAULT_COMPONENT_DIR
+            ? 'the package was not built: in a checkout, run `npm run build` in hosts/js'
+            : 'transpile a component there with `jco transpile <file.wasm> --instantiation sync -o <dir>`'),
         { cause: error },
       );
     }
-    const { instantiate } = await import(pathToFileURL(join(dir, `${GENERATED_NAME}.js`)).href);
-    const modules = new Map();
-    for (const file of source.coreModules) {
-      modules.set(file, await WebAssembly.compile(await readFile(join(dir, file))));
+    const scripts = names.filter((name) => name.endsWith('.js'));
+    if (scripts.length !== 1) {
+      throw new Error(`load the rules component: ${dir} must hold exactly one jco-transpiled .js module, found ${scripts.length}`);
     }
-    return new RuntimeComponent(instantiate, modules, source);
+    /** @type {ComponentSource} */
+    let source = { sha256: undefined, size: undefined, source: undefined };
+    if (names.includes(SOURCE_RECORD)) {
+      const recorded = JSON.parse(await readFile(join(dir, SOURCE_RECORD), 'utf8'));
+      source = { sha256: recorded.sha256, size: recorded.size, source: recorded.source };
+    }
+    const coreModules = new Map();
+    for (const name of names.filter((file) => file.endsWith('.wasm')).sort()) {
+      coreModules.set(name, new Uint8Array(await readFile(join(dir, name))));
+    }
+    const moduleUrl = pathToFileURL(join(dir, scripts[0])).href;
+    const { instantiate } = await import(moduleUrl);
+    if (typeof instantiate !== 'function') {
+      throw new Error(
+        `load the rules component: ${scripts[0]} exports no \`instantiate\`; transpile with \`--instantiation sync\``,
+      );
+    }
+    return new RuntimeComponent(instantiate, moduleUrl, coreModules, source);
   }
 
-  /** The component in `generated/`, loaded once per process (retried after a failure). */
+  /** The package's component, loaded once per process (retried after a failure). */
   static default() {
     defaultComponent ??= RuntimeComponent.load().catch((error) => {
       defaultComponent = undefined;
@@ -76,13 +119,69 @@ export class RuntimeComponent {
     return defaultComponent;
   }
 
-  /** A fresh instance whose `backend` imports are `backendImports`. */
-  instantiateWith(backendImports) {
-    return this.instantiate((file) => this.modules.get(file), {
-      'galaxy:gamemaster/backend': backendImports,
-      'galaxy:gamemaster/types': {},
-    });
+  /**
+   * The core modules compiled with every memory bounded to `pages` (compiled once).
+   * @param {number} pages
+   * @returns {Map<string, WebAssembly.Module>}
+   */
+  modules(pages) {
+    let modules = this.#compiled.get(pages);
+    if (modules === undefined) {
+      this.#checkPages(pages);
+      modules = new Map();
+      for (const [name, bytes] of this.coreModules) {
+        modules.set(name, new WebAssembly.Module(boundMemories(bytes, pages)));
+      }
+      this.#compiled.set(pages, modules);
+    }
+    return modules;
+  }
+
+  /**
+   * `modules(pages)`, compiled off the calling thread.
+   * @param {number} pages
+   */
+  async compile(pages) {
+    if (!this.#compiled.has(pages)) {
+      this.#checkPages(pages);
+      const modules = new Map();
+      for (const [name, bytes] of this.coreModules) {
+        modules.set(name, await WebAssembly.compile(boundMemories(bytes, pages)));
+      }
+      this.#compiled.set(pages, modules);
+    }
+    return this.modules(pages);
+  }
+
+  /** @param {number} pages */
+  #checkPages(pages) {
+    if (pages < this.initialPages) {
+      throw new RangeError(
+        `memoryLimit of ${pages * PAGE_SIZE} bytes is below the ${this.initialPages * PAGE_SIZE} bytes the component needs at start`,
+      );
+    }
   }
 }
 
+/**
+ * A fresh instance of `instantiate` over `modules`: its `store` and `rules` exports.
+ * @param {Function} instantiate jco's synchronous `instantiate`
+ * @param {Map<string, WebAssembly.Module>} modules compiled core modules by file name
+ * @param {Record<string, Function>} backendImports the `backend` imports
+ * @returns {{store: Record<string, Function>, rules: Record<string, Function>}}
+ */
+export function instantiate(instantiate, modules, backendImports) {
+  const root = instantiate(
+    /** @param {string} name */
+    (name) => {
+      const module = modules.get(name);
+      if (module === undefined) throw new Error(`the transpiled component has no core module ${name}`);
+      return module;
+    },
+    { 'galaxy:gamemaster/backend': backendImports, 'galaxy:gamemaster/types': {} },
+  );
+  return { store: root.store, rules: root.rules };
+}
+
+/** @type {Promise<RuntimeComponent> | undefined} */
 let defaultComponent;

@@ -1,63 +1,141 @@
-// Errors of the store: one class per WIT `store-error` case, plus sandbox failures.
+// Errors of the store: one class per WIT `store-error` case, plus sandbox failures. Every
+// message reads exactly as the Rust vocabulary crate builds it
+// (`runtime_store_vocabulary::store_error_message` / `sandbox_message`).
 import { BackendError } from './types.js';
+import { NOT_FOUND, OPERATIONS, RECORD_EXISTS, STATUS_DIFFERS } from './vocabulary.js';
 
-function where(operation, gameId) {
-  return gameId === undefined ? operation : `${operation} of game ${JSON.stringify(gameId)}`;
+/** @typedef {import('./model.js').Operation} Operation */
+
+/**
+ * Where a failure happened: the operation's words, then the game id as a JSON string when
+ * the call names one (`update runtime status "game-1"`).
+ * @param {Operation} operation
+ * @param {string | undefined} gameId
+ */
+export function located(operation, gameId) {
+  const words = OPERATIONS[operation];
+  return gameId === undefined ? words : `${words} ${JSON.stringify(gameId)}`;
 }
 
 /**
- * Base of every error the component answers with (WIT `store-error`). `operation` is the
- * WIT function (`update-status`); `gameId` is set when the call names a game.
+ * Base of every error a store call throws. `operation` is the WIT function name
+ * (`update-status`); `gameId` is set when the call names a game.
  */
 export class StoreError extends Error {
-  constructor(operation, gameId, detail, options) {
-    super(`${where(operation, gameId)}: ${detail}`, options);
+  /**
+   * @param {Operation} operation the WIT function name
+   * @param {string | undefined} gameId the game the call names, if any
+   * @param {string} message the whole message
+   * @param {ErrorOptions} [options]
+   */
+  constructor(operation, gameId, message, options) {
+    super(message, options);
     this.name = new.target.name;
+    /** @type {Operation} */
     this.operation = operation;
+    /** @type {string | undefined} */
     this.gameId = gameId;
   }
 }
 
 /** No record exists for the game id. */
 export class NotFound extends StoreError {
+  /**
+   * @param {Operation} operation
+   * @param {string | undefined} gameId
+   */
   constructor(operation, gameId) {
-    super(operation, gameId, 'runtime record not found');
+    super(operation, gameId, `${located(operation, gameId)}: ${NOT_FOUND}`);
   }
 }
 
 /** The record exists already (insert) or its stored status differs from the expected one. */
 export class Conflict extends StoreError {
+  /**
+   * @param {Operation} operation
+   * @param {string | undefined} gameId
+   */
   constructor(operation, gameId) {
-    super(operation, gameId, 'conflict');
+    const detail = operation === 'insert' ? RECORD_EXISTS : STATUS_DIFFERS;
+    super(operation, gameId, `${located(operation, gameId)}: ${detail}`);
   }
 }
 
-/** The status transition is not allowed; `reason` is the component's exact message. */
+/** The status transition is not allowed; `message` and `reason` are the rules' exact message. */
 export class InvalidTransition extends StoreError {
+  /**
+   * @param {Operation} operation
+   * @param {string | undefined} gameId
+   * @param {string} reason the rules' message
+   */
   constructor(operation, gameId, reason) {
     super(operation, gameId, reason);
+    /** @type {string} */
     this.reason = reason;
   }
 }
 
-/** The input failed validation; `reason` is the component's exact message. */
+/**
+ * The input failed validation: by the rules (their exact message), or before them because
+ * a WIT type cannot hold a value (`<operation words>: <field> must be <expected>`).
+ * `message` and `reason` are that message.
+ */
 export class InvalidInput extends StoreError {
+  /**
+   * @param {Operation} operation
+   * @param {string | undefined} gameId
+   * @param {string} reason the whole message
+   */
   constructor(operation, gameId, reason) {
     super(operation, gameId, reason);
+    /** @type {string} */
     this.reason = reason;
   }
 }
 
-/** The storage adapter failed; `error` is its `BackendError`, unchanged. */
+/** The storage adapter failed; `error` is its `BackendError`, unchanged (also the `cause`). */
 export class BackendFailure extends StoreError {
+  /**
+   * @param {Operation} operation
+   * @param {string | undefined} gameId
+   * @param {BackendError} error
+   */
   constructor(operation, gameId, error) {
-    super(operation, gameId, `backend failed: ${error.message}`, { cause: error });
+    super(operation, gameId, `${located(operation, gameId)}: ${error.message}`, { cause: error });
+    /** @type {BackendError} */
     this.error = error;
   }
 }
 
-/** The exception for a WIT `store-error` as jco throws it (`{ tag, val }`). */
-export function storeError(operation, gameId, payload) {
+/**
+ * The sandbox stopped the call: the guest trapped (a bug, or its memory limit reached), ran
+ * past the call's deadline, or could not be instantiated. The instance is discarded; the
+ * next call runs on a fresh one. `reason` is the text after `<operation words>[ "<game id>"]: `.
+ */
+export class SandboxFailure extends StoreError {
+  /**
+   * @param {Operation} operation
+   * @param {string | undefined} gameId
+   * @param {string} reason one of the vocabulary's SANDBOX_* texts, filled
+   * @param {ErrorOptions} [options]
+   */
+  constructor(operation, gameId, reason, options) {
+    super(operation, gameId, `${located(operation, gameId)}: ${reason}`, options);
+    /** @type {string} */
+    this.reason = reason;
+  }
+}
+
+/**
+ * The exception for a WIT `store-error` as jco throws it (`{ tag, val }`). A backend error
+ * that is the one the adapter threw during the call keeps its identity.
+ * @param {Operation} operation
+ * @param {string | undefined} gameId
+ * @param {import('./model.js').StoreErrorVariant} payload
+ * @param {BackendError} [thrown] the BackendError the adapter threw during the call, if any
+ * @returns {StoreError}
+ */
+export function storeError(operation, gameId, payload, thrown) {
   switch (payload.tag) {
     case 'not-found':
       return new NotFound(operation, gameId);
@@ -67,20 +145,21 @@ export function storeError(operation, gameId, payload) {
       return new InvalidTransition(operation, gameId, payload.val);
     case 'invalid-input':
       return new InvalidInput(operation, gameId, payload.val);
-    default:
-      return new BackendFailure(operation, gameId, BackendError.fromVariant(payload.val));
+    case 'backend': {
+      const { tag, val } = payload.val;
+      const same = thrown !== undefined && thrown.kind === tag && thrown.reason.toWellFormed() === val;
+      return new BackendFailure(operation, gameId, same ? thrown : BackendError.fromVariant(payload.val));
+    }
   }
 }
 
 /**
- * The component trapped (a guest bug or a component that does not match the WIT). The
- * store discards the instance and makes a fresh one for the next call.
+ * Replaces each `{name}` in `template` by its value (the vocabulary crate's `fill`).
+ * @param {string} template
+ * @param {Record<string, string | number | bigint>} values
  */
-export class ComponentTrap extends Error {
-  constructor(operation, gameId, cause) {
-    super(`${where(operation, gameId)}: the component trapped: ${cause?.message ?? cause}`, { cause });
-    this.name = 'ComponentTrap';
-    this.operation = operation;
-    this.gameId = gameId;
-  }
+export function fill(template, values) {
+  let text = template;
+  for (const [name, value] of Object.entries(values)) text = text.replaceAll(`{${name}}`, String(value));
+  return text;
 }

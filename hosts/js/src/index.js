@@ -1,16 +1,16 @@
 // The runtime record store of a Game Master, embedded from JavaScript: the rules run in the
-// WebAssembly component the Rust host embeds (transpiled by jco); storage is any object
-// implementing the five backend primitives.
-export { RuntimeComponent, componentPath, sha256, DEFAULT_WASM, WASM_ENV } from './component.js';
+// WebAssembly component the Rust host embeds (transpiled by jco, shipped in this package);
+// storage is any object implementing the five backend primitives.
+export { DEFAULT_COMPONENT_DIR, DEFAULT_MEMORY_LIMIT, RuntimeComponent, sha256 } from './component.js';
 export { RuntimeStore } from './store.js';
 export { MemoryBackend } from './memory.js';
 export {
   BackendFailure,
-  ComponentTrap,
   Conflict,
   InvalidInput,
   InvalidTransition,
   NotFound,
+  SandboxFailure,
   StoreError,
 } from './errors.js';
 export {
@@ -23,3 +23,23 @@ export {
   storedText,
   timestampAtOrBefore,
 } from './types.js';
+
+/** @typedef {import('./model.js').Status} StatusName */
+/** @typedef {import('./model.js').Timestamp} Timestamp */
+/** @typedef {import('./model.js').TimestampInput} TimestampInput */
+/** @typedef {import('./model.js').RuntimeRecord} RuntimeRecord */
+/** @typedef {import('./model.js').RuntimeRecordInput} RuntimeRecordInput */
+/** @typedef {import('./model.js').UpdateStatusInput} UpdateStatusInput */
+/** @typedef {import('./model.js').UpdateSchedulingInput} UpdateSchedulingInput */
+/** @typedef {import('./model.js').UpdateImageInput} UpdateImageInput */
+/** @typedef {import('./model.js').UpdateEngineHealthInput} UpdateEngineHealthInput */
+/** @typedef {import('./model.js').Backend} Backend */
+/** @typedef {import('./model.js').RecordPatch} RecordPatch */
+/** @typedef {import('./model.js').StatusChange} StatusChange */
+/** @typedef {import('./model.js').Scheduling} Scheduling */
+/** @typedef {import('./model.js').ScanFilter} ScanFilter */
+/** @typedef {import('./model.js').PatchOutcome} PatchOutcomeValue */
+/** @typedef {import('./model.js').InsertOutcomeName} InsertOutcomeName */
+/** @typedef {import('./model.js').BackendErrorKindName} BackendErrorKindName */
+/** @typedef {import('./model.js').Operation} Operation */
+/** @typedef {import('./model.js').StoreOptions} StoreOptions */

@@ -1,194 +1,400 @@
-// `RuntimeStore`: the rules component bound to a storage adapter.
-import { RuntimeComponent } from './component.js';
-import { ComponentTrap, storeError } from './errors.js';
+// `RuntimeStore`: the rules component bound to a storage adapter, inside a sandbox.
+import { BoundaryViolation, SIGNATURES, backendRecord, backendStatus, lowerArguments } from './boundary.js';
+import { DEFAULT_MEMORY_LIMIT, RuntimeComponent, memoryPages } from './component.js';
+import { InvalidInput } from './errors.js';
+import { InProcessSandbox } from './sandbox.js';
+import { WorkerSandbox } from './worker-sandbox.js';
 import { BackendError, InsertOutcome } from './types.js';
 
-const INSERT_OUTCOMES = new Set(Object.values(InsertOutcome));
-const PATCH_OUTCOME_TAGS = new Set(['applied', 'not-found', 'status-mismatch']);
+/** @typedef {import('./model.js').Operation} Operation */
+/** @typedef {import('./model.js').Backend} Backend */
+/** @typedef {import('./model.js').StoreOptions} StoreOptions */
+/** @typedef {import('./model.js').RuntimeRecord} RuntimeRecord */
+/** @typedef {import('./model.js').Status} Status */
+/** @typedef {import('./sandbox.js').Sandbox} Sandbox */
 
-const BACKEND_ANSWERS = {
-  fetch: (answer) => answer === undefined || (typeof answer === 'object' && answer !== null),
-  insert: (answer) => INSERT_OUTCOMES.has(answer),
-  patch: (answer) => typeof answer === 'object' && answer !== null && PATCH_OUTCOME_TAGS.has(answer.tag),
-  remove: (answer) => answer === undefined,
-  scan: (answer) => Array.isArray(answer),
-};
+const PRIMITIVES = /** @type {const} */ (['fetch', 'insert', 'patch', 'remove', 'scan']);
+const INSERT_OUTCOMES = new Set(Object.values(InsertOutcome));
 
 /**
  * The runtime record store: every rule runs in the component, storage is `backend`.
  *
- * Store operations throw a `StoreError` subclass per WIT `store-error` case; a trap throws
- * `ComponentTrap` and the next call runs on a fresh instance.
+ * Every operation checks its arguments against the WIT types first (`InvalidInput`), then
+ * the component validates them and talks to the backend. Failures are `StoreError`
+ * subclasses: `NotFound`, `Conflict`, `InvalidTransition`, `InvalidInput`, `BackendFailure`
+ * and `SandboxFailure` (a trap, the memory limit, the deadline; the next call runs on a
+ * fresh instance).
  */
 export class RuntimeStore {
-  #exports;
-  #imports;
+  /** @type {Sandbox} */
+  #sandbox;
 
   /**
-   * @param backend the storage adapter (`fetch`, `insert`, `patch`, `remove`, `scan`;
-   *   synchronous; failures thrown as `BackendError`)
-   * @param {RuntimeComponent} component the loaded component (`RuntimeComponent.load()`)
+   * A store on `backend` with `component`. In worker mode (`deadlineMs`) the worker starts
+   * loading at once and the first call waits for it; `RuntimeStore.open` waits instead.
+   * @param {Backend} backend the storage adapter
+   * @param {RuntimeComponent} component the loaded component (`await RuntimeComponent.default()`)
+   * @param {StoreOptions} [options]
    */
-  constructor(backend, component) {
+  constructor(backend, component, options = {}) {
     if (!(component instanceof RuntimeComponent)) {
       throw new TypeError('RuntimeStore needs a RuntimeComponent; use `await RuntimeStore.open(backend)`');
     }
+    const { memoryLimit = DEFAULT_MEMORY_LIMIT, deadlineMs, startupTimeoutMs = 30_000 } = options;
+    const pages = memoryPages(memoryLimit);
+    /** @type {Backend} */
     this.backend = backend;
+    /** @type {RuntimeComponent} */
     this.component = component;
-    this.#imports = backendImports(backend);
-    this.#instantiate();
+    /** The bound on one instance's linear memory, in bytes. */
+    this.memoryLimit = memoryLimit;
+    /** The deadline of one call in milliseconds (worker mode), else undefined. */
+    this.deadlineMs = deadlineMs;
+    const imports = new BackendBridge(backend);
+    if (deadlineMs === undefined) {
+      this.#sandbox = new InProcessSandbox(component, pages, memoryLimit, imports);
+    } else {
+      for (const [name, value] of Object.entries({ deadlineMs, startupTimeoutMs })) {
+        if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+          throw new TypeError(`${name} must be a positive number of milliseconds; got ${String(value)}`);
+        }
+      }
+      this.#sandbox = new WorkerSandbox(component, pages, memoryLimit, imports, deadlineMs, startupTimeoutMs);
+    }
   }
 
-  /** A store on `backend` with the component in `generated/` (loaded once per process). */
-  static async open(backend) {
-    return new RuntimeStore(backend, await RuntimeComponent.default());
+  /**
+   * A store on `backend` with the package's component (loaded once per process), or
+   * `options.component`.
+   * @param {Backend} backend the storage adapter
+   * @param {StoreOptions & {component?: RuntimeComponent}} [options]
+   */
+  static async open(backend, options = {}) {
+    const { component = await RuntimeComponent.default(), ...rest } = options;
+    await component.compile(memoryPages(rest.memoryLimit ?? DEFAULT_MEMORY_LIMIT));
+    const store = new RuntimeStore(backend, component, rest);
+    await store.#sandbox.ready();
+    return store;
+  }
+
+  /** Ends the worker thread (worker mode) or drops the instance; a later call starts afresh. */
+  close() {
+    this.#sandbox.close();
   }
 
   // --- store interface -----------------------------------------------------------------
 
-  /** The record of `gameId`; `NotFound` when none exists. */
+  /**
+   * The record of `gameId`; `NotFound` when none exists.
+   * @param {string} gameId
+   * @returns {RuntimeRecord}
+   */
   get(gameId) {
-    return this.#call('get', gameId, (store) => store.get(gameId));
+    return this.#call('get', gameId, [gameId]);
   }
 
-  /** Installs a new record; `Conflict` when the game id exists. */
+  /**
+   * Installs a new record; `Conflict` when the game id exists.
+   * @param {import('./model.js').RuntimeRecordInput} record
+   * @returns {void}
+   */
   insert(record) {
-    this.#call('insert', record?.gameId, (store) => store.insert(record));
+    this.#call('insert', gameIdOf(record), [record]);
   }
 
-  /** One transition under a compare-and-swap guard on the stored status. */
+  /**
+   * One transition under a compare-and-swap guard on the stored status.
+   * @param {import('./model.js').UpdateStatusInput} input
+   * @returns {void}
+   */
   updateStatus(input) {
-    this.#call('update-status', input?.gameId, (store) => store.updateStatus(input));
+    this.#call('update-status', gameIdOf(input), [input]);
   }
 
-  /** Sets the scheduling columns and `updatedAt`, in any status. */
+  /**
+   * Sets the scheduling columns and `updatedAt`, in any status.
+   * @param {import('./model.js').UpdateSchedulingInput} input
+   * @returns {void}
+   */
   updateScheduling(input) {
-    this.#call('update-scheduling', input?.gameId, (store) => store.updateScheduling(input));
+    this.#call('update-scheduling', gameIdOf(input), [input]);
   }
 
-  /** Sets the image columns under a compare-and-swap guard on the stored status. */
+  /**
+   * Sets the image columns under a compare-and-swap guard on the stored status.
+   * @param {import('./model.js').UpdateImageInput} input
+   * @returns {void}
+   */
   updateImage(input) {
-    this.#call('update-image', input?.gameId, (store) => store.updateImage(input));
+    this.#call('update-image', gameIdOf(input), [input]);
   }
 
-  /** Sets `engineHealth` and `updatedAt`, in any status. */
+  /**
+   * Sets `engineHealth` and `updatedAt`, in any status.
+   * @param {import('./model.js').UpdateEngineHealthInput} input
+   * @returns {void}
+   */
   updateEngineHealth(input) {
-    this.#call('update-engine-health', input?.gameId, (store) => store.updateEngineHealth(input));
+    this.#call('update-engine-health', gameIdOf(input), [input]);
   }
 
-  /** Removes the record; succeeds when none exists. */
+  /**
+   * Removes the record; succeeds when none exists.
+   * @param {string} gameId
+   * @returns {void}
+   */
   delete(gameId) {
-    this.#call('delete', gameId, (store) => store.delete(gameId));
+    this.#call('delete', gameId, [gameId]);
   }
 
-  /** Running records due at `now`, by `nextGenerationAt`, then game id. */
+  /**
+   * Running records due at `now`, by `nextGenerationAt`, then game id.
+   * @param {import('./model.js').TimestampInput} now
+   * @returns {RuntimeRecord[]}
+   */
   listDueRunning(now) {
-    return this.#call('list-due-running', undefined, (store) => store.listDueRunning(now));
+    return this.#call('list-due-running', undefined, [now]);
   }
 
-  /** Records in `status`, newest `createdAt` first, then game id. */
+  /**
+   * Records in `status`, newest `createdAt` first, then game id.
+   * @param {Status} status
+   * @returns {RuntimeRecord[]}
+   */
   listByStatus(status) {
-    return this.#call('list-by-status', undefined, (store) => store.listByStatus(status));
+    return this.#call('list-by-status', undefined, [status]);
   }
 
-  /** Every record, newest `createdAt` first, then game id. */
+  /**
+   * Every record, newest `createdAt` first, then game id.
+   * @returns {RuntimeRecord[]}
+   */
   list() {
-    return this.#call('list', undefined, (store) => store.list());
+    return this.#call('list', undefined, []);
   }
 
   // --- rules interface -----------------------------------------------------------------
 
-  /** Succeeds when `to` may follow `from`; otherwise `InvalidTransition`. */
+  /**
+   * Succeeds when `to` may follow `from`; otherwise `InvalidTransition`.
+   * @param {Status} from
+   * @param {Status} to
+   * @returns {void}
+   */
   transition(from, to) {
-    this.#call('transition', undefined, (_, rules) => rules.transition(from, to));
+    this.#call('transition', undefined, [from, to]);
   }
 
-  /** The statuses that may follow `from`, in declaration order. */
+  /**
+   * The statuses that may follow `from`, in declaration order.
+   * @param {Status} from
+   * @returns {Status[]}
+   */
   allowedTransitions(from) {
-    return this.#call('allowed-transitions', undefined, (_, rules) => rules.allowedTransitions(from));
+    return this.#call('allowed-transitions', undefined, [from]);
   }
 
-  /** The checks `insert` runs; `InvalidInput` on the first failure. */
+  /**
+   * The checks `insert` runs; `InvalidInput` on the first failure.
+   * @param {import('./model.js').RuntimeRecordInput} record
+   * @returns {void}
+   */
   validateRecord(record) {
-    this.#call('validate-record', record?.gameId, (_, rules) => rules.validateRecord(record));
+    this.#call('validate-record', gameIdOf(record), [record]);
   }
 
-  /** The checks `updateStatus` runs. */
+  /**
+   * The checks `updateStatus` runs.
+   * @param {import('./model.js').UpdateStatusInput} input
+   * @returns {void}
+   */
   validateUpdateStatus(input) {
-    this.#call('validate-update-status', input?.gameId, (_, rules) => rules.validateUpdateStatus(input));
+    this.#call('validate-update-status', gameIdOf(input), [input]);
   }
 
-  /** The checks `updateScheduling` runs. */
+  /**
+   * The checks `updateScheduling` runs.
+   * @param {import('./model.js').UpdateSchedulingInput} input
+   * @returns {void}
+   */
   validateUpdateScheduling(input) {
-    this.#call('validate-update-scheduling', input?.gameId, (_, rules) =>
-      rules.validateUpdateScheduling(input),
-    );
+    this.#call('validate-update-scheduling', gameIdOf(input), [input]);
   }
 
-  /** The checks `updateImage` runs. */
+  /**
+   * The checks `updateImage` runs.
+   * @param {import('./model.js').UpdateImageInput} input
+   * @returns {void}
+   */
   validateUpdateImage(input) {
-    this.#call('validate-update-image', input?.gameId, (_, rules) => rules.validateUpdateImage(input));
+    this.#call('validate-update-image', gameIdOf(input), [input]);
   }
 
-  /** The checks `updateEngineHealth` runs. */
+  /**
+   * The checks `updateEngineHealth` runs.
+   * @param {import('./model.js').UpdateEngineHealthInput} input
+   * @returns {void}
+   */
   validateUpdateEngineHealth(input) {
-    this.#call('validate-update-engine-health', input?.gameId, (_, rules) =>
-      rules.validateUpdateEngineHealth(input),
-    );
+    this.#call('validate-update-engine-health', gameIdOf(input), [input]);
   }
 
   // --- machinery -----------------------------------------------------------------------
 
-  #instantiate() {
-    const root = this.component.instantiateWith(this.#imports);
-    this.#exports = { store: root.store, rules: root.rules };
-  }
-
-  #call(operation, gameId, invoke) {
+  /**
+   * @param {Operation} operation
+   * @param {unknown} gameId the game the call names (kept on errors when it is a string)
+   * @param {unknown[]} args
+   * @returns {any}
+   */
+  #call(operation, gameId, args) {
+    const id = typeof gameId === 'string' ? gameId : undefined;
+    let lowered;
     try {
-      return invoke(this.#exports.store, this.#exports.rules);
+      lowered = lowerArguments(operation, args);
     } catch (error) {
-      if (error !== null && typeof error === 'object' && Object.hasOwn(error, 'payload')) {
-        throw storeError(operation, gameId, error.payload);
-      }
-      // A trap, or a value jco could not lower mid-call: the instance may be inconsistent.
-      this.#instantiate();
-      if (error instanceof WebAssembly.RuntimeError) throw new ComponentTrap(operation, gameId, error);
+      if (error instanceof BoundaryViolation) throw new InvalidInput(operation, id, error.messageFor(operation));
       throw error;
     }
+    return this.#sandbox.call(operation, id, lowered);
+  }
+}
+
+/** @param {unknown} input */
+function gameIdOf(input) {
+  return typeof input === 'object' && input !== null ? /** @type {{gameId?: unknown}} */ (input).gameId : undefined;
+}
+
+/**
+ * What a backend primitive answered, as the WIT import returns it; a BackendError of kind
+ * `failed` naming what was wrong otherwise.
+ * @type {Record<typeof PRIMITIVES[number], (answer: any) => unknown>}
+ */
+const ANSWERS = {
+  fetch: (answer) => (answer === undefined || answer === null ? { found: undefined } : { found: checked(answer, backendRecord) }),
+  insert: (answer) => {
+    if (!INSERT_OUTCOMES.has(answer)) throw wrongAnswer(answer, `'inserted' or 'already-exists'`);
+    return answer;
+  },
+  patch: (answer) => {
+    switch (typeof answer === 'object' && answer !== null ? answer.tag : undefined) {
+      case 'applied':
+        return { tag: 'applied' };
+      case 'not-found':
+        return { tag: 'not-found' };
+      case 'status-mismatch':
+        return { tag: 'status-mismatch', val: checked(answer.val, backendStatus) };
+      default:
+        throw wrongAnswer(answer, 'a PatchOutcome');
+    }
+  },
+  remove: (answer) => {
+    if (answer !== undefined && answer !== null) throw wrongAnswer(answer, 'undefined');
+    return undefined;
+  },
+  scan: (answer) => {
+    if (!Array.isArray(answer)) throw wrongAnswer(answer, 'an array of runtime records');
+    return answer.map((record, index) => checked(record, backendRecord, `record ${index} of `));
+  },
+};
+
+/**
+ * @param {unknown} answer
+ * @param {string} expected
+ */
+function wrongAnswer(answer, expected) {
+  return new TypeError(`the adapter answered ${describe(answer)}, not ${expected}`);
+}
+
+/**
+ * @template T
+ * @param {unknown} value
+ * @param {(value: unknown) => T} check
+ * @param {string} [which]
+ * @returns {T}
+ */
+function checked(value, check, which = '') {
+  try {
+    return check(value);
+  } catch (error) {
+    if (!(error instanceof BoundaryViolation)) throw error;
+    throw new TypeError(`in ${which}the adapter's answer, ${error.message}`);
   }
 }
 
 /**
  * The `backend` imports: each calls the adapter and turns whatever it throws, or an answer
  * of the wrong shape, into a `backend-error` (an exception escaping an import would trap).
+ * An import answers its value, or throws `{ payload }` (jco's way to return an error).
  */
-function backendImports(backend) {
-  const imports = {};
-  for (const [name, valid] of Object.entries(BACKEND_ANSWERS)) {
-    const failure = (detail) => ({ payload: BackendError.failed(`backend ${name}: ${detail}`).toVariant() });
-    imports[name] = (...args) => {
-      let answer;
-      try {
-        answer = backend[name](...args);
-      } catch (error) {
-        throw error instanceof BackendError ? { payload: error.toVariant() } : failure(describe(error));
+export class BackendBridge {
+  /** @type {BackendError | undefined} */
+  #thrown;
+
+  /** @param {Backend} backend */
+  constructor(backend) {
+    if (typeof backend !== 'object' || backend === null) {
+      throw new TypeError(`RuntimeStore needs a backend object with ${PRIMITIVES.join(', ')}; got ${describe(backend)}`);
+    }
+    /** @type {Record<string, (...args: any[]) => unknown>} */
+    this.imports = {};
+    for (const name of PRIMITIVES) {
+      if (typeof backend[name] !== 'function') {
+        throw new TypeError(`RuntimeStore: the backend has no ${name} method (it needs ${PRIMITIVES.join(', ')})`);
       }
-      if (typeof answer?.then === 'function') {
-        throw failure('the adapter answered a promise; jco calls imports synchronously');
-      }
-      if (!valid(answer)) throw failure(`the adapter answered ${describe(answer)}`);
-      return name === 'fetch' ? { found: answer } : answer;
-    };
+      const lower = ANSWERS[name];
+      /** @param {string} detail */
+      const failure = (detail) => ({ payload: BackendError.failed(`backend ${name}: ${detail}`).toVariant() });
+      this.imports[name] = (...args) => {
+        let answer;
+        try {
+          answer = /** @type {Function} */ (backend[name]).apply(backend, args);
+        } catch (error) {
+          if (!(error instanceof BackendError)) throw failure(describe(error));
+          this.#thrown = error;
+          throw { payload: { tag: error.kind, val: error.reason.toWellFormed() } };
+        }
+        if (typeof answer?.then === 'function') {
+          throw failure('the adapter answered a promise; the store calls adapters synchronously');
+        }
+        try {
+          return lower(answer);
+        } catch (error) {
+          throw failure(/** @type {Error} */ (error).message);
+        }
+      };
+    }
   }
-  return imports;
+
+  /** The BackendError the adapter threw during the current call, if any. */
+  lastError() {
+    return this.#thrown;
+  }
+
+  /** Ends the current call. */
+  forget() {
+    this.#thrown = undefined;
+  }
 }
 
-function describe(value) {
-  if (value instanceof Error) return `${value.name}: ${value.message}`;
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
+const DESCRIBED_LENGTH = 200;
+
+/**
+ * A short description of a value for a message (at most about 200 characters).
+ * @param {unknown} value
+ */
+export function describe(value) {
+  let text;
+  if (value instanceof Error) {
+    text = `${value.name}: ${value.message}`;
+  } else if (typeof value === 'bigint') {
+    text = `${value}n`;
+  } else {
+    try {
+      text = JSON.stringify(value, (_, item) => (typeof item === 'bigint' ? `${item}n` : item)) ?? String(value);
+    } catch {
+      text = String(value);
+    }
   }
+  return text.length > DESCRIBED_LENGTH ? `${text.slice(0, DESCRIBED_LENGTH)}…` : text;
 }

@@ -1,9 +1,14 @@
 // Values of the WIT package `galaxy:gamemaster@0.1.0` as jco maps them: records are plain
 // objects with camelCase keys, `option<T>` is `undefined` or the value, `s64` is a BigInt,
 // enums are their WIT case names, variants are `{ tag, val }`.
+import { BACKEND_ERROR_KINDS, STATUSES } from './vocabulary.js';
+
+/** @typedef {import('./model.js').Status} StatusName */
+/** @typedef {import('./model.js').Timestamp} Timestamp */
+/** @typedef {import('./model.js').BackendErrorKindName} BackendErrorKindName */
 
 /** The lifecycle statuses; each value is the WIT case name. */
-export const Status = Object.freeze({
+export const Status = /** @type {const} */ ({
   STARTING: 'starting',
   RUNNING: 'running',
   GENERATION_IN_PROGRESS: 'generation-in-progress',
@@ -12,56 +17,92 @@ export const Status = Object.freeze({
   STOPPED: 'stopped',
   FINISHED: 'finished',
 });
+Object.freeze(Status);
 
-/** The text adapters persist and messages quote (`generation_in_progress`). */
+/**
+ * The text adapters persist and messages quote (`generation_in_progress`).
+ * @param {StatusName} status
+ * @returns {string}
+ */
 export function storedText(status) {
-  return status.replaceAll('-', '_');
+  return STATUSES[status];
 }
 
-/** Whether timestamp `a` is at or before `b`. */
+/**
+ * Whether timestamp `a` is at or before `b`.
+ * @param {Timestamp} a
+ * @param {Timestamp} b
+ */
 export function timestampAtOrBefore(a, b) {
   return a.seconds < b.seconds || (a.seconds === b.seconds && a.nanoseconds <= b.nanoseconds);
 }
 
 /** The cases of a WIT `backend-error`. */
-export const BackendErrorKind = Object.freeze({
+export const BackendErrorKind = /** @type {const} */ ({
   UNAVAILABLE: 'unavailable',
   CORRUPT: 'corrupt',
   FAILED: 'failed',
 });
+Object.freeze(BackendErrorKind);
 
 /**
  * A storage failure (WIT `backend-error`). Adapters throw it; the store passes it through
- * unchanged inside `BackendFailure`.
+ * unchanged inside `BackendFailure`. Its message reads `<kind words>: <reason>`
+ * (`storage unavailable: connection refused`).
  */
 export class BackendError extends Error {
+  /**
+   * @param {BackendErrorKindName} kind
+   * @param {string} reason
+   */
   constructor(kind, reason) {
-    super(`${kind}: ${reason}`);
+    if (!Object.hasOwn(BACKEND_ERROR_KINDS, kind)) {
+      throw new TypeError(`BackendError: kind must be one of ${Object.keys(BACKEND_ERROR_KINDS).join(', ')}, not ${JSON.stringify(kind)}`);
+    }
+    super(`${BACKEND_ERROR_KINDS[kind]}: ${reason}`);
     this.name = 'BackendError';
+    /** @type {BackendErrorKindName} */
     this.kind = kind;
-    this.reason = reason;
+    /** @type {string} */
+    this.reason = String(reason);
   }
 
-  /** The store cannot be reached; retrying later may succeed. */
+  /**
+   * The store cannot be reached; retrying later may succeed.
+   * @param {string} reason
+   */
   static unavailable(reason) {
     return new BackendError(BackendErrorKind.UNAVAILABLE, reason);
   }
 
-  /** A stored value cannot be decoded; the reason names the game id and column. */
+  /**
+   * A stored value cannot be decoded; the reason names the game id and column.
+   * @param {string} reason
+   */
   static corrupt(reason) {
     return new BackendError(BackendErrorKind.CORRUPT, reason);
   }
 
-  /** Any other failure. */
+  /**
+   * Any other failure.
+   * @param {string} reason
+   */
   static failed(reason) {
     return new BackendError(BackendErrorKind.FAILED, reason);
   }
 
-  /** The WIT value: `{ tag: kind, val: reason }`. */
+  /**
+   * The WIT value: `{ tag: kind, val: reason }`.
+   * @returns {import('./model.js').BackendErrorVariant}
+   */
   toVariant() {
     return { tag: this.kind, val: this.reason };
   }
 
+  /**
+   * The error a WIT `backend-error` value stands for.
+   * @param {import('./model.js').BackendErrorVariant} variant
+   */
   static fromVariant({ tag, val }) {
     return new BackendError(tag, val);
   }
@@ -69,15 +110,27 @@ export class BackendError extends Error {
 
 /** Backend `patch` answers. */
 export const PatchOutcome = Object.freeze({
+  /** @returns {import('./model.js').PatchOutcome} every change was written */
   applied: () => ({ tag: 'applied' }),
+  /** @returns {import('./model.js').PatchOutcome} no record has the game id */
   notFound: () => ({ tag: 'not-found' }),
+  /**
+   * @param {StatusName} stored the stored status, which differs from the expected one
+   * @returns {import('./model.js').PatchOutcome}
+   */
   statusMismatch: (stored) => ({ tag: 'status-mismatch', val: stored }),
 });
 
 /** Backend `insert` answers. */
-export const InsertOutcome = Object.freeze({ INSERTED: 'inserted', ALREADY_EXISTS: 'already-exists' });
+export const InsertOutcome = /** @type {const} */ ({ INSERTED: 'inserted', ALREADY_EXISTS: 'already-exists' });
+Object.freeze(InsertOutcome);
 
-/** Whether `record` belongs to a backend `scan` with `filter` (`{ tag, val }`). */
+/**
+ * Whether `record` belongs to a backend `scan` with `filter` (`{ tag, val }`).
+ * @param {import('./model.js').ScanFilter} filter
+ * @param {import('./model.js').RuntimeRecord} record
+ * @returns {boolean}
+ */
 export function scanMatches(filter, record) {
   switch (filter.tag) {
     case 'all':
@@ -91,6 +144,6 @@ export function scanMatches(filter, record) {
         timestampAtOrBefore(record.nextGenerationAt, filter.val)
       );
     default:
-      throw BackendError.failed(`scan: unknown filter ${JSON.stringify(filter.tag)}`);
+      throw BackendError.failed(`scan: unknown filter ${JSON.stringify(/** @type {{tag: unknown}} */ (filter).tag)}`);
   }
 }

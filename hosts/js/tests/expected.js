@@ -1,29 +1,17 @@
-// The sha256 of the component the Rust host embeds: $RUNTIME_STORE_SHA256, else the CLI's.
-import { spawnSync } from 'node:child_process';
-import { REPO_ROOT } from './support.js';
+// The component every host runs: the committed host/component/runtime-store.wasm. scripts/test
+// may also name its SHA-256 in RUNTIME_STORE_SHA256 (what the Rust host embeds); when set,
+// the tests check that too.
+import { readFileSync } from 'node:fs';
+import { COMPONENT_FILE, sha256 } from './support.js';
 
 export const SHA256_ENV = 'RUNTIME_STORE_SHA256';
 
-export function embeddedSha256() {
-  const configured = process.env[SHA256_ENV];
-  if (configured) return configured.trim().toLowerCase();
-  const inspected = spawnSync('cargo', ['run', '-q', '-p', 'runtime-store-cli', '--', 'inspect', '--json'], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-    timeout: 1_200_000,
-  });
-  if (inspected.status !== 0) {
-    throw new Error(
-      `\`runtime-store inspect --json\` failed (${inspected.status ?? inspected.error}); ` +
-        `set ${SHA256_ENV} to skip the build:\n${inspected.stderr}`,
-    );
-  }
-  let sha256;
-  try {
-    ({ sha256 } = JSON.parse(inspected.stdout));
-  } catch (error) {
-    throw new Error(`\`runtime-store inspect --json\` printed no JSON: ${JSON.stringify(inspected.stdout)}`, { cause: error });
-  }
-  if (typeof sha256 !== 'string') throw new Error(`\`runtime-store inspect --json\` printed no sha256: ${inspected.stdout}`);
-  return sha256;
+/** The SHA-256 of the committed component file. */
+export function committedSha256() {
+  return sha256(readFileSync(COMPONENT_FILE));
+}
+
+/** `$RUNTIME_STORE_SHA256`, lowercased, when set. */
+export function announcedSha256() {
+  return process.env[SHA256_ENV]?.trim().toLowerCase() || undefined;
 }

@@ -1,12 +1,24 @@
-// What every test file (and bench.mjs) shares: the library under test, the repository root, a record.
+// What every test file (and bench.mjs) shares: the library under test, the folders, a record.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Status } from '../src/index.js';
 
 export * from '../src/index.js';
-export { REPO_ROOT, HOST_DIR } from '../src/component.js';
+
+/** The JS host's folder (`hosts/js`). */
+export const HOST_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** The repository root. */
+export const REPO_ROOT = join(HOST_DIR, '..', '..');
+/** The committed rules component every host runs. */
+export const COMPONENT_FILE = join(REPO_ROOT, 'host', 'component', 'runtime-store.wasm');
 
 export const NOW = { seconds: 1_764_000_000n, nanoseconds: 0 };
 
-/** A valid running record of `gameId`. */
+/**
+ * A valid running record of `gameId`.
+ * @param {string} gameId
+ * @returns {import('../src/index.js').RuntimeRecord}
+ */
 export function record(gameId) {
   return {
     gameId,

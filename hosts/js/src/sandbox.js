@@ -1,0 +1,104 @@
+// Running the component in the calling thread: one instance, its memory bounded; after a
+// trap the instance is discarded and the next call gets a fresh one.
+import { SIGNATURES } from './boundary.js';
+import { instantiate } from './component.js';
+import { SandboxFailure, fill, storeError } from './errors.js';
+import { SANDBOX_INSTANTIATION, SANDBOX_TRAPPED_NEAR_LIMIT } from './vocabulary.js';
+
+/** @typedef {import('./model.js').Operation} Operation */
+
+/**
+ * How a store runs its component.
+ * @typedef {object} Sandbox
+ * @property {(operation: Operation, gameId: string | undefined, args: unknown[]) => any} call
+ *   runs one operation on lowered arguments; throws a StoreError
+ * @property {() => Promise<void>} ready resolves once a call would not wait for start-up
+ * @property {() => void} close drops the instance or ends the worker
+ */
+
+/**
+ * Whether `error` is jco's way of carrying a WIT error value (`{ payload }`).
+ * @param {unknown} error
+ * @returns {error is {payload: any}}
+ */
+export function carriesPayload(error) {
+  return typeof error === 'object' && error !== null && Object.hasOwn(error, 'payload');
+}
+
+/**
+ * The text of a trap for a message (`unreachable`, `RangeError: Maximum call stack size exceeded`).
+ * @param {unknown} error
+ */
+export function trapReason(error) {
+  if (error instanceof WebAssembly.RuntimeError) return error.message;
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+/**
+ * The reason of a trap: the guest's memory is bounded and a failed `memory.grow` is only
+ * seen as the guest's own trap afterwards, so the host cannot tell whether the limit caused it.
+ * @param {number} memoryLimit
+ * @param {string} reason
+ */
+export function trappedReason(memoryLimit, reason) {
+  return fill(SANDBOX_TRAPPED_NEAR_LIMIT, { limit: memoryLimit, reason });
+}
+
+/** @implements {Sandbox} */
+export class InProcessSandbox {
+  /** @type {{store: Record<string, Function>, rules: Record<string, Function>} | undefined} */
+  #exports;
+  #component;
+  #modules;
+  #memoryLimit;
+  #imports;
+
+  /**
+   * @param {import('./component.js').RuntimeComponent} component
+   * @param {number} pages the memory bound in pages
+   * @param {number} memoryLimit the memory bound as configured, in bytes (for messages)
+   * @param {import('./store.js').BackendBridge} imports
+   */
+  constructor(component, pages, memoryLimit, imports) {
+    this.#component = component;
+    this.#modules = component.modules(pages);
+    this.#memoryLimit = memoryLimit;
+    this.#imports = imports;
+    this.#exports = instantiate(component.instantiate, this.#modules, imports.imports);
+  }
+
+  async ready() {}
+
+  close() {
+    this.#exports = undefined;
+  }
+
+  /**
+   * @param {Operation} operation
+   * @param {string | undefined} gameId
+   * @param {unknown[]} args
+   */
+  call(operation, gameId, args) {
+    const { iface, method } = SIGNATURES[operation];
+    if (this.#exports === undefined) {
+      try {
+        this.#exports = instantiate(this.#component.instantiate, this.#modules, this.#imports.imports);
+      } catch (error) {
+        throw new SandboxFailure(operation, gameId, fill(SANDBOX_INSTANTIATION, { reason: trapReason(error) }), {
+          cause: error,
+        });
+      }
+    }
+    try {
+      return this.#exports[iface][method](...args);
+    } catch (error) {
+      if (carriesPayload(error)) throw storeError(operation, gameId, error.payload, this.#imports.lastError());
+      // A trap (or anything else escaping the bindings): the instance may be inconsistent.
+      this.#exports = undefined;
+      throw new SandboxFailure(operation, gameId, trappedReason(this.#memoryLimit, trapReason(error)), { cause: error });
+    } finally {
+      this.#imports.forget();
+    }
+  }
+}
