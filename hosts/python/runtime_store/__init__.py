@@ -1,22 +1,29 @@
 """The runtime record store of a Game Master, embedded from Python.
 
 The rules (validation, the status state machine, lifecycle stamps, ordering) run in the
-WebAssembly component that the Rust host embeds; this package loads it with wasmtime and
-lets any Python object implementing `Backend` provide the storage.
+WebAssembly component the Rust host embeds, shipped inside this package; wasmtime-py runs
+it in a sandbox (fuel per call, memory per instance), and any Python object implementing
+`Backend` provides the storage.
 
     from runtime_store import MemoryBackend, RuntimeStore
     store = RuntimeStore(MemoryBackend())
 
-It needs wasmtime-py exactly at `WASMTIME_VERSION`: importing it with any other release
-raises `ImportError` naming the release to install.
+Supported wasmtime-py releases: `SUPPORTED_WASMTIME`. Where wasmtime-py's private C
+bindings match what this package verified at import (`FAST_PATH_AVAILABLE`), stores call
+wasmtime through them; otherwise through wasmtime-py's public API, with one warning.
 """
 
-# First, so a wasmtime release other than the pinned one is refused before any use of it.
-from ._wasmtime import WASMTIME_VERSION  # isort: skip
+# First: imports wasmtime-py and verifies its private bindings once.
+from ._wasmtime import (  # isort: skip
+    BINDING_ENV,
+    FAST_PATH_AVAILABLE,
+    SUPPORTED_WASMTIME,
+    WASMTIME_VERSION,
+)
 
 from ._codec import ComponentMismatch
 from .backend import Backend
-from .component import DEFAULT_WASM, WASM_ENV, RuntimeComponent, component_path
+from .component import WASM_ENV, RuntimeComponent
 from .errors import (
     BackendFailure,
     ComponentTrap,
@@ -24,11 +31,13 @@ from .errors import (
     InvalidInput,
     InvalidTransition,
     NotFound,
+    SandboxError,
+    SandboxFailure,
     StoreError,
 )
 from .memory import MemoryBackend
 from .sqlite import SqliteBackend
-from .store import RuntimeStore
+from .store import DEFAULT_FUEL_PER_CALL, DEFAULT_MEMORY_LIMIT, RuntimeStore
 from .types import (
     BackendError,
     BackendErrorKind,
@@ -50,6 +59,7 @@ from .types import (
 )
 
 __all__ = [
+    "BINDING_ENV",
     "Backend",
     "BackendError",
     "BackendErrorKind",
@@ -57,7 +67,9 @@ __all__ = [
     "ComponentMismatch",
     "ComponentTrap",
     "Conflict",
-    "DEFAULT_WASM",
+    "DEFAULT_FUEL_PER_CALL",
+    "DEFAULT_MEMORY_LIMIT",
+    "FAST_PATH_AVAILABLE",
     "InsertOutcome",
     "InvalidInput",
     "InvalidTransition",
@@ -69,6 +81,9 @@ __all__ = [
     "RuntimeComponent",
     "RuntimeRecord",
     "RuntimeStore",
+    "SUPPORTED_WASMTIME",
+    "SandboxError",
+    "SandboxFailure",
     "ScanFilter",
     "ScanKind",
     "Scheduling",
@@ -81,7 +96,6 @@ __all__ = [
     "UpdateImageInput",
     "UpdateSchedulingInput",
     "UpdateStatusInput",
-    "WASM_ENV",
     "WASMTIME_VERSION",
-    "component_path",
+    "WASM_ENV",
 ]

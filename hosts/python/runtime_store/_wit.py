@@ -17,6 +17,8 @@ from ._codec import (
     StringCodec,
     TimestampCodec,
     VariantCodec,
+    record_expected,
+    status_expected,
 )
 from .types import (
     BackendError,
@@ -57,7 +59,7 @@ BOOL = BoolCodec()
 TIMESTAMP = TimestampCodec(Timestamp)
 OPTIONAL_TIMESTAMP = OptionCodec(TIMESTAMP)
 OPTIONAL_STRING = OptionCodec(STRING)
-STATUS = EnumCodec(Status)
+STATUS = EnumCodec(Status, status_expected())
 
 _FIELD_CODECS: dict[str, Codec] = {
     "game_id": STRING,
@@ -82,30 +84,36 @@ _FIELD_CODECS: dict[str, Codec] = {
 }
 
 
-def _record(record_class: Any, **overrides: Codec) -> RecordCodec:
-    return RecordCodec(record_class, {**_FIELD_CODECS, **overrides})
+def _record(record_class: Any, wit_name: str, **overrides: Codec) -> RecordCodec:
+    return RecordCodec(record_class, wit_name, {**_FIELD_CODECS, **overrides})
 
 
-RUNTIME_RECORD = _record(RuntimeRecord)
+RUNTIME_RECORD = _record(RuntimeRecord, "runtime-record")
 RECORD_LIST = ListCodec(RUNTIME_RECORD)
 UPDATE_STATUS_INPUT = _record(
     UpdateStatusInput,
+    "update-status-input",
     engine_health_summary=OPTIONAL_STRING,
     current_image_ref=OPTIONAL_STRING,
     current_engine_version=OPTIONAL_STRING,
 )
-UPDATE_SCHEDULING_INPUT = _record(UpdateSchedulingInput)
-UPDATE_IMAGE_INPUT = _record(UpdateImageInput)
-UPDATE_ENGINE_HEALTH_INPUT = _record(UpdateEngineHealthInput)
+UPDATE_SCHEDULING_INPUT = _record(UpdateSchedulingInput, "update-scheduling-input")
+UPDATE_IMAGE_INPUT = _record(UpdateImageInput, "update-image-input")
+UPDATE_ENGINE_HEALTH_INPUT = _record(UpdateEngineHealthInput, "update-engine-health-input")
 
 BACKEND_ERROR = VariantCodec(
+    BackendError,
+    "backend-error",
     [(kind.value, STRING) for kind in BackendErrorKind],
     split=lambda error: (error.kind.value, error.reason),
     join=lambda case, reason: BackendError(BackendErrorKind(case), reason),
+    payload_words="reason",
 )
 
 # Store errors become exceptions in `store.py`, which adds the operation and game id.
 STORE_ERROR = VariantCodec(
+    tuple,
+    "store-error",
     [
         ("not-found", None),
         ("conflict", None),
@@ -117,12 +125,13 @@ STORE_ERROR = VariantCodec(
     join=lambda case, payload: (case, payload),
 )
 
-LOOKUP = RecordCodec(Lookup, {"found": OptionCodec(RUNTIME_RECORD)})
-INSERT_OUTCOME = EnumCodec(InsertOutcome)
-STATUS_CHANGE = _record(StatusChange)
-SCHEDULING = _record(Scheduling)
+LOOKUP = RecordCodec(Lookup, "lookup", {"found": OptionCodec(RUNTIME_RECORD)}, {"found": ""})
+INSERT_OUTCOME = EnumCodec(InsertOutcome, record_expected("insert-outcome"))
+STATUS_CHANGE = _record(StatusChange, "status-change")
+SCHEDULING = _record(Scheduling, "scheduling")
 RECORD_PATCH = _record(
     RecordPatch,
+    "record-patch",
     status=OptionCodec(STATUS_CHANGE),
     scheduling=OptionCodec(SCHEDULING),
     current_image_ref=OPTIONAL_STRING,
@@ -130,11 +139,16 @@ RECORD_PATCH = _record(
     engine_health=OPTIONAL_STRING,
 )
 PATCH_OUTCOME = VariantCodec(
+    PatchOutcome,
+    "patch-outcome",
     [("applied", None), ("not-found", None), ("status-mismatch", STATUS)],
     split=lambda outcome: (outcome.kind.value, outcome.stored_status),
     join=lambda case, stored: PatchOutcome(PatchOutcomeKind(case), stored),
+    payload_words="stored status",
 )
 SCAN_FILTER = VariantCodec(
+    ScanFilter,
+    "scan-filter",
     [("all", None), ("by-status", STATUS), ("due-running", TIMESTAMP)],
     split=lambda scan: (
         scan.kind.value,
@@ -150,37 +164,52 @@ SCAN_FILTER = VariantCodec(
 
 @dataclass(frozen=True)
 class Signature:
-    """A WIT function: its parameter codecs (in order) and its result codec."""
+    """A WIT function: its parameter codecs (in order), their WIT names, its result codec."""
 
     params: tuple[Codec, ...]
+    names: tuple[str, ...]
     result: Codec
 
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The parameters' names as words (`game-id` -> `game id`)."""
+        return tuple(name.replace("-", " ") for name in self.names)
 
-def _fallible(ok: Optional[Codec], *params: Codec) -> Signature:
-    return Signature(params, ResultCodec(ok, STORE_ERROR))
 
+def _signature(result: Codec, params: tuple[tuple[str, Codec], ...]) -> Signature:
+    return Signature(
+        tuple(codec for _, codec in params), tuple(name for name, _ in params), result
+    )
+
+
+def _fallible(ok: Optional[Codec], *params: tuple[str, Codec]) -> Signature:
+    return _signature(ResultCodec(ok, STORE_ERROR), params)
+
+
+GAME_ID = ("game-id", STRING)
+RECORD = ("record", RUNTIME_RECORD)
 
 STORE_FUNCTIONS: dict[str, Signature] = {
-    "get": _fallible(RUNTIME_RECORD, STRING),
-    "insert": _fallible(None, RUNTIME_RECORD),
-    "update-status": _fallible(None, UPDATE_STATUS_INPUT),
-    "update-scheduling": _fallible(None, UPDATE_SCHEDULING_INPUT),
-    "update-image": _fallible(None, UPDATE_IMAGE_INPUT),
-    "update-engine-health": _fallible(None, UPDATE_ENGINE_HEALTH_INPUT),
-    "delete": _fallible(None, STRING),
-    "list-due-running": _fallible(RECORD_LIST, TIMESTAMP),
-    "list-by-status": _fallible(RECORD_LIST, STATUS),
+    "get": _fallible(RUNTIME_RECORD, GAME_ID),
+    "insert": _fallible(None, RECORD),
+    "update-status": _fallible(None, ("input", UPDATE_STATUS_INPUT)),
+    "update-scheduling": _fallible(None, ("input", UPDATE_SCHEDULING_INPUT)),
+    "update-image": _fallible(None, ("input", UPDATE_IMAGE_INPUT)),
+    "update-engine-health": _fallible(None, ("input", UPDATE_ENGINE_HEALTH_INPUT)),
+    "delete": _fallible(None, GAME_ID),
+    "list-due-running": _fallible(RECORD_LIST, ("now", TIMESTAMP)),
+    "list-by-status": _fallible(RECORD_LIST, ("status", STATUS)),
     "list": _fallible(RECORD_LIST),
 }
 
 RULES_FUNCTIONS: dict[str, Signature] = {
-    "transition": _fallible(None, STATUS, STATUS),
-    "allowed-transitions": Signature((STATUS,), ListCodec(STATUS)),
-    "validate-record": _fallible(None, RUNTIME_RECORD),
-    "validate-update-status": _fallible(None, UPDATE_STATUS_INPUT),
-    "validate-update-scheduling": _fallible(None, UPDATE_SCHEDULING_INPUT),
-    "validate-update-image": _fallible(None, UPDATE_IMAGE_INPUT),
-    "validate-update-engine-health": _fallible(None, UPDATE_ENGINE_HEALTH_INPUT),
+    "transition": _fallible(None, ("from", STATUS), ("to", STATUS)),
+    "allowed-transitions": _signature(ListCodec(STATUS), (("from", STATUS),)),
+    "validate-record": _fallible(None, RECORD),
+    "validate-update-status": _fallible(None, ("input", UPDATE_STATUS_INPUT)),
+    "validate-update-scheduling": _fallible(None, ("input", UPDATE_SCHEDULING_INPUT)),
+    "validate-update-image": _fallible(None, ("input", UPDATE_IMAGE_INPUT)),
+    "validate-update-engine-health": _fallible(None, ("input", UPDATE_ENGINE_HEALTH_INPUT)),
 }
 
 EXPORTS: dict[str, dict[str, Signature]] = {
@@ -190,14 +219,19 @@ EXPORTS: dict[str, dict[str, Signature]] = {
 """The functions this host calls, by exported interface."""
 
 
-def _backend(ok: Optional[Codec], *params: Codec) -> Signature:
-    return Signature(params, ResultCodec(ok, BACKEND_ERROR))
+def _backend(ok: Optional[Codec], *params: tuple[str, Codec]) -> Signature:
+    return _signature(ResultCodec(ok, BACKEND_ERROR), params)
 
 
 BACKEND_FUNCTIONS: dict[str, Signature] = {
-    "fetch": _backend(LOOKUP, STRING),
-    "insert": _backend(INSERT_OUTCOME, RUNTIME_RECORD),
-    "patch": _backend(PATCH_OUTCOME, STRING, OptionCodec(STATUS), RECORD_PATCH),
-    "remove": _backend(None, STRING),
-    "scan": _backend(RECORD_LIST, SCAN_FILTER),
+    "fetch": _backend(LOOKUP, GAME_ID),
+    "insert": _backend(INSERT_OUTCOME, RECORD),
+    "patch": _backend(
+        PATCH_OUTCOME,
+        GAME_ID,
+        ("expected-status", OptionCodec(STATUS)),
+        ("changes", RECORD_PATCH),
+    ),
+    "remove": _backend(None, GAME_ID),
+    "scan": _backend(RECORD_LIST, ("filter", SCAN_FILTER)),
 }

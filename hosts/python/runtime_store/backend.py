@@ -22,29 +22,32 @@ class Backend(Protocol):
     Each method is atomic. A storage failure is reported by raising `BackendError`
     (`unavailable`, `corrupt` or `failed`); the store hands it to the component, which
     answers `BackendFailure` carrying it unchanged. Any other exception an adapter lets
-    escape is reported the same way, as `BackendError.failed` naming the primitive, so it
-    never traps the component.
+    escape, and any answer of the wrong type, is reported the same way, as
+    `BackendError.failed` naming the primitive and what was wrong, so it never traps the
+    component.
+
+    The parameters are positional-only: an adapter may name them as it likes.
     """
 
-    def fetch(self, game_id: str) -> Optional[RuntimeRecord]:
+    def fetch(self, game_id: str, /) -> Optional[RuntimeRecord]:
         """The record of `game_id`, or `None` when there is none."""
         ...
 
-    def insert(self, record: RuntimeRecord) -> InsertOutcome:
+    def insert(self, record: RuntimeRecord, /) -> InsertOutcome:
         """Stores `record` unless one with the same game id exists."""
         ...
 
     def patch(
-        self, game_id: str, expected_status: Optional[Status], changes: RecordPatch
+        self, game_id: str, expected_status: Optional[Status], changes: RecordPatch, /
     ) -> PatchOutcome:
         """Atomically: when a record exists and (`expected_status` is `None` or equals the
         stored status) applies every change of `changes`; otherwise writes nothing."""
         ...
 
-    def remove(self, game_id: str) -> None:
+    def remove(self, game_id: str, /) -> None:
         """Removes the record if it exists; succeeds when none does."""
         ...
 
-    def scan(self, scan_filter: ScanFilter) -> list[RuntimeRecord]:
+    def scan(self, scan_filter: ScanFilter, /) -> list[RuntimeRecord]:
         """The records matching `scan_filter`, in any order."""
         ...

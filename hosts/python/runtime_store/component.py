@@ -5,70 +5,99 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+from importlib import resources
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
-from wasmtime import Engine
+from wasmtime import Config, Engine
 from wasmtime.component import Component
 
 from ._codec import ComponentMismatch
 from ._wit import BACKEND_FUNCTIONS, BACKEND_INTERFACE, EXPORTS, Signature
 
 WASM_ENV = "RUNTIME_STORE_WASM"
-"""Environment variable naming the component file to load."""
+"""Environment variable naming a component file to load instead of the packaged one."""
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-DEFAULT_WASM = REPO_ROOT / "target" / "runtime-store.wasm"
-"""Where `runtime-store component --out target/runtime-store.wasm` writes the component."""
+PACKAGED_WASM = "runtime-store.wasm"
+"""The rules component shipped inside the package (the file the Rust host embeds,
+`host/component/runtime-store.wasm`, byte for byte)."""
 
 
-def component_path() -> Path:
-    """The component file: `$RUNTIME_STORE_WASM`, else `<repo>/target/runtime-store.wasm`."""
-    configured = os.environ.get(WASM_ENV)
-    return Path(configured) if configured else DEFAULT_WASM
+def fuel_engine() -> Engine:
+    """A wasmtime engine that meters fuel, as the store's CPU bound needs."""
+    config = Config()
+    config.consume_fuel = True
+    return Engine(config)
 
 
 class RuntimeComponent:
-    """The compiled rules component; compile once, then share it between stores."""
+    """The compiled rules component; compile once, then share it between stores.
+
+    `engine` must meter fuel (`Config.consume_fuel = True`); by default one that does is
+    made. `sha256` is the hex digest of the component's bytes; `source` says where they
+    came from.
+    """
 
     def __init__(self, wasm: bytes, *, engine: Optional[Engine] = None, source: str = "<bytes>"):
         self.source = source
         self.sha256 = hashlib.sha256(wasm).hexdigest()
-        self.engine = engine or Engine()
+        self.engine = engine or fuel_engine()
         self.component = Component(self.engine, wasm)
         _check_types(self.component, self.engine, source)
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike[str], *, engine: Optional[Engine] = None) -> "RuntimeComponent":
+    def from_file(
+        cls, path: Union[str, "os.PathLike[str]"], *, engine: Optional[Engine] = None
+    ) -> RuntimeComponent:
         """Reads and compiles the component at `path`."""
         path = Path(path)
         try:
             wasm = path.read_bytes()
         except FileNotFoundError:
             raise FileNotFoundError(
-                f"no rules component at {path}: write one with "
-                f"`cargo run -q -p runtime-store-cli -- component --out {path}` "
-                f"or point {WASM_ENV} at one"
+                f"no rules component at {path}: give the path of a runtime-store component "
+                f"(the Rust CLI writes one with `runtime-store component --out FILE`), or "
+                f"unset {WASM_ENV} to use the one shipped with the package"
             ) from None
         return cls(wasm, engine=engine, source=str(path))
 
     @classmethod
-    def default(cls) -> "RuntimeComponent":
-        """The component at `component_path()`, compiled once per process."""
-        return _load_cached(component_path())
+    def packaged(cls, *, engine: Optional[Engine] = None) -> RuntimeComponent:
+        """The component shipped inside the package."""
+        resource = resources.files(__package__).joinpath(PACKAGED_WASM)
+        try:
+            wasm = resource.read_bytes()
+        except FileNotFoundError:
+            raise FileNotFoundError(
+                f"the runtime_store package has no {PACKAGED_WASM}: the installation is "
+                f"incomplete (reinstall the package), or point {WASM_ENV} at a component file"
+            ) from None
+        return cls(wasm, engine=engine, source=f"runtime_store/{PACKAGED_WASM} (packaged)")
+
+    @classmethod
+    def default(cls) -> RuntimeComponent:
+        """The component file named by `$RUNTIME_STORE_WASM`, else the packaged one;
+        compiled once per process (per source)."""
+        return _load_cached(os.environ.get(WASM_ENV) or None)
 
 
 @functools.lru_cache(maxsize=None)
-def _load_cached(path: Path) -> RuntimeComponent:
+def _load_cached(path: Optional[str]) -> RuntimeComponent:
+    if path is None:
+        return RuntimeComponent.packaged()
     return RuntimeComponent.from_file(path)
 
 
 def _check_types(component: Component, engine: Engine, source: str) -> None:
-    """Refuses a component whose store, rules or backend functions differ from the WIT."""
+    """Refuses a component whose store, rules or backend functions differ from the WIT.
+
+    Every export must be there; the backend import may be absent (a component that never
+    touches storage need not import it), but when present it must match."""
     component_type = component.type
     imports, exports = component_type.imports(engine), component_type.exports(engine)
-    interfaces = [(imports, BACKEND_INTERFACE, BACKEND_FUNCTIONS)]
-    interfaces += [(exports, interface, functions) for interface, functions in EXPORTS.items()]
+    interfaces = [(exports, interface, functions) for interface, functions in EXPORTS.items()]
+    if BACKEND_INTERFACE in imports:
+        interfaces.append((imports, BACKEND_INTERFACE, BACKEND_FUNCTIONS))
     for items, interface, functions in interfaces:
         if interface not in items:
             raise ComponentMismatch(f"{source}: the component has no {interface}")
@@ -81,8 +110,9 @@ def _check_types(component: Component, engine: Engine, source: str) -> None:
 
 def _check_signature(func_type: Any, signature: Signature, where: str) -> None:
     params = func_type.params
-    if len(params) != len(signature.params):
-        raise ComponentMismatch(f"{where}: expected {len(signature.params)} parameters")
+    names = tuple(name for name, _ in params)
+    if names != signature.names:
+        raise ComponentMismatch(f"{where}: expected parameters {signature.names}, found {names}")
     for (name, ty), codec in zip(params, signature.params):
         codec.check(ty, f"{where}({name})")
     result = func_type.result

@@ -1,69 +1,100 @@
-"""Exceptions of the store: one class per WIT `store-error` case, plus sandbox failures."""
+"""Exceptions of the store: one class per WIT `store-error` case, plus sandbox failures.
+
+Every message reads as the Rust crate `runtime-store-vocabulary` builds it, so the same
+failure is worded the same in every host: `<operation words>[ "<game id>"]: <detail>`, where
+the operation words come from the vocabulary (`update runtime status`) and the game id is
+quoted as JSON; invalid input and invalid transitions read as the rules' exact message.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import enum
+import json
+from typing import Any, Optional
 
+from . import _vocabulary as words
 from .types import BackendError
 
 
-def _where(operation: str, game_id: str | None) -> str:
-    return operation if game_id is None else f"{operation} of game {game_id!r}"
+def operation_words(operation: str) -> str:
+    """The words that start every message about `operation` (a WIT function name)."""
+    return words.OPERATIONS[operation]
+
+
+def located(operation: str, game_id: Optional[str]) -> str:
+    """`<operation words>`, then the JSON-quoted game id when the call names one."""
+    if game_id is None:
+        return operation_words(operation)
+    return f"{operation_words(operation)} {json.dumps(game_id, ensure_ascii=False)}"
 
 
 class StoreError(Exception):
-    """Base of every error the component answers with (WIT `store-error`).
+    """Base of every error a store or rules call raises.
 
-    `operation` is the WIT function that failed (`update-status`); `game_id` is set when
-    the call names a game.
+    `operation` is the WIT function that failed (`update-status`); `game_id` is the game the
+    call names (`None` for calls that name none). `str(error)` is the message every host
+    gives for the same failure.
     """
 
-    def __init__(self, operation: str, game_id: str | None, detail: str):
-        super().__init__(f"{_where(operation, game_id)}: {detail}")
+    def __init__(self, operation: str, game_id: Optional[str], message: str):
+        super().__init__(message)
         self.operation = operation
         self.game_id = game_id
+
+    @property
+    def message(self) -> str:
+        """The whole message (`str(error)`)."""
+        return str(self.args[0])
 
 
 class NotFound(StoreError):
     """No record exists for the game id."""
 
-    def __init__(self, operation: str, game_id: str | None):
-        super().__init__(operation, game_id, "runtime record not found")
+    def __init__(self, operation: str, game_id: Optional[str]):
+        super().__init__(operation, game_id, f"{located(operation, game_id)}: {words.NOT_FOUND}")
 
 
 class Conflict(StoreError):
-    """The record exists already (insert) or its stored status differs from the expected one."""
+    """The record exists already (insert) or its stored status differs from the expected one
+    (a lost compare-and-swap)."""
 
-    def __init__(self, operation: str, game_id: str | None):
-        super().__init__(operation, game_id, "conflict")
+    def __init__(self, operation: str, game_id: Optional[str]):
+        detail = words.RECORD_EXISTS if operation == "insert" else words.STATUS_DIFFERS
+        super().__init__(operation, game_id, f"{located(operation, game_id)}: {detail}")
 
 
 class InvalidTransition(StoreError):
-    """The status transition is not in the transition table; `reason` is the component's exact message."""
+    """The status transition is not in the transition table; `reason` (and `str()`) is the
+    component's exact message."""
 
-    def __init__(self, operation: str, game_id: str | None, reason: str):
+    def __init__(self, operation: str, game_id: Optional[str], reason: str):
         super().__init__(operation, game_id, reason)
         self.reason = reason
 
 
 class InvalidInput(StoreError):
-    """The input failed validation; `reason` is the component's exact message."""
+    """The input failed validation; `reason` (and `str()`) is the exact message: the rules'
+    own, or, for a value the WIT types cannot hold, `<operation words>: <field> must be
+    <what it must be>`, raised before the component is entered."""
 
-    def __init__(self, operation: str, game_id: str | None, reason: str):
+    def __init__(self, operation: str, game_id: Optional[str], reason: str):
         super().__init__(operation, game_id, reason)
         self.reason = reason
 
 
 class BackendFailure(StoreError):
-    """The storage adapter failed; `error` is its `BackendError`, unchanged."""
+    """The storage adapter failed; `error` is its `BackendError`, unchanged. Reads
+    `<operation words>[ "<game id>"]: <kind words>: <reason>`."""
 
-    def __init__(self, operation: str, game_id: str | None, error: BackendError):
-        super().__init__(operation, game_id, f"backend failed: {error}")
+    def __init__(self, operation: str, game_id: Optional[str], error: BackendError):
+        super().__init__(operation, game_id, f"{located(operation, game_id)}: {error}")
         self.error = error
 
 
-def store_error(operation: str, game_id: str | None, error: tuple[str, Any]) -> StoreError:
-    """The exception for a WIT `store-error`, given as (case name, payload)."""
+def store_error(operation: str, game_id: Optional[str], error: tuple[str, Any]) -> StoreError:
+    """The exception for a WIT `store-error` given as (case name, payload), as the store
+    raises it: `not-found` and `conflict` carry no payload, `invalid-transition` and
+    `invalid-input` the rules' message, `backend` a `BackendError`."""
     case, payload = error
     if case == "not-found":
         return NotFound(operation, game_id)
@@ -73,16 +104,74 @@ def store_error(operation: str, game_id: str | None, error: tuple[str, Any]) -> 
         return InvalidTransition(operation, game_id, payload)
     if case == "invalid-input":
         return InvalidInput(operation, game_id, payload)
-    return BackendFailure(operation, game_id, payload)
+    if case == "backend":
+        return BackendFailure(operation, game_id, payload)
+    raise ValueError(f"no store-error case {case!r}")
 
 
-class ComponentTrap(Exception):
-    """The component trapped (a guest bug, or a component that does not match the WIT).
+def boundary_error(
+    operation: str, game_id: Optional[str], field: str, expected: str
+) -> InvalidInput:
+    """`InvalidInput` for a value the WIT types cannot hold: `<operation words>: <field> must
+    be <expected>` (the vocabulary's `BOUNDARY_MUST_BE`)."""
+    message = words.BOUNDARY_MUST_BE.format(
+        operation=operation_words(operation), field=field, expected=expected
+    )
+    return InvalidInput(operation, game_id, message)
 
-    The store discards the trapped instance and makes a fresh one for the next call.
+
+class SandboxFailure(enum.Enum):
+    """Why the sandbox stopped a call."""
+
+    OUT_OF_FUEL = "out-of-fuel"
+    """The call used up its CPU budget (`fuel_per_call`)."""
+    TRAPPED_NEAR_LIMIT = "trapped-near-limit"
+    """The guest trapped while a memory limit was in force; wasmtime-py does not say
+    whether the limit was the cause (a guest whose memory cannot grow traps)."""
+    TRAPPED = "trapped"
+    """The guest trapped (no memory limit was in force)."""
+    INSTANTIATION = "instantiation"
+    """No instance could be created for the call."""
+
+
+class SandboxError(StoreError):
+    """The sandbox stopped the call: the guest ran out of fuel, trapped (a guest bug, or its
+    memory could not grow past `memory_limit`), or could not be instantiated.
+
+    `failure` says which, `reason` is the detail (`the guest ran out of fuel (budget
+    200000000 per call)`); `str()` is `<operation words>[ "<game id>"]: <reason>`. The
+    instance that ran the call is discarded; the next call gets a fresh one.
     """
 
-    def __init__(self, operation: str, game_id: str | None, cause: BaseException):
-        super().__init__(f"{_where(operation, game_id)}: the component trapped: {cause}")
-        self.operation = operation
-        self.game_id = game_id
+    def __init__(
+        self, operation: str, game_id: Optional[str], failure: SandboxFailure, reason: str
+    ):
+        super().__init__(operation, game_id, f"{located(operation, game_id)}: {reason}")
+        self.failure = failure
+        self.reason = reason
+
+
+ComponentTrap = SandboxError
+"""The former name of `SandboxError` (which is now also a `StoreError`), kept so existing
+`except ComponentTrap` clauses go on catching traps."""
+
+
+def sandbox_error(
+    operation: str,
+    game_id: Optional[str],
+    failure: SandboxFailure,
+    *,
+    budget: Optional[int] = None,
+    limit: Optional[int] = None,
+    reason: str = "",
+) -> SandboxError:
+    """The `SandboxError` for `failure`, worded with the vocabulary's sandbox texts."""
+    if failure is SandboxFailure.OUT_OF_FUEL:
+        text = words.SANDBOX_OUT_OF_FUEL.format(budget=budget)
+    elif failure is SandboxFailure.TRAPPED_NEAR_LIMIT:
+        text = words.SANDBOX_TRAPPED_NEAR_LIMIT.format(limit=limit, reason=reason)
+    elif failure is SandboxFailure.TRAPPED:
+        text = words.SANDBOX_TRAPPED.format(reason=reason)
+    else:
+        text = words.SANDBOX_INSTANTIATION.format(reason=reason)
+    return SandboxError(operation, game_id, failure, text)

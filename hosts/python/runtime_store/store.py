@@ -1,24 +1,22 @@
-"""`RuntimeStore`: the rules component bound to a storage adapter."""
+"""`RuntimeStore`: the rules component bound to a storage adapter, in a sandbox."""
 
 from __future__ import annotations
 
-import ctypes
-import itertools
+import os
 import threading
-from ctypes import byref
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, Literal, Optional, Union
 
 from wasmtime import Store, WasmtimeError
 from wasmtime.component import Linker
 
-from ._codec import VAL_SIZE, CVal, Image
-from ._wasmtime import ffi
+from ._binding import HostFunction, first_escaped
+from ._codec import Refused
+from ._wasmtime import FAST_PATH_AVAILABLE, default_binding, fast_path_unavailable_reason
 from ._wit import BACKEND_FUNCTIONS, BACKEND_INTERFACE, EXPORTS, Lookup, Signature
 from .backend import Backend
 from .component import RuntimeComponent
-from .errors import ComponentTrap, store_error
+from .errors import SandboxFailure, boundary_error, sandbox_error, store_error
 from .types import (
-    BackendError,
     RuntimeRecord,
     Status,
     Timestamp,
@@ -28,71 +26,125 @@ from .types import (
     UpdateStatusInput,
 )
 
+DEFAULT_FUEL_PER_CALL = 200_000_000
+"""CPU bound of one call, in wasmtime fuel units (the Rust host's `DEFAULT_FUEL_PER_CALL`)."""
+
+DEFAULT_MEMORY_LIMIT = 16 * 1024 * 1024
+"""Linear memory bound of one instance, in bytes (16 MiB, as in the Rust host)."""
+
+Binding = Literal["fast", "public"]
+
+_U64_MAX = 2**64 - 1
+_S64_MAX = 2**63 - 1
+
+
+class _Instance:
+    """One wasmtime store and component instance, with its bound exports."""
+
+    __slots__ = ("store", "exports", "set_fuel")
+
+    def __init__(
+        self,
+        store: Store,
+        exports: dict[str, Callable[[tuple[Any, ...]], Any]],
+        set_fuel: Callable[[int], None],
+    ):
+        self.store = store
+        self.exports = exports
+        self.set_fuel = set_fuel
+
 
 class RuntimeStore:
     """The runtime record store: every rule runs in the component, storage is `backend`.
 
-    One instance owns one wasmtime store and component instance; calls are serialised by a
-    lock, so an instance may be shared between threads. Store operations raise a
-    `StoreError` subclass per WIT `store-error` case; a trap raises `ComponentTrap` and the
-    next call runs on a fresh instance.
+    * `component`: a `RuntimeComponent`, or the path of a component file; by default the
+      file `$RUNTIME_STORE_WASM` names, else the one shipped with the package.
+    * `fuel_per_call`: the CPU bound of one call, in wasmtime fuel (default 200 000 000).
+    * `memory_limit`: the bound, in bytes, of an instance's linear memory (default 16 MiB);
+      `None` for none.
+    * `binding`: `"fast"` (wasmtime's C API through verified private bindings) or
+      `"public"` (wasmtime-py's public component API); by default `$RUNTIME_STORE_BINDING`,
+      else fast when verified. `self.binding` says which one is in use.
+
+    Store operations raise a `StoreError` subclass per WIT `store-error` case, and
+    `InvalidInput` for a value the WIT types cannot hold. A call that runs out of fuel or
+    traps raises `SandboxError`; the instance is discarded and the next call runs on a
+    fresh one. Calls are serialised by a lock, so a store may be shared between threads.
     """
 
-    def __init__(self, backend: Backend, component: Optional[RuntimeComponent] = None):
-        self.component = component or RuntimeComponent.default()
+    def __init__(
+        self,
+        backend: Backend,
+        component: Union[RuntimeComponent, str, "os.PathLike[str]", None] = None,
+        *,
+        fuel_per_call: int = DEFAULT_FUEL_PER_CALL,
+        memory_limit: Optional[int] = DEFAULT_MEMORY_LIMIT,
+        binding: Optional[Binding] = None,
+    ):
+        if component is None:
+            component = RuntimeComponent.default()
+        elif not isinstance(component, RuntimeComponent):
+            component = RuntimeComponent.from_file(component)
+        self.component = component
         self.backend = backend
+        self.fuel_per_call = _positive("fuel_per_call", fuel_per_call, _U64_MAX)
+        self.memory_limit = (
+            None if memory_limit is None else _positive("memory_limit", memory_limit, _S64_MAX)
+        )
+        self.binding: Binding = _binding_name(binding)
+        self._bind: Any = _binding_for(self.binding)
+        _require_fuel(component)
         self._lock = threading.Lock()
         self._escaped: list[BaseException] = []
-        self._linker = Linker(self.component.engine)
+        self._linker = Linker(component.engine)
         with self._linker.root() as root:
             with root.add_instance(BACKEND_INTERFACE) as instance:
                 for name, call in self._backend_calls().items():
-                    _HostFunction(name, BACKEND_FUNCTIONS[name], call, self._escaped).define(
-                        instance
-                    )
-        self._instantiate()
+                    host = HostFunction(name, BACKEND_FUNCTIONS[name], call, self._escaped)
+                    self._bind.define(instance, host)
+        self._instance: Optional[_Instance] = None
 
     # --- store interface -------------------------------------------------------------
 
     def get(self, game_id: str) -> RuntimeRecord:
         """The record of `game_id`; `NotFound` when none exists."""
-        return self._call("get", game_id, game_id)
+        return self._call("get", _id(game_id), game_id)  # type: ignore[no-any-return]
 
     def insert(self, record: RuntimeRecord) -> None:
         """Installs a new record; `Conflict` when the game id exists."""
-        self._call("insert", record.game_id, record)
+        self._call("insert", _id_of(record, RuntimeRecord), record)
 
     def update_status(self, update: UpdateStatusInput) -> None:
         """One transition under a compare-and-swap guard on the stored status."""
-        self._call("update-status", update.game_id, update)
+        self._call("update-status", _id_of(update, UpdateStatusInput), update)
 
     def update_scheduling(self, update: UpdateSchedulingInput) -> None:
         """Sets the scheduling columns and `updated_at`, in any status."""
-        self._call("update-scheduling", update.game_id, update)
+        self._call("update-scheduling", _id_of(update, UpdateSchedulingInput), update)
 
     def update_image(self, update: UpdateImageInput) -> None:
         """Sets the image columns under a compare-and-swap guard on the stored status."""
-        self._call("update-image", update.game_id, update)
+        self._call("update-image", _id_of(update, UpdateImageInput), update)
 
     def update_engine_health(self, update: UpdateEngineHealthInput) -> None:
         """Sets `engine_health` and `updated_at`, in any status."""
-        self._call("update-engine-health", update.game_id, update)
+        self._call("update-engine-health", _id_of(update, UpdateEngineHealthInput), update)
 
     def delete(self, game_id: str) -> None:
         """Removes the record; succeeds when none exists."""
-        self._call("delete", game_id, game_id)
+        self._call("delete", _id(game_id), game_id)
 
-    def list_due_running(self, now: Timestamp) -> List[RuntimeRecord]:
+    def list_due_running(self, now: Timestamp) -> list[RuntimeRecord]:
         """Running records due at `now`, by `next_generation_at`, then game id."""
-        return self._call("list-due-running", None, now)
+        return self._call("list-due-running", None, now)  # type: ignore[no-any-return]
 
-    def list_by_status(self, status: Status) -> List[RuntimeRecord]:
+    def list_by_status(self, status: Status) -> list[RuntimeRecord]:
         """Records in `status`, newest `created_at` first, then game id."""
-        return self._call("list-by-status", None, status)
+        return self._call("list-by-status", None, status)  # type: ignore[no-any-return]
 
-    def list(self) -> List[RuntimeRecord]:
+    def list(self) -> list[RuntimeRecord]:
         """Every record, newest `created_at` first, then game id (WIT `list`)."""
-        return self._call("list", None)
+        return self._call("list", None)  # type: ignore[no-any-return]
 
     # --- rules interface -------------------------------------------------------------
 
@@ -100,30 +152,32 @@ class RuntimeStore:
         """Succeeds when `to_status` may follow `from_status`; else `InvalidTransition`."""
         self._call("transition", None, from_status, to_status)
 
-    def allowed_transitions(self, from_status: Status) -> List[Status]:
+    def allowed_transitions(self, from_status: Status) -> list[Status]:
         """The statuses that may follow `from_status`, in declaration order."""
         with self._lock:
-            return self._invoke("allowed-transitions", None, (from_status,))
+            return self._invoke("allowed-transitions", None, (from_status,))  # type: ignore[no-any-return]
 
     def validate_record(self, record: RuntimeRecord) -> None:
         """The checks `insert` runs; `InvalidInput` on the first failure."""
-        self._call("validate-record", record.game_id, record)
+        self._call("validate-record", _id_of(record, RuntimeRecord), record)
 
     def validate_update_status(self, update: UpdateStatusInput) -> None:
         """The checks `update_status` runs."""
-        self._call("validate-update-status", update.game_id, update)
+        self._call("validate-update-status", _id_of(update, UpdateStatusInput), update)
 
     def validate_update_scheduling(self, update: UpdateSchedulingInput) -> None:
         """The checks `update_scheduling` runs."""
-        self._call("validate-update-scheduling", update.game_id, update)
+        self._call("validate-update-scheduling", _id_of(update, UpdateSchedulingInput), update)
 
     def validate_update_image(self, update: UpdateImageInput) -> None:
         """The checks `update_image` runs."""
-        self._call("validate-update-image", update.game_id, update)
+        self._call("validate-update-image", _id_of(update, UpdateImageInput), update)
 
     def validate_update_engine_health(self, update: UpdateEngineHealthInput) -> None:
         """The checks `update_engine_health` runs."""
-        self._call("validate-update-engine-health", update.game_id, update)
+        self._call(
+            "validate-update-engine-health", _id_of(update, UpdateEngineHealthInput), update
+        )
 
     # --- machinery -------------------------------------------------------------------
 
@@ -137,32 +191,70 @@ class RuntimeStore:
             "scan": backend.scan,
         }
 
-    def _instantiate(self) -> None:
+    def _instantiate(self, operation: str, game_id: Optional[str]) -> _Instance:
         store = Store(self.component.engine)
-        instance = self._linker.instantiate(store, self.component.component)
-        exports: dict[str, _Export] = {}
+        if self.memory_limit is not None:
+            store.set_limits(memory_size=self.memory_limit)
+        try:
+            store.set_fuel(self.fuel_per_call)
+            instance = self._linker.instantiate(store, self.component.component)
+        except WasmtimeError as error:
+            raise sandbox_error(
+                operation, game_id, SandboxFailure.INSTANTIATION, reason=_reason(error)
+            ) from error
+        exports: dict[str, Callable[[tuple[Any, ...]], Any]] = {}
         for interface, functions in EXPORTS.items():
             interface_index = instance.get_export_index(store, interface)
             for name, signature in functions.items():
-                func = instance.get_func(
-                    store, instance.get_export_index(store, name, interface_index)
-                )
-                exports[name] = _Export(func, signature)
-        self._store = store
-        self._context = ctypes.cast(store._context(), ctypes.c_void_p).value
-        self._exports = exports
+                exports[name] = self._export(store, instance, interface_index, name, signature)
+        bound = _Instance(store, exports, self._bind.fuel_setter(store))
+        self._instance = bound
+        return bound
+
+    def _export(
+        self, store: Store, instance: Any, interface: Any, name: str, signature: Signature
+    ) -> Callable[[tuple[Any, ...]], Any]:
+        index = instance.get_export_index(store, name, interface)
+        func = instance.get_func(store, index)
+        return self._bind.export(store, func, signature)  # type: ignore[no-any-return]
 
     def _invoke(self, operation: str, game_id: Optional[str], args: tuple[Any, ...]) -> Any:
+        instance = self._instance or self._instantiate(operation, game_id)
         try:
-            return self._exports[operation](self._context, args)
+            instance.set_fuel(self.fuel_per_call)
+            return instance.exports[operation](args)
+        except Refused as refused:
+            raise boundary_error(
+                operation, game_id, refused.field or "the value", refused.expected
+            ) from None
         except WasmtimeError as error:
-            # A trapped instance is poisoned; the next call gets a fresh one.
-            self._instantiate()
-            if self._escaped:
-                escaped = self._escaped.pop()
-                self._escaped.clear()
+            # A trapped instance is poisoned: the next call gets a fresh one.
+            self._instance = None
+            escaped = first_escaped(self._escaped)
+            if escaped is not None:
                 raise escaped from error
-            raise ComponentTrap(operation, game_id, error) from error
+            raise self._sandbox_failure(instance, operation, game_id, error) from error
+
+    def _sandbox_failure(
+        self, instance: _Instance, operation: str, game_id: Optional[str], error: WasmtimeError
+    ) -> Exception:
+        try:
+            remaining: Optional[int] = instance.store.get_fuel()
+        except WasmtimeError:
+            remaining = None
+        if remaining == 0:
+            return sandbox_error(
+                operation, game_id, SandboxFailure.OUT_OF_FUEL, budget=self.fuel_per_call
+            )
+        if self.memory_limit is not None:
+            return sandbox_error(
+                operation,
+                game_id,
+                SandboxFailure.TRAPPED_NEAR_LIMIT,
+                limit=self.memory_limit,
+                reason=_reason(error),
+            )
+        return sandbox_error(operation, game_id, SandboxFailure.TRAPPED, reason=_reason(error))
 
     def _call(self, operation: str, game_id: Optional[str], *args: Any) -> Any:
         with self._lock:
@@ -172,156 +264,60 @@ class RuntimeStore:
         raise store_error(operation, game_id, payload)
 
 
-# wasmtime's C entry points declared with plain addresses, so calls skip ctypes' pointer
-# type checks and conversions.
-_func_call = ctypes.CFUNCTYPE(
-    ctypes.c_void_p,
-    ctypes.c_void_p,
-    ctypes.c_void_p,
-    ctypes.c_void_p,
-    ctypes.c_size_t,
-    ctypes.c_void_p,
-    ctypes.c_size_t,
-)(("wasmtime_component_func_call", ffi.dll))
-_val_clone = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)(
-    ("wasmtime_component_val_clone", ffi.dll)
-)
-_HostCallback = ctypes.CFUNCTYPE(
-    ctypes.c_size_t,
-    ctypes.c_void_p,
-    ctypes.c_void_p,
-    ctypes.c_void_p,
-    ctypes.c_void_p,
-    ctypes.c_size_t,
-    ctypes.c_void_p,
-    ctypes.c_size_t,
-)
-_HostFinalizer = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
-_add_func = ctypes.CFUNCTYPE(
-    ctypes.c_void_p,
-    ctypes.c_void_p,
-    ctypes.c_char_p,
-    ctypes.c_size_t,
-    _HostCallback,
-    ctypes.c_void_p,
-    _HostFinalizer,
-)(("wasmtime_component_linker_instance_add_func", ffi.dll))
+def _id(game_id: Any) -> Optional[str]:
+    return game_id if isinstance(game_id, str) else None
 
 
-def _wasmtime_error(address: int) -> WasmtimeError:
-    return WasmtimeError._from_ptr(ctypes.cast(address, ctypes.POINTER(ffi.wasmtime_error_t)))
+def _id_of(value: Any, expected: type) -> Optional[str]:
+    return _id(value.game_id) if isinstance(value, expected) else None
 
 
-class _Export:
-    """An exported function called with this package's codecs instead of wasmtime-py's.
-
-    The component only reads the arguments, so their image stays in Python memory; the
-    result is wasmtime's, read once and then freed.
-    """
-
-    __slots__ = ("_func", "_address", "_params", "_result")
-
-    def __init__(self, func: Any, signature: Signature):
-        self._func = func
-        self._address = ctypes.addressof(func._func)
-        self._params = signature.params
-        self._result = signature.result
-
-    def __call__(self, context: int, args: tuple[Any, ...]) -> Any:
-        image = Image()
-        count = len(self._params)
-        slots = image.reserve(VAL_SIZE * count)
-        for index, (codec, arg) in enumerate(zip(self._params, args)):
-            codec.pack(arg, image, slots + index * VAL_SIZE)
-        result = CVal()
-        result_address = ctypes.addressof(result)
-        error = _func_call(self._address, context, image.address(), count, result_address, 1)
-        if error:
-            raise _wasmtime_error(error)
-        try:
-            return self._result.read(ctypes.string_at(result_address, VAL_SIZE), 0)
-        finally:
-            ffi.wasmtime_component_val_delete(byref(result))
+def _reason(error: WasmtimeError) -> str:
+    """The cause of a wasmtime error, without the backtrace (`wasm \\`unreachable\\`
+    instruction executed`)."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    if not lines:
+        return "unknown error"
+    last = lines[-1]
+    return last.removeprefix("wasm trap: ")
 
 
-_HOST_FUNCTIONS: dict[int, "_HostFunction"] = {}
-_host_ids = itertools.count(1)
+def _positive(name: str, value: Any, most: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if not 0 < value <= most:
+        raise ValueError(f"{name} must be in 1..={most}, got {value}")
+    return value
 
 
-class _HostFunction:
-    """A backend primitive the component imports, answering through the adapter.
-
-    Everything the adapter raises becomes a `backend-error` answer: an exception escaping a
-    host function would trap the guest and poison the instance.
-    """
-
-    def __init__(
-        self,
-        name: str,
-        signature: Signature,
-        call: Callable[..., Any],
-        escaped: list[BaseException],
-    ):
-        self.name = name
-        self.params = signature.params
-        self.result = signature.result
-        self.call = call
-        self.escaped = escaped
-
-    def define(self, instance: Any) -> None:
-        key = next(_host_ids)
-        _HOST_FUNCTIONS[key] = self
-        name = self.name.encode("utf-8")
-        error = _add_func(
-            ctypes.cast(instance.ptr(), ctypes.c_void_p),
-            name,
-            len(name),
-            _host_callback,
-            key,
-            _host_finalizer,
-        )
-        if error:
-            raise _wasmtime_error(error)
-
-    def invoke(self, args: int, results: int) -> int:
-        try:
-            memory = ctypes.string_at(args, VAL_SIZE * len(self.params)) if self.params else b""
-            params = [codec.read(memory, index * VAL_SIZE) for index, codec in enumerate(self.params)]
-            try:
-                answer = (True, self.call(*params))
-            except BackendError as error:
-                answer = (False, error)
-            except Exception as error:
-                answer = (False, self._failure(f"{type(error).__name__}: {error}"))
-            try:
-                image = self._image(answer)
-            except Exception as error:
-                image = self._image(
-                    (False, self._failure(f"the adapter answered {answer[1]!r}: {error}"))
-                )
-            _val_clone(image.address(), results)
-            return 0
-        except BaseException as error:
-            # KeyboardInterrupt and the like must not be swallowed: trap, then re-raise.
-            self.escaped.append(error)
-            trap = WasmtimeError(f"backend {self.name} interrupted: {error!r}")
-            return ctypes.cast(trap._consume(), ctypes.c_void_p).value or 0
-
-    def _image(self, answer: tuple[bool, Any]) -> Image:
-        image = Image()
-        self.result.pack(answer, image, image.reserve(VAL_SIZE))
-        return image
-
-    def _failure(self, detail: str) -> BackendError:
-        text = f"backend {self.name}: {detail}"
-        return BackendError.failed(text.encode("utf-8", "backslashreplace").decode("utf-8"))
+def _binding_name(binding: Optional[str]) -> Binding:
+    chosen = default_binding() if binding is None else binding
+    if chosen == "public":
+        return "public"
+    if chosen == "fast":
+        if not FAST_PATH_AVAILABLE:
+            raise ValueError(
+                f"the fast binding is not available: {fast_path_unavailable_reason()}"
+            )
+        return "fast"
+    raise ValueError(f"binding must be 'fast' or 'public', got {chosen!r}")
 
 
-@_HostCallback
-def _host_callback(key, _context, _type, args, _nargs, results, _nresults):  # type: ignore[no-untyped-def]
-    return _HOST_FUNCTIONS[key].invoke(args, results)
+def _binding_for(name: Binding) -> Any:
+    if name == "fast":
+        from ._fast import FastBinding
+
+        return FastBinding()
+    from ._public import PublicBinding
+
+    return PublicBinding()
 
 
-@_HostFinalizer
-def _host_finalizer(key):  # type: ignore[no-untyped-def]
-    _HOST_FUNCTIONS.pop(key, None)
+def _require_fuel(component: RuntimeComponent) -> None:
+    try:
+        Store(component.engine).set_fuel(1)
+    except WasmtimeError as error:
+        raise ValueError(
+            "the component's engine does not meter fuel, which the CPU bound needs: create "
+            "it with a wasmtime.Config whose consume_fuel is True (or pass no engine)"
+        ) from error

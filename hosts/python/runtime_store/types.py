@@ -11,6 +11,8 @@ import enum
 from dataclasses import dataclass
 from typing import Optional
 
+from . import _vocabulary as words
+
 
 @dataclass(frozen=True, order=True)
 class Timestamp:
@@ -37,7 +39,7 @@ class Status(enum.Enum):
     @property
     def stored_text(self) -> str:
         """The text adapters persist and messages quote (`generation_in_progress`)."""
-        return self.value.replace("-", "_")
+        return words.STATUSES[self.value]
 
     @classmethod
     def from_stored_text(cls, text: str) -> "Status":
@@ -130,10 +132,12 @@ class BackendError(Exception):
     """A storage failure (WIT `backend-error`).
 
     Adapters raise it; the store passes it through unchanged inside `BackendFailure`.
+    `str()` reads `<kind words>: <reason>` (`storage unavailable: connection refused`).
     """
 
     def __init__(self, kind: BackendErrorKind, reason: str):
-        super().__init__(f"{kind.value}: {reason}")
+        words_of_kind = words.BACKEND_ERROR_KINDS.get(getattr(kind, "value", None), str(kind))
+        super().__init__(f"{words_of_kind}: {reason}")
         self.kind = kind
         self.reason = reason
 

@@ -8,15 +8,30 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from runtime_store import Backend, MemoryBackend, RuntimeComponent, SqliteBackend  # noqa: E402
+from runtime_store import (  # noqa: E402
+    FAST_PATH_AVAILABLE,
+    Backend,
+    MemoryBackend,
+    RuntimeComponent,
+    SqliteBackend,
+)
 
 STEP_COUNTS: dict[str, list[int]] = {}
-"""Per adapter: [steps run, steps passed], for the summary line."""
+"""Per adapter and binding: [steps run, steps passed], for the summary line."""
+
+BINDINGS = ["fast", "public"] if FAST_PATH_AVAILABLE else ["public"]
+"""The call paths this wasmtime-py supports: both, or the public one alone."""
 
 
 @pytest.fixture(scope="session")
 def component() -> RuntimeComponent:
     return RuntimeComponent.default()
+
+
+@pytest.fixture(params=BINDINGS)
+def binding(request: pytest.FixtureRequest) -> str:
+    """Each call path in turn (`RuntimeStore(..., binding=...)`)."""
+    return str(request.param)
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -39,4 +54,4 @@ def make_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cal
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for kind, (run, passed) in sorted(STEP_COUNTS.items()):
-        terminalreporter.write_line(f"conformance steps ({kind} adapter): {run} run, {passed} passed")
+        terminalreporter.write_line(f"conformance steps ({kind}): {run} run, {passed} passed")
