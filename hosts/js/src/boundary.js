@@ -179,7 +179,7 @@ const words = (wit) => wit.replaceAll('-', ' ');
  * @returns {Checker}
  */
 function record(name, fields) {
-  const expected = fill(BOUNDARY_RECORD, { record: words(name) });
+  const expected = fill(BOUNDARY_RECORD, { record: name });
   const plan = fields.map(([wit, checker]) => /** @type {const} */ ([camel(wit), words(wit), checker]));
   return (value, field, pass) => {
     if (!isObject(value)) throw new BoundaryViolation(field, expected);
