@@ -662,7 +662,10 @@ class VariantCodec(_VariantLike):
     def _split(self, value: Any) -> tuple[str, Any, Optional[Codec]]:
         if not isinstance(value, self.python_class):
             raise Refused(self.expected)
-        case, payload = self.split(value)
+        try:
+            case, payload = self.split(value)
+        except (AttributeError, TypeError, ValueError):
+            raise Refused(self.expected) from None
         if case not in self.cases:
             raise Refused(self.expected)
         return case, payload, self.cases[case]

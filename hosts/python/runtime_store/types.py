@@ -167,7 +167,7 @@ class BackendError(Exception):
         return hash((self.kind, self.reason))
 
     def __repr__(self) -> str:
-        return f"BackendError.{self.kind.value}({self.reason!r})"
+        return f"BackendError.{getattr(self.kind, 'value', self.kind)}({self.reason!r})"
 
 
 class InsertOutcome(enum.Enum):

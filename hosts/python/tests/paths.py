@@ -10,6 +10,6 @@ REPO_ROOT = HOST.parents[1]
 COMMITTED_WASM = REPO_ROOT / "host" / "component" / "runtime-store.wasm"
 """The rules component the Rust host embeds, byte for byte what the package ships."""
 VECTOR_DIR = REPO_ROOT / "tests" / "conformance"
-MESSAGES = VECTOR_DIR / "messages.json"
+MESSAGES = REPO_ROOT / "tests" / "messages.json"
 HOSTILE_DIR = REPO_ROOT / "tests" / "hostile"
 README = REPO_ROOT / "README.md"

@@ -7,11 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from runtime_store.component import REPO_ROOT
+from paths import README
 
 HOST = Path(__file__).resolve().parents[1]
 EXAMPLE = HOST / "examples" / "quickstart.py"
-DOC = REPO_ROOT / "README.md"
+DOC = README
 
 
 def test_the_doc_shows_the_example_verbatim() -> None:

@@ -1,0 +1,213 @@
+"""The sandbox bounds each call's CPU (fuel) and each instance's memory, as the Rust host
+does: a guest that exceeds them, or traps, raises SandboxError naming the operation and game;
+its instance is discarded and the next call runs on a fresh one. Shown with the committed
+hostile components (tests/hostile: they implement the whole runtime-store world) and with the
+real rules component given too little fuel or memory."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from paths import HOSTILE_DIR
+from records import record
+from runtime_store import (
+    DEFAULT_FUEL_PER_CALL,
+    DEFAULT_MEMORY_LIMIT,
+    WASM_ENV,
+    ComponentTrap,
+    InvalidInput,
+    MemoryBackend,
+    RuntimeComponent,
+    RuntimeStore,
+    SandboxError,
+    SandboxFailure,
+    StoreError,
+)
+
+UNREACHABLE = "wasm `unreachable` instruction executed"
+
+
+@pytest.fixture(scope="module")
+def hostile() -> dict[str, RuntimeComponent]:
+    return {
+        name: RuntimeComponent.from_file(HOSTILE_DIR / f"{name}.wasm")
+        for name in ("loop", "grow-memory", "trap")
+    }
+
+
+def test_the_defaults_are_the_rust_hosts() -> None:
+    assert DEFAULT_FUEL_PER_CALL == 200_000_000
+    assert DEFAULT_MEMORY_LIMIT == 16_777_216
+    store = RuntimeStore(MemoryBackend())
+    assert (store.fuel_per_call, store.memory_limit) == (200_000_000, 16_777_216)
+
+
+def _sandbox_error(store: RuntimeStore, game_id: str = "game-1") -> SandboxError:
+    with pytest.raises(SandboxError) as raised:
+        store.get(game_id)
+    error = raised.value
+    assert isinstance(error, StoreError) and isinstance(error, ComponentTrap)
+    assert (error.operation, error.game_id) == ("get", game_id)
+    return error
+
+
+def _fresh_instance_each_call(store: RuntimeStore) -> None:
+    """After a sandbox failure the instance is gone; the next call makes another."""
+    assert store._instance is None
+
+
+def test_a_spinning_guest_runs_out_of_fuel(hostile: dict[str, RuntimeComponent], binding: str) -> None:
+    store = RuntimeStore(MemoryBackend(), hostile["loop"], binding=binding)  # type: ignore[arg-type]
+    error = _sandbox_error(store)
+    assert error.failure is SandboxFailure.OUT_OF_FUEL
+    assert str(error) == 'get runtime record "game-1": the guest ran out of fuel (budget 200000000 per call)'
+    _fresh_instance_each_call(store)
+    smaller = RuntimeStore(MemoryBackend(), hostile["loop"], fuel_per_call=1_000_000, binding=binding)  # type: ignore[arg-type]
+    assert _sandbox_error(smaller).reason == "the guest ran out of fuel (budget 1000000 per call)"
+    # The next call runs on a fresh instance and is bounded the same way.
+    assert _sandbox_error(smaller).failure is SandboxFailure.OUT_OF_FUEL
+
+
+def test_a_guest_whose_memory_cannot_grow_traps_near_its_limit(
+    hostile: dict[str, RuntimeComponent], binding: str
+) -> None:
+    store = RuntimeStore(MemoryBackend(), hostile["grow-memory"], binding=binding)  # type: ignore[arg-type]
+    error = _sandbox_error(store)
+    assert error.failure is SandboxFailure.TRAPPED_NEAR_LIMIT
+    assert str(error) == (
+        'get runtime record "game-1": the guest trapped (its memory limit is 16777216 bytes): '
+        + UNREACHABLE
+    )
+    _fresh_instance_each_call(store)
+    two_mib = RuntimeStore(MemoryBackend(), hostile["grow-memory"], memory_limit=2 << 20, binding=binding)  # type: ignore[arg-type]
+    assert _sandbox_error(two_mib).reason == f"the guest trapped (its memory limit is 2097152 bytes): {UNREACHABLE}"
+
+
+def test_a_trapping_guest_raises_and_the_next_call_gets_a_fresh_instance(
+    hostile: dict[str, RuntimeComponent], binding: str
+) -> None:
+    store = RuntimeStore(MemoryBackend(), hostile["trap"], binding=binding)  # type: ignore[arg-type]
+    assert _sandbox_error(store).failure is SandboxFailure.TRAPPED_NEAR_LIMIT
+    unlimited = RuntimeStore(MemoryBackend(), hostile["trap"], memory_limit=None, binding=binding)  # type: ignore[arg-type]
+    error = _sandbox_error(unlimited, 'say "hi"')
+    assert error.failure is SandboxFailure.TRAPPED
+    assert str(error) == f'get runtime record "say \\"hi\\"": the guest trapped: {UNREACHABLE}'
+    # Another call is not refused as a poisoned instance: it traps afresh.
+    assert _sandbox_error(unlimited).failure is SandboxFailure.TRAPPED
+
+
+@pytest.mark.parametrize("name", ["loop", "grow-memory", "trap"])
+def test_the_real_component_serves_calls_after_a_hostile_one(
+    name: str, hostile: dict[str, RuntimeComponent], component: RuntimeComponent, binding: str
+) -> None:
+    backend = MemoryBackend()
+    real = RuntimeStore(backend, component, binding=binding)  # type: ignore[arg-type]
+    real.insert(record("game-1"))
+    bad = RuntimeStore(backend, hostile[name], fuel_per_call=5_000_000, binding=binding)  # type: ignore[arg-type]
+    _sandbox_error(bad)
+    assert real.get("game-1") == record("game-1")
+
+
+def test_a_hostile_component_loads_through_the_environment_variable(
+    monkeypatch: pytest.MonkeyPatch, binding: str
+) -> None:
+    monkeypatch.setenv(WASM_ENV, str(HOSTILE_DIR / "loop.wasm"))
+    store = RuntimeStore(MemoryBackend(), fuel_per_call=1_000_000, binding=binding)  # type: ignore[arg-type]
+    assert _sandbox_error(store).failure is SandboxFailure.OUT_OF_FUEL
+
+
+def _loaded_store(component: RuntimeComponent, binding: str, **bounds: object) -> RuntimeStore:
+    """A real store with 300 records of 4 KB health text: listing them takes about 900 000
+    fuel and more than 2 MiB of guest memory, while a get takes a few thousand fuel."""
+    backend = MemoryBackend()
+    loader = RuntimeStore(backend, component, binding=binding)  # type: ignore[arg-type]
+    for index in range(300):
+        loader.insert(dataclasses.replace(record(f"game-{index:03}"), engine_health="h" * 4000))
+    return RuntimeStore(backend, component, binding=binding, **bounds)  # type: ignore[arg-type]
+
+
+def test_the_real_component_out_of_fuel_then_served_by_a_fresh_instance(
+    component: RuntimeComponent, binding: str
+) -> None:
+    store = _loaded_store(component, binding, fuel_per_call=100_000)
+    with pytest.raises(SandboxError) as raised:
+        store.list()
+    assert str(raised.value) == "list runtimes: the guest ran out of fuel (budget 100000 per call)"
+    _fresh_instance_each_call(store)
+    assert store.get("game-007").game_id == "game-007"
+
+
+def test_the_real_component_out_of_memory_then_served_by_a_fresh_instance(
+    component: RuntimeComponent, binding: str
+) -> None:
+    store = _loaded_store(component, binding, memory_limit=2 << 20)
+    with pytest.raises(SandboxError) as raised:
+        store.list()
+    assert raised.value.failure is SandboxFailure.TRAPPED_NEAR_LIMIT
+    assert str(raised.value).startswith("list runtimes: the guest trapped (its memory limit is 2097152 bytes): ")
+    _fresh_instance_each_call(store)
+    assert store.get("game-007").game_id == "game-007"
+
+
+def test_too_little_memory_to_start_is_an_instantiation_failure(
+    component: RuntimeComponent, binding: str
+) -> None:
+    store = RuntimeStore(MemoryBackend(), component, memory_limit=64 * 1024, binding=binding)  # type: ignore[arg-type]
+    with pytest.raises(SandboxError) as raised:
+        store.get("game-1")
+    assert raised.value.failure is SandboxFailure.INSTANTIATION
+    assert str(raised.value).startswith(
+        'get runtime record "game-1": the rules component could not be instantiated: '
+    )
+
+
+@pytest.mark.parametrize(
+    ("bounds", "error", "match"),
+    [
+        ({"fuel_per_call": 0}, ValueError, "fuel_per_call must be in 1..="),
+        ({"fuel_per_call": 2**64}, ValueError, "fuel_per_call must be in 1..="),
+        ({"fuel_per_call": 1.5}, TypeError, "fuel_per_call must be an int"),
+        ({"memory_limit": -1}, ValueError, "memory_limit must be in 1..="),
+        ({"memory_limit": True}, TypeError, "memory_limit must be an int"),
+        ({"binding": "slow"}, ValueError, "binding must be 'fast' or 'public'"),
+    ],
+)
+def test_bounds_out_of_range_are_refused(bounds: dict[str, object], error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        RuntimeStore(MemoryBackend(), **bounds)  # type: ignore[arg-type]
+
+
+def test_a_200_megabyte_string_is_refused_without_growing_the_process(
+    component: RuntimeComponent, binding: str
+) -> None:
+    store = RuntimeStore(MemoryBackend(), component, binding=binding)  # type: ignore[arg-type]
+    huge = "x" * 200_000_000
+    before = _reset_peak_rss_kib()
+    with pytest.raises(InvalidInput) as raised:
+        store.get(huge)
+    grown_kib = _peak_rss_kib() - before
+    assert str(raised.value) == "get runtime record: game id must not exceed 256 bytes"
+    assert raised.value.game_id is huge
+    assert grown_kib < 16 * 1024, f"the process grew by {grown_kib} KiB"
+
+
+def _status_kib(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no {field} in /proc/self/status")
+
+
+def _reset_peak_rss_kib() -> int:
+    """Resets the process's peak resident size to its current one (Linux), which it returns."""
+    Path("/proc/self/clear_refs").write_text("5")
+    current = _status_kib("VmRSS")
+    assert _status_kib("VmHWM") <= current + 1024, "the peak was not reset"
+    return current
+
+
+def _peak_rss_kib() -> int:
+    return _status_kib("VmHWM")
