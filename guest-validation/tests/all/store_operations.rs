@@ -520,3 +520,34 @@ fn due_running_includes_now_after_truncation_and_only_running_records() {
         ["exactly-now"]
     );
 }
+
+/// The contract's decision on an update whose `now` is before the record's `created-at`
+/// (a caller's clock set back): the update is applied with `updated-at = now`, as the
+/// original store does, because checking it would take a read of `created-at` and so a
+/// second backend call. "updated at must not be before created at" is a rule about the
+/// records a caller hands in (insert, `rules.validate-record`), not an invariant of the
+/// records the store derives; reads return what is stored without re-validating.
+#[test]
+fn an_update_before_created_at_is_applied_and_read_back_unvalidated() {
+    let mut storage = MemoryStorage::default();
+    let created = record("g1");
+    store::insert(&mut storage, created.clone()).unwrap();
+    let before_creation = at(CREATED.seconds - 3_600, 0);
+    let input = UpdateStatusInput {
+        now: before_creation,
+        ..status_input("g1", Status::Starting, Status::Running)
+    };
+    assert_eq!(store::update_status(&mut storage, input), Ok(()));
+
+    let stored = store::get(&mut storage, "g1").unwrap();
+    assert_eq!(stored.updated_at, before_creation);
+    assert_eq!(stored.started_at, Some(before_creation));
+    assert_eq!(store::list(&mut storage).unwrap(), vec![stored.clone()]);
+    assert_eq!(
+        runtime_store_rules::validation::validate_record(&stored),
+        Err(StoreError::InvalidInput(
+            "insert runtime record: updated at must not be before created at".into()
+        )),
+        "handed back in, the derived record is refused like any other"
+    );
+}
