@@ -79,83 +79,81 @@ fn backend_kinds() -> Vec<(String, String)> {
     )
 }
 
-fn python_module() -> String {
-    let mut text = format!(
-        "\"\"\"The store's words, generated from the runtime-store-vocabulary crate: do not edit.\n\n\
-         `{REWRITE_COMMAND}` rewrites this file from `vocabulary/src/lib.rs`.\n\"\"\"\n\n\
-         from typing import Final\n\n"
-    );
-    let mut mapping = |name: &str, comment: &str, entries: Vec<(String, String)>| {
-        writeln!(text, "# {comment}").unwrap();
-        writeln!(text, "{name}: Final[dict[str, str]] = {{").unwrap();
+/// How one target language writes the generated module.
+struct Syntax {
+    header: String,
+    comment: fn(&str) -> String,
+    mapping_start: fn(&str) -> String,
+    entry: fn(&str, &str) -> String,
+    mapping_end: &'static str,
+    constant: fn(&str, &str) -> String,
+}
+
+/// The module: the three mappings, then every constant, in `syntax`.
+fn module(syntax: &Syntax) -> String {
+    let mut text = syntax.header.clone();
+    let mappings = [
+        (
+            "STATUSES",
+            "WIT case name -> stored text, in WIT order.",
+            statuses(),
+        ),
+        (
+            "OPERATIONS",
+            "WIT function name -> the words that start its messages.",
+            operations(),
+        ),
+        (
+            "BACKEND_ERROR_KINDS",
+            "WIT backend-error case -> the words that start its message.",
+            backend_kinds(),
+        ),
+    ];
+    for (name, comment, entries) in mappings {
+        text.push_str(&(syntax.comment)(comment));
+        text.push_str(&(syntax.mapping_start)(name));
         for (key, value) in entries {
-            writeln!(text, "    {key}: {value},").unwrap();
+            text.push_str(&(syntax.entry)(&key, &value));
         }
-        text.push_str("}\n\n");
-    };
-    mapping(
-        "STATUSES",
-        "WIT case name -> stored text, in WIT order.",
-        statuses(),
-    );
-    mapping(
-        "OPERATIONS",
-        "WIT function name -> the words that start its messages.",
-        operations(),
-    );
-    mapping(
-        "BACKEND_ERROR_KINDS",
-        "WIT backend-error case -> the words that start its message.",
-        backend_kinds(),
-    );
-    for (name, value) in constants() {
-        writeln!(text, "{name}: Final = {}", literal(value)).unwrap();
+        text.push_str(syntax.mapping_end);
     }
-    writeln!(
-        text,
-        "LARGEST_STRING_PASSED: Final = {LARGEST_STRING_PASSED}"
-    )
-    .unwrap();
+    for (name, value) in constants() {
+        text.push_str(&(syntax.constant)(name, &literal(value)));
+    }
+    text.push_str(&(syntax.constant)(
+        "LARGEST_STRING_PASSED",
+        &LARGEST_STRING_PASSED.to_string(),
+    ));
     text
 }
 
+fn python_module() -> String {
+    module(&Syntax {
+        header: format!(
+            "\"\"\"The store's words, generated from the runtime-store-vocabulary crate: do not edit.\n\n\
+             `{REWRITE_COMMAND}` rewrites this file from `vocabulary/src/lib.rs`.\n\"\"\"\n\n\
+             from typing import Final\n\n"
+        ),
+        comment: |text| format!("# {text}\n"),
+        mapping_start: |name| format!("{name}: Final[dict[str, str]] = {{\n"),
+        entry: |key, value| format!("    {key}: {value},\n"),
+        mapping_end: "}\n\n",
+        constant: |name, value| format!("{name}: Final = {value}\n"),
+    })
+}
+
 fn js_module() -> String {
-    let mut text = format!(
-        "// The store's words, generated from the runtime-store-vocabulary crate: do not edit.\n\
-         // `{REWRITE_COMMAND}` rewrites this file from `vocabulary/src/lib.rs`.\n\n"
-    );
-    let mut mapping = |name: &str, comment: &str, entries: Vec<(String, String)>| {
-        writeln!(text, "/** {comment} */").unwrap();
-        writeln!(text, "export const {name} = Object.freeze({{").unwrap();
-        for (key, value) in entries {
-            writeln!(text, "  {key}: {value},").unwrap();
-        }
-        text.push_str("});\n\n");
-    };
-    mapping(
-        "STATUSES",
-        "WIT case name -> stored text, in WIT order.",
-        statuses(),
-    );
-    mapping(
-        "OPERATIONS",
-        "WIT function name -> the words that start its messages.",
-        operations(),
-    );
-    mapping(
-        "BACKEND_ERROR_KINDS",
-        "WIT backend-error case -> the words that start its message.",
-        backend_kinds(),
-    );
-    for (name, value) in constants() {
-        writeln!(text, "export const {name} = {};", literal(value)).unwrap();
-    }
-    writeln!(
-        text,
-        "export const LARGEST_STRING_PASSED = {LARGEST_STRING_PASSED};"
-    )
-    .unwrap();
-    text
+    module(&Syntax {
+        header: format!(
+            "// The store's words, generated from the runtime-store-vocabulary crate: do not edit.\n\
+             // `{REWRITE_COMMAND}` rewrites this file from `vocabulary/src/lib.rs`.\n\n"
+        ),
+        comment: |text| format!("/** {text} */\n"),
+        mapping_start: |name| format!("export const {name} = Object.freeze({{\n"),
+        entry: |key, value| format!("  {key}: {value},\n"),
+        mapping_end: "});\n\n",
+        constant: |name, value| format!("export const {name} = {value};\n"),
+    })
 }
 
 /// Game ids that test the quoting: plain, quotes and backslashes, control characters,
