@@ -6,9 +6,9 @@ Run: hosts/python/.venv/bin/python hosts/python/bench.py   (not a test; numbers 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from itertools import count
-from typing import Callable
 
 from runtime_store import (
     WASMTIME_VERSION,
@@ -19,7 +19,8 @@ from runtime_store import (
     Timestamp,
     UpdateStatusInput,
 )
-from tests.records import NOW, record as minimal_record
+from tests.records import NOW
+from tests.records import record as minimal_record
 
 BATCHES = 5
 BATCH_SECONDS = 0.3

@@ -60,6 +60,12 @@ from .types import (
 
 __all__ = [
     "BINDING_ENV",
+    "DEFAULT_FUEL_PER_CALL",
+    "DEFAULT_MEMORY_LIMIT",
+    "FAST_PATH_AVAILABLE",
+    "SUPPORTED_WASMTIME",
+    "WASMTIME_VERSION",
+    "WASM_ENV",
     "Backend",
     "BackendError",
     "BackendErrorKind",
@@ -67,9 +73,6 @@ __all__ = [
     "ComponentMismatch",
     "ComponentTrap",
     "Conflict",
-    "DEFAULT_FUEL_PER_CALL",
-    "DEFAULT_MEMORY_LIMIT",
-    "FAST_PATH_AVAILABLE",
     "InsertOutcome",
     "InvalidInput",
     "InvalidTransition",
@@ -81,7 +84,6 @@ __all__ = [
     "RuntimeComponent",
     "RuntimeRecord",
     "RuntimeStore",
-    "SUPPORTED_WASMTIME",
     "SandboxError",
     "SandboxFailure",
     "ScanFilter",
@@ -96,6 +98,4 @@ __all__ = [
     "UpdateImageInput",
     "UpdateSchedulingInput",
     "UpdateStatusInput",
-    "WASMTIME_VERSION",
-    "WASM_ENV",
 ]

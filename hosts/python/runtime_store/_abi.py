@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import ctypes
 from types import ModuleType
-from typing import Any, Final, Union
+from typing import Any, Final, cast
 
-Shape = Union[str, tuple[Any, ...]]
+Shape = str | tuple[Any, ...]
 """What a ctypes type looks like to C: `"pointer"`, `"u64"`, `"bool"`, `"void"`,
 `("struct", size)` or `("fn", result, (params...))`."""
 
@@ -157,6 +157,8 @@ PRIVATE_API: Final[tuple[tuple[str, str, str], ...]] = (
 
 # --- shapes of ctypes types -------------------------------------------------------------
 
+_FUNCTION_POINTER: Final[type] = ctypes.CFUNCTYPE(None).__mro__[1]
+"""The base class of every ctypes function pointer type (`_ctypes.CFuncPtr`)."""
 _UNSIGNED = "BHILQ"
 _SIGNED = "bhilq"
 
@@ -166,23 +168,24 @@ def shape(ctype: Any) -> Shape:
     if ctype is None:
         return "void"
     if isinstance(ctype, type):
-        if issubclass(ctype, ctypes._CFuncPtr):  # type: ignore[attr-defined]
+        if issubclass(ctype, _FUNCTION_POINTER):
             return (
                 "fn",
-                shape(ctype._restype_),
-                tuple(shape(param) for param in ctype._argtypes_),
+                shape(getattr(ctype, "_restype_", None)),
+                tuple(shape(param) for param in getattr(ctype, "_argtypes_", ())),
             )
         if issubclass(ctype, ctypes._Pointer):
             return POINTER
         if issubclass(ctype, (ctypes.Structure, ctypes.Union)):
             return ("struct", ctypes.sizeof(ctype))
         code = getattr(ctype, "_type_", None)
+        size = ctypes.sizeof(cast(Any, ctype)) if isinstance(code, str) else 0
         if code in ("P", "z", "Z"):
             return POINTER
         if code == "?":
             return "bool"
         if isinstance(code, str) and len(code) == 1:
-            bits = 8 * ctypes.sizeof(ctype)
+            bits = 8 * size
             if code in _UNSIGNED:
                 return f"u{bits}"
             if code in _SIGNED:
@@ -200,10 +203,9 @@ _CTYPES: Final[dict[str, Any]] = {
 def prototype(declared: Shape) -> Any:
     """The ctypes function type of a `("fn", result, params)` shape; pointers become
     `c_void_p` (plain addresses, no per-call conversion)."""
+    assert isinstance(declared, tuple), declared
     _, result, params = declared
-    return ctypes.CFUNCTYPE(
-        _ctype(result), *(_ctype(param) for param in params)
-    )
+    return ctypes.CFUNCTYPE(_ctype(result), *(_ctype(param) for param in params))
 
 
 def _ctype(declared: Shape) -> Any:
@@ -268,9 +270,7 @@ def _check_field(
     return []
 
 
-def _check_function(
-    bindings: ModuleType, ffi: ModuleType, name: str, expected: Shape
-) -> list[str]:
+def _check_function(bindings: ModuleType, ffi: ModuleType, name: str, expected: Shape) -> list[str]:
     function = getattr(bindings, f"_{name}", None)
     if function is None or getattr(function, "argtypes", None) is None:
         return [f"{name} is not declared"]

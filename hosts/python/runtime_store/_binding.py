@@ -3,7 +3,8 @@ and naming a refused argument."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 from ._codec import Codec, Refused
 from ._wit import Signature
@@ -68,7 +69,7 @@ class HostFunction:
         return f"backend {self.name} interrupted: {error!r}"
 
 
-def first_escaped(escaped: list[BaseException]) -> Optional[BaseException]:
+def first_escaped(escaped: list[BaseException]) -> BaseException | None:
     """The interrupt a host function kept during the last call, if any (and forgets all)."""
     if not escaped:
         return None

@@ -26,7 +26,8 @@ import dataclasses
 import enum
 import re
 import struct
-from typing import Any, Callable, Optional, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
 
 from wasmtime import component as wc
 
@@ -98,7 +99,7 @@ class Refused(Exception):
     (`None`: the value itself); `expected` says what it must be.
     """
 
-    def __init__(self, expected: str, field: Optional[str] = None):
+    def __init__(self, expected: str, field: str | None = None):
         super().__init__(expected, field)
         self.expected = expected
         self.field = field
@@ -139,7 +140,7 @@ def _text(value: Any, stand_ins: bool) -> str:
 class _Static:
     """Bytes at a fixed address for the life of the process: field, case and enum names."""
 
-    _keep: list[Any] = []
+    _keep: ClassVar[list[Any]] = []
 
     def __init__(self, text: str):
         data = text.encode("utf-8")
@@ -156,7 +157,7 @@ class Image:
     (arguments of the component's exports, never a backend's answers).
     """
 
-    __slots__ = ("buffer", "pointers", "stand_ins", "_holder")
+    __slots__ = ("_holder", "buffer", "pointers", "stand_ins")
 
     def __init__(self, stand_ins: bool = False) -> None:
         self.buffer = bytearray()
@@ -246,9 +247,7 @@ class BoolCodec(Codec):
 class IntegerCodec(Codec):
     """A WIT integer type: its value kind, payload layout and range."""
 
-    def __init__(
-        self, wit_name: str, kind: int, payload: str, low: int, high: int, wit_type: Any
-    ):
+    def __init__(self, wit_name: str, kind: int, payload: str, low: int, high: int, wit_type: Any):
         self.wit_name = wit_name
         self.kind = kind
         self.payload = struct.Struct(payload)
@@ -354,14 +353,14 @@ def _cases_of(ty: Any) -> list[tuple[str, Any]]:
     return list(ty.cases)
 
 
-def _public_form(ty: Any) -> tuple[bool, list[tuple[str, Optional[tuple[type, ...]]]]]:
+def _public_form(ty: Any) -> tuple[bool, list[tuple[str, tuple[type, ...] | None]]]:
     """How wasmtime-py's public API represents values of a variant-like type: whether they
     are tagged (`Variant(tag, payload)`, when two cases would map to the same Python class)
     and, per case, the Python classes of its payload (`None` for a case without one).
     This is the rule wasmtime-py documents through `ValType.add_classes`."""
     seen: set[type] = set()
     tagged = False
-    classes: list[tuple[str, Optional[tuple[type, ...]]]] = []
+    classes: list[tuple[str, tuple[type, ...] | None]] = []
     for name, payload in _cases_of(ty):
         case: set[type] = set()
         if payload is None:
@@ -379,7 +378,7 @@ class _VariantLike(Codec):
     """What options, variants and results share on the public path."""
 
     tagged = False
-    case_classes: list[tuple[str, Optional[tuple[type, ...]]]] = []
+    case_classes: Sequence[tuple[str, tuple[type, ...] | None]] = ()
 
     def learn(self, ty: Any) -> None:
         self.tagged, self.case_classes = _public_form(ty)
@@ -492,7 +491,7 @@ class RecordCodec(Codec):
         record_class: Any,
         wit_name: str,
         codecs: dict[str, Codec],
-        field_words: Optional[dict[str, str]] = None,
+        field_words: dict[str, str] | None = None,
     ):
         self.record_class = record_class
         self.wit_name = wit_name
@@ -555,8 +554,7 @@ class RecordCodec(Codec):
 
     def lift(self, value: Any) -> Any:
         values = {
-            attr: codec.lift(getattr(value, wit_name))
-            for attr, wit_name, codec, _ in self.fields
+            attr: codec.lift(getattr(value, wit_name)) for attr, wit_name, codec, _ in self.fields
         }
         return self.record_class(**values)
 
@@ -632,8 +630,8 @@ class TimestampCodec(RecordCodec):
     def lower(self, value: Any, stand_ins: bool) -> Any:
         seconds, nanoseconds = self.parts(value)
         lowered = wc.Record()
-        lowered.seconds = seconds
-        lowered.nanoseconds = nanoseconds
+        setattr(lowered, "seconds", seconds)  # noqa: B010 (wasmtime-py's Record is untyped)
+        setattr(lowered, "nanoseconds", nanoseconds)  # noqa: B010
         return lowered
 
 
@@ -644,7 +642,7 @@ class VariantCodec(_VariantLike):
         self,
         python_class: type,
         wit_name: str,
-        cases: Sequence[tuple[str, Optional[Codec]]],
+        cases: Sequence[tuple[str, Codec | None]],
         split: Callable[[Any], tuple[str, Any]],
         join: Callable[[str, Any], Any],
         payload_words: str = "",
@@ -659,7 +657,7 @@ class VariantCodec(_VariantLike):
         self.join = join
         self.payload_words = payload_words
 
-    def _split(self, value: Any) -> tuple[str, Any, Optional[Codec]]:
+    def _split(self, value: Any) -> tuple[str, Any, Codec | None]:
         if not isinstance(value, self.python_class):
             raise Refused(self.expected)
         try:
@@ -722,7 +720,7 @@ class VariantCodec(_VariantLike):
 class ResultCodec(_VariantLike):
     """A WIT result as `(True, ok)` or `(False, err)`; a missing type carries `None`."""
 
-    def __init__(self, ok: Optional[Codec], err: Optional[Codec]):
+    def __init__(self, ok: Codec | None, err: Codec | None):
         self.ok = ok
         self.err = err
 

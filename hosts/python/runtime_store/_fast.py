@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import ctypes
 import itertools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from wasmtime import Store, WasmtimeError
 from wasmtime import _ffi as ffi
@@ -61,7 +62,7 @@ class FastExport:
     result is wasmtime's, read once and then freed.
     """
 
-    __slots__ = ("_func", "_store", "_address", "_context", "_params", "_count", "_result")
+    __slots__ = ("_address", "_context", "_count", "_func", "_params", "_result", "_store")
 
     def __init__(self, func: Any, signature: Signature, store: Store):
         # Both kept alive: `_address` points into `func`, `_context` into `store`.
@@ -70,9 +71,7 @@ class FastExport:
         self._address = ctypes.addressof(func._func)
         context = context_of(store)
         self._context = context
-        self._params: tuple[tuple[Codec, str], ...] = tuple(
-            zip(signature.params, signature.words)
-        )
+        self._params: tuple[tuple[Codec, str], ...] = tuple(zip(signature.params, signature.words))
         self._count = len(signature.params)
         self._result = signature.result
 
@@ -135,7 +134,9 @@ def _answer(host: HostFunction, args: int, results: int) -> int:
         signature = host.signature
         count = len(signature.params)
         memory = _string_at(args, VAL_SIZE * count) if count else b""
-        params = [codec.read(memory, index * VAL_SIZE) for index, codec in enumerate(signature.params)]
+        params = [
+            codec.read(memory, index * VAL_SIZE) for index, codec in enumerate(signature.params)
+        ]
         answer = host.ask(params)
         try:
             image = _image(signature.result, answer)

@@ -5,7 +5,8 @@ when the fast path is not verified for the installed wasmtime-py, or when asked 
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from wasmtime import Store, WasmtimeError
 
@@ -17,7 +18,7 @@ from ._wit import Signature
 class PublicExport:
     """An exported function called through `wasmtime.component.Func`."""
 
-    __slots__ = ("_func", "_store", "_params", "_result")
+    __slots__ = ("_func", "_params", "_result", "_store")
 
     def __init__(self, func: Any, signature: Signature, store: Store):
         self._func = func

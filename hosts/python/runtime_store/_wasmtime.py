@@ -15,7 +15,7 @@ import os
 import warnings
 from importlib import metadata
 from types import ModuleType
-from typing import Final, Optional
+from typing import Final
 
 SUPPORTED_WASMTIME: Final = ">=49.0.0,<51"
 """The wasmtime-py releases this package is tested with (the oldest and newest of the range
@@ -46,7 +46,7 @@ WASMTIME_VERSION: Final = _installed_version()
 """The wasmtime-py release in use."""
 
 
-def _private_modules() -> tuple[Optional[ModuleType], Optional[ModuleType], list[str]]:
+def _private_modules() -> tuple[ModuleType | None, ModuleType | None, list[str]]:
     try:
         from wasmtime import _bindings, _ffi
     except ImportError as error:

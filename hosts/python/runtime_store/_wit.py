@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from ._codec import (
     U32,
@@ -51,7 +51,7 @@ BACKEND_INTERFACE = f"{PACKAGE}/backend@{VERSION}"
 class Lookup:
     """The answer of a backend `fetch` (WIT `lookup`)."""
 
-    found: Optional[RuntimeRecord]
+    found: RuntimeRecord | None
 
 
 STRING = StringCodec()
@@ -177,12 +177,10 @@ class Signature:
 
 
 def _signature(result: Codec, params: tuple[tuple[str, Codec], ...]) -> Signature:
-    return Signature(
-        tuple(codec for _, codec in params), tuple(name for name, _ in params), result
-    )
+    return Signature(tuple(codec for _, codec in params), tuple(name for name, _ in params), result)
 
 
-def _fallible(ok: Optional[Codec], *params: tuple[str, Codec]) -> Signature:
+def _fallible(ok: Codec | None, *params: tuple[str, Codec]) -> Signature:
     return _signature(ResultCodec(ok, STORE_ERROR), params)
 
 
@@ -219,7 +217,7 @@ EXPORTS: dict[str, dict[str, Signature]] = {
 """The functions this host calls, by exported interface."""
 
 
-def _backend(ok: Optional[Codec], *params: tuple[str, Codec]) -> Signature:
+def _backend(ok: Codec | None, *params: tuple[str, Codec]) -> Signature:
     return _signature(ResultCodec(ok, BACKEND_ERROR), params)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from .types import (
     InsertOutcome,
@@ -29,7 +29,7 @@ class Backend(Protocol):
     The parameters are positional-only: an adapter may name them as it likes.
     """
 
-    def fetch(self, game_id: str, /) -> Optional[RuntimeRecord]:
+    def fetch(self, game_id: str, /) -> RuntimeRecord | None:
         """The record of `game_id`, or `None` when there is none."""
         ...
 
@@ -38,7 +38,7 @@ class Backend(Protocol):
         ...
 
     def patch(
-        self, game_id: str, expected_status: Optional[Status], changes: RecordPatch, /
+        self, game_id: str, expected_status: Status | None, changes: RecordPatch, /
     ) -> PatchOutcome:
         """Atomically: when a record exists and (`expected_status` is `None` or equals the
         stored status) applies every change of `changes`; otherwise writes nothing."""

@@ -7,7 +7,7 @@ import hashlib
 import os
 from importlib import resources
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, cast
 
 from wasmtime import Config, Engine
 from wasmtime.component import Component
@@ -38,7 +38,7 @@ class RuntimeComponent:
     came from.
     """
 
-    def __init__(self, wasm: bytes, *, engine: Optional[Engine] = None, source: str = "<bytes>"):
+    def __init__(self, wasm: bytes, *, engine: Engine | None = None, source: str = "<bytes>"):
         self.source = source
         self.sha256 = hashlib.sha256(wasm).hexdigest()
         self.engine = engine or fuel_engine()
@@ -47,7 +47,7 @@ class RuntimeComponent:
 
     @classmethod
     def from_file(
-        cls, path: Union[str, "os.PathLike[str]"], *, engine: Optional[Engine] = None
+        cls, path: str | os.PathLike[str], *, engine: Engine | None = None
     ) -> RuntimeComponent:
         """Reads and compiles the component at `path`."""
         path = Path(path)
@@ -62,7 +62,7 @@ class RuntimeComponent:
         return cls(wasm, engine=engine, source=str(path))
 
     @classmethod
-    def packaged(cls, *, engine: Optional[Engine] = None) -> RuntimeComponent:
+    def packaged(cls, *, engine: Engine | None = None) -> RuntimeComponent:
         """The component shipped inside the package."""
         resource = resources.files(__package__).joinpath(PACKAGED_WASM)
         try:
@@ -81,8 +81,8 @@ class RuntimeComponent:
         return _load_cached(os.environ.get(WASM_ENV) or None)
 
 
-@functools.lru_cache(maxsize=None)
-def _load_cached(path: Optional[str]) -> RuntimeComponent:
+@functools.cache
+def _load_cached(path: str | None) -> RuntimeComponent:
     if path is None:
         return RuntimeComponent.packaged()
     return RuntimeComponent.from_file(path)
@@ -101,7 +101,7 @@ def _check_types(component: Component, engine: Engine, source: str) -> None:
     for items, interface, functions in interfaces:
         if interface not in items:
             raise ComponentMismatch(f"{source}: the component has no {interface}")
-        declared = items[interface].ty.exports(engine)
+        declared: Any = cast(Any, items[interface].ty).exports(engine)
         for name, signature in functions.items():
             if name not in declared:
                 raise ComponentMismatch(f"{source}: {interface} has no function {name}")

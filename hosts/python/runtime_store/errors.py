@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import json
-from typing import Any, Optional
+from typing import Any
 
 from . import _vocabulary as words
 from .types import BackendError
@@ -21,7 +21,7 @@ def operation_words(operation: str) -> str:
     return words.OPERATIONS[operation]
 
 
-def located(operation: str, game_id: Optional[str]) -> str:
+def located(operation: str, game_id: str | None) -> str:
     """`<operation words>`, then the JSON-quoted game id when the call names one."""
     if game_id is None:
         return operation_words(operation)
@@ -36,7 +36,7 @@ class StoreError(Exception):
     gives for the same failure.
     """
 
-    def __init__(self, operation: str, game_id: Optional[str], message: str):
+    def __init__(self, operation: str, game_id: str | None, message: str):
         super().__init__(message)
         self.operation = operation
         self.game_id = game_id
@@ -50,7 +50,7 @@ class StoreError(Exception):
 class NotFound(StoreError):
     """No record exists for the game id."""
 
-    def __init__(self, operation: str, game_id: Optional[str]):
+    def __init__(self, operation: str, game_id: str | None):
         super().__init__(operation, game_id, f"{located(operation, game_id)}: {words.NOT_FOUND}")
 
 
@@ -58,7 +58,7 @@ class Conflict(StoreError):
     """The record exists already (insert) or its stored status differs from the expected one
     (a lost compare-and-swap)."""
 
-    def __init__(self, operation: str, game_id: Optional[str]):
+    def __init__(self, operation: str, game_id: str | None):
         detail = words.RECORD_EXISTS if operation == "insert" else words.STATUS_DIFFERS
         super().__init__(operation, game_id, f"{located(operation, game_id)}: {detail}")
 
@@ -67,7 +67,7 @@ class InvalidTransition(StoreError):
     """The status transition is not in the transition table; `reason` (and `str()`) is the
     component's exact message."""
 
-    def __init__(self, operation: str, game_id: Optional[str], reason: str):
+    def __init__(self, operation: str, game_id: str | None, reason: str):
         super().__init__(operation, game_id, reason)
         self.reason = reason
 
@@ -77,7 +77,7 @@ class InvalidInput(StoreError):
     own, or, for a value the WIT types cannot hold, `<operation words>: <field> must be
     <what it must be>`, raised before the component is entered."""
 
-    def __init__(self, operation: str, game_id: Optional[str], reason: str):
+    def __init__(self, operation: str, game_id: str | None, reason: str):
         super().__init__(operation, game_id, reason)
         self.reason = reason
 
@@ -86,12 +86,12 @@ class BackendFailure(StoreError):
     """The storage adapter failed; `error` is its `BackendError`, unchanged. Reads
     `<operation words>[ "<game id>"]: <kind words>: <reason>`."""
 
-    def __init__(self, operation: str, game_id: Optional[str], error: BackendError):
+    def __init__(self, operation: str, game_id: str | None, error: BackendError):
         super().__init__(operation, game_id, f"{located(operation, game_id)}: {error}")
         self.error = error
 
 
-def store_error(operation: str, game_id: Optional[str], error: tuple[str, Any]) -> StoreError:
+def store_error(operation: str, game_id: str | None, error: tuple[str, Any]) -> StoreError:
     """The exception for a WIT `store-error` given as (case name, payload), as the store
     raises it: `not-found` and `conflict` carry no payload, `invalid-transition` and
     `invalid-input` the rules' message, `backend` a `BackendError`."""
@@ -109,9 +109,7 @@ def store_error(operation: str, game_id: Optional[str], error: tuple[str, Any]) 
     raise ValueError(f"no store-error case {case!r}")
 
 
-def boundary_error(
-    operation: str, game_id: Optional[str], field: str, expected: str
-) -> InvalidInput:
+def boundary_error(operation: str, game_id: str | None, field: str, expected: str) -> InvalidInput:
     """`InvalidInput` for a value the WIT types cannot hold: `<operation words>: <field> must
     be <expected>` (the vocabulary's `BOUNDARY_MUST_BE`)."""
     message = words.BOUNDARY_MUST_BE.format(
@@ -143,9 +141,7 @@ class SandboxError(StoreError):
     instance that ran the call is discarded; the next call gets a fresh one.
     """
 
-    def __init__(
-        self, operation: str, game_id: Optional[str], failure: SandboxFailure, reason: str
-    ):
+    def __init__(self, operation: str, game_id: str | None, failure: SandboxFailure, reason: str):
         super().__init__(operation, game_id, f"{located(operation, game_id)}: {reason}")
         self.failure = failure
         self.reason = reason
@@ -158,11 +154,11 @@ ComponentTrap = SandboxError
 
 def sandbox_error(
     operation: str,
-    game_id: Optional[str],
+    game_id: str | None,
     failure: SandboxFailure,
     *,
-    budget: Optional[int] = None,
-    limit: Optional[int] = None,
+    budget: int | None = None,
+    limit: int | None = None,
     reason: str = "",
 ) -> SandboxError:
     """The `SandboxError` for `failure`, worded with the vocabulary's sandbox texts."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from typing import Optional
+from typing import Any
 
 from .types import (
     InsertOutcome,
@@ -26,7 +26,7 @@ class MemoryBackend:
         self._records: dict[str, RuntimeRecord] = {}
         self._lock = threading.Lock()
 
-    def fetch(self, game_id: str) -> Optional[RuntimeRecord]:
+    def fetch(self, game_id: str) -> RuntimeRecord | None:
         with self._lock:
             return self._records.get(game_id)
 
@@ -38,7 +38,7 @@ class MemoryBackend:
             return InsertOutcome.INSERTED
 
     def patch(
-        self, game_id: str, expected_status: Optional[Status], changes: RecordPatch
+        self, game_id: str, expected_status: Status | None, changes: RecordPatch
     ) -> PatchOutcome:
         with self._lock:
             stored = self._records.get(game_id)
@@ -60,7 +60,7 @@ class MemoryBackend:
 
 def apply_patch(stored: RuntimeRecord, changes: RecordPatch) -> RuntimeRecord:
     """`stored` with every column `changes` sets; `None` leaves a column alone."""
-    columns: dict[str, object] = {"updated_at": changes.updated_at}
+    columns: dict[str, Any] = {"updated_at": changes.updated_at}
     if changes.status is not None:
         columns["status"] = changes.status.to
         for stamp in ("started_at", "stopped_at", "finished_at"):

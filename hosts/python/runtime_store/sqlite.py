@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from typing import Any, Callable, Optional, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from .types import (
     BackendError,
@@ -68,7 +69,7 @@ def _micros(timestamp: Timestamp) -> int:
     return timestamp.seconds * 1_000_000 + timestamp.nanoseconds // 1000
 
 
-def _optional_micros(timestamp: Optional[Timestamp]) -> Optional[int]:
+def _optional_micros(timestamp: Timestamp | None) -> int | None:
     return None if timestamp is None else _micros(timestamp)
 
 
@@ -97,14 +98,14 @@ class SqliteBackend:
         with self._lock:
             self._connection.close()
 
-    def __enter__(self) -> "SqliteBackend":
+    def __enter__(self) -> SqliteBackend:
         return self
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    def fetch(self, game_id: str) -> Optional[RuntimeRecord]:
-        def run(db: sqlite3.Connection) -> Optional[RuntimeRecord]:
+    def fetch(self, game_id: str) -> RuntimeRecord | None:
+        def run(db: sqlite3.Connection) -> RuntimeRecord | None:
             row = db.execute(f"{_SELECT} WHERE game_id = ?", (game_id,)).fetchone()
             return None if row is None else _decode(row)
 
@@ -120,7 +121,7 @@ class SqliteBackend:
         return self._run(f"insert game {record.game_id!r}", run)
 
     def patch(
-        self, game_id: str, expected_status: Optional[Status], changes: RecordPatch
+        self, game_id: str, expected_status: Status | None, changes: RecordPatch
     ) -> PatchOutcome:
         assignments = _assignments(changes)
         setters = ", ".join(f"{column} = ?" for column in assignments)
@@ -236,7 +237,7 @@ def _timestamp(micros: int) -> Timestamp:
     return Timestamp(seconds, rest * 1000)
 
 
-def _optional_timestamp(micros: Optional[int]) -> Optional[Timestamp]:
+def _optional_timestamp(micros: int | None) -> Timestamp | None:
     return None if micros is None else _timestamp(micros)
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import builtins
 import os
 import threading
-from typing import Any, Callable, Literal, Optional, Union
+from collections.abc import Callable
+from typing import Any, Literal
 
 from wasmtime import Store, WasmtimeError
 from wasmtime.component import Linker
@@ -41,7 +43,7 @@ _S64_MAX = 2**63 - 1
 class _Instance:
     """One wasmtime store and component instance, with its bound exports."""
 
-    __slots__ = ("store", "exports", "set_fuel")
+    __slots__ = ("exports", "set_fuel", "store")
 
     def __init__(
         self,
@@ -75,11 +77,11 @@ class RuntimeStore:
     def __init__(
         self,
         backend: Backend,
-        component: Union[RuntimeComponent, str, "os.PathLike[str]", None] = None,
+        component: RuntimeComponent | str | os.PathLike[str] | None = None,
         *,
         fuel_per_call: int = DEFAULT_FUEL_PER_CALL,
-        memory_limit: Optional[int] = DEFAULT_MEMORY_LIMIT,
-        binding: Optional[Binding] = None,
+        memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
+        binding: Binding | None = None,
     ):
         if component is None:
             component = RuntimeComponent.default()
@@ -102,7 +104,7 @@ class RuntimeStore:
                 for name, call in self._backend_calls().items():
                     host = HostFunction(name, BACKEND_FUNCTIONS[name], call, self._escaped)
                     self._bind.define(instance, host)
-        self._instance: Optional[_Instance] = None
+        self._instance: _Instance | None = None
 
     # --- store interface -------------------------------------------------------------
 
@@ -152,7 +154,7 @@ class RuntimeStore:
         """Succeeds when `to_status` may follow `from_status`; else `InvalidTransition`."""
         self._call("transition", None, from_status, to_status)
 
-    def allowed_transitions(self, from_status: Status) -> list[Status]:
+    def allowed_transitions(self, from_status: Status) -> builtins.list[Status]:
         """The statuses that may follow `from_status`, in declaration order."""
         with self._lock:
             return self._invoke("allowed-transitions", None, (from_status,))  # type: ignore[no-any-return]
@@ -175,9 +177,7 @@ class RuntimeStore:
 
     def validate_update_engine_health(self, update: UpdateEngineHealthInput) -> None:
         """The checks `update_engine_health` runs."""
-        self._call(
-            "validate-update-engine-health", _id_of(update, UpdateEngineHealthInput), update
-        )
+        self._call("validate-update-engine-health", _id_of(update, UpdateEngineHealthInput), update)
 
     # --- machinery -------------------------------------------------------------------
 
@@ -191,7 +191,7 @@ class RuntimeStore:
             "scan": backend.scan,
         }
 
-    def _instantiate(self, operation: str, game_id: Optional[str]) -> _Instance:
+    def _instantiate(self, operation: str, game_id: str | None) -> _Instance:
         store = Store(self.component.engine)
         if self.memory_limit is not None:
             store.set_limits(memory_size=self.memory_limit)
@@ -218,7 +218,7 @@ class RuntimeStore:
         func = instance.get_func(store, index)
         return self._bind.export(store, func, signature)  # type: ignore[no-any-return]
 
-    def _invoke(self, operation: str, game_id: Optional[str], args: tuple[Any, ...]) -> Any:
+    def _invoke(self, operation: str, game_id: str | None, args: tuple[Any, ...]) -> Any:
         instance = self._instance or self._instantiate(operation, game_id)
         try:
             instance.set_fuel(self.fuel_per_call)
@@ -236,10 +236,10 @@ class RuntimeStore:
             raise self._sandbox_failure(instance, operation, game_id, error) from error
 
     def _sandbox_failure(
-        self, instance: _Instance, operation: str, game_id: Optional[str], error: WasmtimeError
+        self, instance: _Instance, operation: str, game_id: str | None, error: WasmtimeError
     ) -> Exception:
         try:
-            remaining: Optional[int] = instance.store.get_fuel()
+            remaining: int | None = instance.store.get_fuel()
         except WasmtimeError:
             remaining = None
         if remaining == 0:
@@ -256,7 +256,7 @@ class RuntimeStore:
             )
         return sandbox_error(operation, game_id, SandboxFailure.TRAPPED, reason=_reason(error))
 
-    def _call(self, operation: str, game_id: Optional[str], *args: Any) -> Any:
+    def _call(self, operation: str, game_id: str | None, *args: Any) -> Any:
         with self._lock:
             is_ok, payload = self._invoke(operation, game_id, args)
         if is_ok:
@@ -264,12 +264,12 @@ class RuntimeStore:
         raise store_error(operation, game_id, payload)
 
 
-def _id(game_id: Any) -> Optional[str]:
+def _id(game_id: Any) -> str | None:
     return game_id if isinstance(game_id, str) else None
 
 
-def _id_of(value: Any, expected: type) -> Optional[str]:
-    return _id(value.game_id) if isinstance(value, expected) else None
+def _id_of(value: Any, expected: type) -> str | None:
+    return _id(getattr(value, "game_id", None)) if isinstance(value, expected) else None
 
 
 def _reason(error: WasmtimeError) -> str:
@@ -290,15 +290,13 @@ def _positive(name: str, value: Any, most: int) -> int:
     return value
 
 
-def _binding_name(binding: Optional[str]) -> Binding:
+def _binding_name(binding: str | None) -> Binding:
     chosen = default_binding() if binding is None else binding
     if chosen == "public":
         return "public"
     if chosen == "fast":
         if not FAST_PATH_AVAILABLE:
-            raise ValueError(
-                f"the fast binding is not available: {fast_path_unavailable_reason()}"
-            )
+            raise ValueError(f"the fast binding is not available: {fast_path_unavailable_reason()}")
         return "fast"
     raise ValueError(f"binding must be 'fast' or 'public', got {chosen!r}")
 

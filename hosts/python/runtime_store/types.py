@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Optional
 
 from . import _vocabulary as words
 
@@ -42,7 +41,7 @@ class Status(enum.Enum):
         return words.STATUSES[self.value]
 
     @classmethod
-    def from_stored_text(cls, text: str) -> "Status":
+    def from_stored_text(cls, text: str) -> Status:
         """The status whose stored text is `text`; `ValueError` for an unknown text."""
         try:
             return _STATUS_BY_STORED_TEXT[text]
@@ -64,13 +63,13 @@ class RuntimeRecord:
     current_engine_version: str
     engine_health: str
     current_turn: int
-    next_generation_at: Optional[Timestamp]
+    next_generation_at: Timestamp | None
     skip_next_tick: bool
     created_at: Timestamp
     updated_at: Timestamp
-    started_at: Optional[Timestamp]
-    stopped_at: Optional[Timestamp]
-    finished_at: Optional[Timestamp]
+    started_at: Timestamp | None
+    stopped_at: Timestamp | None
+    finished_at: Timestamp | None
 
 
 @dataclass(frozen=True)
@@ -81,9 +80,9 @@ class UpdateStatusInput:
     expected_from: Status
     to: Status
     now: Timestamp
-    engine_health_summary: Optional[str] = None
-    current_image_ref: Optional[str] = None
-    current_engine_version: Optional[str] = None
+    engine_health_summary: str | None = None
+    current_image_ref: str | None = None
+    current_engine_version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,7 +90,7 @@ class UpdateSchedulingInput:
     """New scheduling columns, written together (WIT `update-scheduling-input`)."""
 
     game_id: str
-    next_generation_at: Optional[Timestamp]
+    next_generation_at: Timestamp | None
     skip_next_tick: bool
     current_turn: int
     now: Timestamp
@@ -136,23 +135,23 @@ class BackendError(Exception):
     """
 
     def __init__(self, kind: BackendErrorKind, reason: str):
-        words_of_kind = words.BACKEND_ERROR_KINDS.get(getattr(kind, "value", None), str(kind))
+        words_of_kind = words.BACKEND_ERROR_KINDS.get(str(getattr(kind, "value", kind)), str(kind))
         super().__init__(f"{words_of_kind}: {reason}")
         self.kind = kind
         self.reason = reason
 
     @classmethod
-    def unavailable(cls, reason: str) -> "BackendError":
+    def unavailable(cls, reason: str) -> BackendError:
         """The store cannot be reached."""
         return cls(BackendErrorKind.UNAVAILABLE, reason)
 
     @classmethod
-    def corrupt(cls, reason: str) -> "BackendError":
+    def corrupt(cls, reason: str) -> BackendError:
         """A stored value cannot be decoded; the reason names the game id and column."""
         return cls(BackendErrorKind.CORRUPT, reason)
 
     @classmethod
-    def failed(cls, reason: str) -> "BackendError":
+    def failed(cls, reason: str) -> BackendError:
         """Any other failure."""
         return cls(BackendErrorKind.FAILED, reason)
 
@@ -182,16 +181,16 @@ class StatusChange:
     """A new status and its lifecycle stamps; `None` leaves a stamp alone."""
 
     to: Status
-    started_at: Optional[Timestamp] = None
-    stopped_at: Optional[Timestamp] = None
-    finished_at: Optional[Timestamp] = None
+    started_at: Timestamp | None = None
+    stopped_at: Timestamp | None = None
+    finished_at: Timestamp | None = None
 
 
 @dataclass(frozen=True)
 class Scheduling:
     """The scheduling columns, written together."""
 
-    next_generation_at: Optional[Timestamp]
+    next_generation_at: Timestamp | None
     skip_next_tick: bool
     current_turn: int
 
@@ -203,11 +202,11 @@ class RecordPatch:
     `updated_at` is always written.
     """
 
-    status: Optional[StatusChange] = None
-    scheduling: Optional[Scheduling] = None
-    current_image_ref: Optional[str] = None
-    current_engine_version: Optional[str] = None
-    engine_health: Optional[str] = None
+    status: StatusChange | None = None
+    scheduling: Scheduling | None = None
+    current_image_ref: str | None = None
+    current_engine_version: str | None = None
+    engine_health: str | None = None
     updated_at: Timestamp
 
 
@@ -224,20 +223,20 @@ class PatchOutcome:
     """The answer of a backend `patch`; `stored_status` is set for a status mismatch only."""
 
     kind: PatchOutcomeKind
-    stored_status: Optional[Status] = None
+    stored_status: Status | None = None
 
     @classmethod
-    def applied(cls) -> "PatchOutcome":
+    def applied(cls) -> PatchOutcome:
         """Every change was written."""
         return cls(PatchOutcomeKind.APPLIED)
 
     @classmethod
-    def not_found(cls) -> "PatchOutcome":
+    def not_found(cls) -> PatchOutcome:
         """No record has the game id; nothing was written."""
         return cls(PatchOutcomeKind.NOT_FOUND)
 
     @classmethod
-    def status_mismatch(cls, stored: Status) -> "PatchOutcome":
+    def status_mismatch(cls, stored: Status) -> PatchOutcome:
         """The stored status differs from the expected one; nothing was written."""
         return cls(PatchOutcomeKind.STATUS_MISMATCH, stored)
 
@@ -258,21 +257,21 @@ class ScanFilter:
     """
 
     kind: ScanKind
-    status: Optional[Status] = None
-    now: Optional[Timestamp] = None
+    status: Status | None = None
+    now: Timestamp | None = None
 
     @classmethod
-    def all(cls) -> "ScanFilter":
+    def all(cls) -> ScanFilter:
         """Every record."""
         return cls(ScanKind.ALL)
 
     @classmethod
-    def by_status(cls, status: Status) -> "ScanFilter":
+    def by_status(cls, status: Status) -> ScanFilter:
         """Records in `status`."""
         return cls(ScanKind.BY_STATUS, status=status)
 
     @classmethod
-    def due_running(cls, now: Timestamp) -> "ScanFilter":
+    def due_running(cls, now: Timestamp) -> ScanFilter:
         """Running records whose `next_generation_at` is set and <= `now`."""
         return cls(ScanKind.DUE_RUNNING, now=now)
 
@@ -285,5 +284,6 @@ class ScanFilter:
         return (
             record.status is Status.RUNNING
             and record.next_generation_at is not None
+            and self.now is not None
             and record.next_generation_at <= self.now
         )

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from runtime_store import (  # noqa: E402
+from runtime_store import (
     FAST_PATH_AVAILABLE,
     Backend,
     MemoryBackend,

@@ -4,11 +4,10 @@ wrong, never as a raw TypeError or a trap, and the store goes on; on both call p
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
-from records import NOW, record
 from runtime_store import (
     BackendError,
     BackendErrorKind,
@@ -21,9 +20,10 @@ from runtime_store import (
     RuntimeStore,
     ScanFilter,
     Status,
-    StatusChange,
     UpdateStatusInput,
 )
+
+from records import NOW, record
 
 
 class FlakyBackend(MemoryBackend):
@@ -42,7 +42,7 @@ class FlakyBackend(MemoryBackend):
             raise failure
         return failure
 
-    def fetch(self, game_id: str) -> Optional[RuntimeRecord]:
+    def fetch(self, game_id: str) -> RuntimeRecord | None:
         answer = self._answer("fetch")
         return super().fetch(game_id) if answer is self.MISSING else answer  # type: ignore[return-value]
 
@@ -54,9 +54,11 @@ class FlakyBackend(MemoryBackend):
         answer = self._answer("insert")
         return super().insert(record) if answer is self.MISSING else answer
 
-    def patch(self, game_id: str, expected_status: Optional[Status], changes: RecordPatch) -> Any:
+    def patch(self, game_id: str, expected_status: Status | None, changes: RecordPatch) -> Any:
         answer = self._answer("patch")
-        return super().patch(game_id, expected_status, changes) if answer is self.MISSING else answer
+        return (
+            super().patch(game_id, expected_status, changes) if answer is self.MISSING else answer
+        )
 
     def remove(self, game_id: str) -> Any:
         answer = self._answer("remove")
@@ -78,16 +80,25 @@ def test_backend_error_passes_through_unchanged(flaky: tuple[FlakyBackend, Runti
         store.get("game-1")
     assert raised.value.error == BackendError.unavailable("connection refused")
     assert raised.value.operation == "get" and raised.value.game_id == "game-1"
-    assert str(raised.value) == 'get runtime record "game-1": storage unavailable: connection refused'
+    assert (
+        str(raised.value) == 'get runtime record "game-1": storage unavailable: connection refused'
+    )
 
 
-def test_any_exception_becomes_a_failed_backend_error(flaky: tuple[FlakyBackend, RuntimeStore]) -> None:
+def test_any_exception_becomes_a_failed_backend_error(
+    flaky: tuple[FlakyBackend, RuntimeStore],
+) -> None:
     backend, store = flaky
     backend.failing["scan"] = ZeroDivisionError("division by zero")
     with pytest.raises(BackendFailure) as raised:
         store.list()
-    assert raised.value.error == BackendError.failed("backend scan: ZeroDivisionError: division by zero")
-    assert str(raised.value) == "list runtimes: storage failed: backend scan: ZeroDivisionError: division by zero"
+    assert raised.value.error == BackendError.failed(
+        "backend scan: ZeroDivisionError: division by zero"
+    )
+    assert (
+        str(raised.value)
+        == "list runtimes: storage failed: backend scan: ZeroDivisionError: division by zero"
+    )
 
 
 U32 = "an integer in 0..=4294967295"
@@ -116,7 +127,8 @@ U32 = "an integer in 0..=4294967295"
             "fetch",
             dataclasses.replace(record("game-1"), engine_health="bad \udcff"),
             "get",
-            "backend fetch: engine health must be a string of Unicode scalar values (no lone surrogates)",
+            "backend fetch: engine health must be a string of Unicode scalar values "
+            "(no lone surrogates)",
         ),
         (
             "fetch",
@@ -151,7 +163,9 @@ def test_a_malformed_answer_becomes_a_failed_backend_error_naming_what_was_wrong
         "insert": lambda: store.insert(record("game-2")),
         "get": lambda: store.get("game-1"),
         "list": store.list,
-        "update": lambda: store.update_status(UpdateStatusInput("game-1", Status.RUNNING, Status.STOPPED, NOW)),
+        "update": lambda: store.update_status(
+            UpdateStatusInput("game-1", Status.RUNNING, Status.STOPPED, NOW)
+        ),
         "delete": lambda: store.delete("game-1"),
     }
     with pytest.raises(BackendFailure) as raised:
@@ -162,7 +176,9 @@ def test_a_malformed_answer_becomes_a_failed_backend_error_naming_what_was_wrong
     assert store.get("game-1") == record("game-1")
 
 
-def test_a_backend_error_of_an_unknown_kind_is_named(flaky: tuple[FlakyBackend, RuntimeStore]) -> None:
+def test_a_backend_error_of_an_unknown_kind_is_named(
+    flaky: tuple[FlakyBackend, RuntimeStore],
+) -> None:
     backend, store = flaky
     backend.failing["fetch"] = BackendError("gone", "x")  # type: ignore[arg-type]
     with pytest.raises(BackendFailure) as raised:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from paths import COMMITTED_WASM, HOSTILE_DIR
 from runtime_store import (
     WASM_ENV,
     ComponentMismatch,
@@ -18,6 +17,8 @@ from runtime_store import (
     RuntimeStore,
     SandboxError,
 )
+
+from paths import COMMITTED_WASM, HOSTILE_DIR
 
 COMMITTED_SHA256 = hashlib.sha256(COMMITTED_WASM.read_bytes()).hexdigest()
 
@@ -47,11 +48,14 @@ def test_the_environment_variable_names_another_component(monkeypatch: pytest.Mo
 
 def test_a_path_given_to_the_store_is_loaded() -> None:
     store = RuntimeStore(MemoryBackend(), HOSTILE_DIR / "trap.wasm")
-    assert store.component.sha256 == hashlib.sha256((HOSTILE_DIR / "trap.wasm").read_bytes()).hexdigest()
+    assert (
+        store.component.sha256
+        == hashlib.sha256((HOSTILE_DIR / "trap.wasm").read_bytes()).hexdigest()
+    )
 
 
 def test_component_without_the_interfaces_is_refused(component: RuntimeComponent) -> None:
-    with pytest.raises(ComponentMismatch, match="has no galaxy:gamemaster/store@0.1.0"):
+    with pytest.raises(ComponentMismatch, match=r"has no galaxy:gamemaster/store@0\.1\.0"):
         RuntimeComponent(b"\x00asm\x0d\x00\x01\x00", engine=component.engine, source="empty.wasm")
 
 

@@ -4,13 +4,14 @@ call paths (the verified fast path and wasmtime-py's public API)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
-from conftest import STEP_COUNTS
 from runtime_store import Backend, RuntimeComponent, RuntimeStore
+
+from conftest import STEP_COUNTS
 from vectors import load, outcome, vector_files
 
 

@@ -6,11 +6,11 @@ A component whose types differ from the WIT is refused at load time."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
-from records import NOW, record
 from runtime_store import (
     ComponentMismatch,
     InvalidInput,
@@ -26,6 +26,8 @@ from runtime_store._codec import LARGEST_STRING_PASSED, stand_in
 from runtime_store._vocabulary import WHITE_SPACE
 from runtime_store._wit import STORE_FUNCTIONS, STORE_INTERFACE, Signature
 from runtime_store.component import _check_signature
+
+from records import NOW, record
 
 U32 = "an integer in 0..=4294967295"
 S64 = "an integer in -9223372036854775808..=9223372036854775807"
@@ -87,7 +89,10 @@ def test_a_record_field_the_wit_cannot_hold_is_named_with_its_range(
     store: RuntimeStore, backend: CountingBackend, change: dict[str, Any], field: str, expected: str
 ) -> None:
     bad = dataclasses.replace(record("game-1"), **change)
-    for call, words in ((store.insert, "insert runtime record"), (store.validate_record, "validate runtime record")):
+    for call, words in (
+        (store.insert, "insert runtime record"),
+        (store.validate_record, "validate runtime record"),
+    ):
         with pytest.raises(InvalidInput) as raised:
             call(bad)
         assert str(raised.value) == f"{words}: {field} must be {expected}"
@@ -110,12 +115,16 @@ def test_a_record_field_the_wit_cannot_hold_is_named_with_its_range(
         ),
         (
             lambda s: s.update_status(
-                UpdateStatusInput("game-1", Status.RUNNING, Status.STOPPED, NOW, engine_health_summary="\ud800")
+                UpdateStatusInput(
+                    "game-1", Status.RUNNING, Status.STOPPED, NOW, engine_health_summary="\ud800"
+                )
             ),
             f"update runtime status: engine health summary must be {STRING}",
         ),
         (
-            lambda s: s.update_status(UpdateStatusInput("game-1", Status.RUNNING, Status.STOPPED, Timestamp(2**63))),
+            lambda s: s.update_status(
+                UpdateStatusInput("game-1", Status.RUNNING, Status.STOPPED, Timestamp(2**63))
+            ),
             f"update runtime status: now seconds must be {S64}",
         ),
         (
@@ -127,7 +136,10 @@ def test_a_record_field_the_wit_cannot_hold_is_named_with_its_range(
             f"list due runtimes: now nanoseconds must be {U32}",
         ),
         (lambda s: s.list_due_running(5), f"list due runtimes: now must be {TIMESTAMP}"),
-        (lambda s: s.list_by_status("running"), f"list runtimes by status: status must be {STATUS}"),
+        (
+            lambda s: s.list_by_status("running"),
+            f"list runtimes by status: status must be {STATUS}",
+        ),
         (
             lambda s: s.transition("finished", Status.RUNNING),
             f"check runtime status transition: from must be {STATUS}",
@@ -154,7 +166,9 @@ def test_arguments_the_wit_cannot_hold_are_named_by_operation_and_field(
 
 def test_the_operation_and_game_id_are_kept(store: RuntimeStore) -> None:
     with pytest.raises(InvalidInput) as raised:
-        store.update_status(UpdateStatusInput("game-9", Status.RUNNING, Status.STOPPED, Timestamp(0, -5)))
+        store.update_status(
+            UpdateStatusInput("game-9", Status.RUNNING, Status.STOPPED, Timestamp(0, -5))
+        )
     assert (raised.value.operation, raised.value.game_id) == ("update-status", "game-9")
 
 
@@ -179,7 +193,14 @@ def test_stand_ins_keep_blankness_and_length_as_the_vocabulary_says() -> None:
         ("\u3000" * 9_000 + "\u2003" * 100 + "z", "\u3000" * 100 + "z"),
         ("\u3000" * 20_000, "\u3000" * 100),
     ],
-    ids=["ascii", "two-byte", "blank", "blank-then-text", "unicode-space-then-text", "unicode-blank"],
+    ids=[
+        "ascii",
+        "two-byte",
+        "blank",
+        "blank-then-text",
+        "unicode-space-then-text",
+        "unicode-blank",
+    ],
 )
 def test_a_long_string_gets_the_rules_answer_for_the_whole_string(
     store: RuntimeStore, long: str, short: str
@@ -202,7 +223,9 @@ def test_a_long_string_gets_the_rules_answer_for_the_whole_string(
     assert str(field.value) == "insert runtime record: engine endpoint must not exceed 4096 bytes"
 
 
-def test_a_long_string_with_a_lone_surrogate_past_the_stand_in_is_refused(store: RuntimeStore) -> None:
+def test_a_long_string_with_a_lone_surrogate_past_the_stand_in_is_refused(
+    store: RuntimeStore,
+) -> None:
     with pytest.raises(InvalidInput) as raised:
         store.get("x" * 50_000 + "\ud800")
     assert str(raised.value) == f"get runtime record: game id must be {STRING}"
@@ -216,5 +239,7 @@ def test_a_function_of_another_type_is_refused(component: RuntimeComponent) -> N
     with pytest.raises(ComponentMismatch, match=r"store#get result\.ok: expected list"):
         _check_signature(get_type, returns_a_list, "store#get")
     renamed = Signature(get.params, ("id",), get.result)
-    with pytest.raises(ComponentMismatch, match=r"expected parameters \('id',\), found \('game-id',\)"):
+    with pytest.raises(
+        ComponentMismatch, match=r"expected parameters \('id',\), found \('game-id',\)"
+    ):
         _check_signature(get_type, renamed, "store#get")

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from paths import MESSAGES
 from runtime_store import (
     BackendError,
     BackendErrorKind,
@@ -22,11 +21,13 @@ from runtime_store import (
     RuntimeStore,
     SandboxError,
     SandboxFailure,
+    Status,
     UpdateStatusInput,
 )
 from runtime_store.errors import ComponentTrap, sandbox_error, store_error
+
+from paths import MESSAGES
 from records import NOW, record
-from runtime_store import Status
 
 CASES: list[dict[str, Any]] = json.loads(MESSAGES.read_text(encoding="utf-8"))
 CLASSES = {
@@ -53,7 +54,9 @@ def test_the_generated_cases_cover_every_error_case() -> None:
     "case", CASES, ids=lambda case: f"{case['operation']}-{case['error']['case']}"
 )
 def test_each_message_reads_as_the_vocabulary_builds_it(case: dict[str, Any]) -> None:
-    error = store_error(case["operation"], case["game-id"], (case["error"]["case"], _payload(case["error"])))
+    error = store_error(
+        case["operation"], case["game-id"], (case["error"]["case"], _payload(case["error"]))
+    )
     assert type(error) is CLASSES[case["error"]["case"]]
     assert str(error) == case["message"]
     assert error.operation == case["operation"]
@@ -61,7 +64,10 @@ def test_each_message_reads_as_the_vocabulary_builds_it(case: dict[str, Any]) ->
 
 
 def test_a_backend_error_reads_kind_words_then_reason() -> None:
-    assert str(BackendError.unavailable("connection refused")) == "storage unavailable: connection refused"
+    assert (
+        str(BackendError.unavailable("connection refused"))
+        == "storage unavailable: connection refused"
+    )
     assert str(BackendError.corrupt("x")) == "corrupt stored value: x"
     assert str(BackendError.failed("x")) == "storage failed: x"
 
@@ -74,29 +80,47 @@ def test_the_store_raises_those_messages(component: RuntimeComponent, binding: s
     store.insert(record("game-1"))
     with pytest.raises(Conflict) as exists:
         store.insert(record("game-1"))
-    assert str(exists.value) == 'insert runtime record "game-1": a runtime record with this game id exists already'
+    assert (
+        str(exists.value)
+        == 'insert runtime record "game-1": a runtime record with this game id exists already'
+    )
     lost = UpdateStatusInput("game-1", Status.STARTING, Status.RUNNING, NOW)
     with pytest.raises(Conflict) as differs:
         store.update_status(lost)
-    assert str(differs.value) == 'update runtime status "game-1": the stored status differs from the expected one'
+    assert (
+        str(differs.value)
+        == 'update runtime status "game-1": the stored status differs from the expected one'
+    )
     assert (differs.value.operation, differs.value.game_id) == ("update-status", "game-1")
     with pytest.raises(InvalidTransition) as forbidden:
         store.transition(Status.FINISHED, Status.RUNNING)
     assert str(forbidden.value) == forbidden.value.reason
-    assert forbidden.value.reason == 'runtime status transition from "finished" to "running" is not allowed'
+    assert (
+        forbidden.value.reason
+        == 'runtime status transition from "finished" to "running" is not allowed'
+    )
 
 
 @pytest.mark.parametrize(
     ("failure", "values", "expected"),
     [
-        (SandboxFailure.OUT_OF_FUEL, {"budget": 1000}, "the guest ran out of fuel (budget 1000 per call)"),
+        (
+            SandboxFailure.OUT_OF_FUEL,
+            {"budget": 1000},
+            "the guest ran out of fuel (budget 1000 per call)",
+        ),
         (
             SandboxFailure.TRAPPED_NEAR_LIMIT,
             {"limit": 16777216, "reason": "wasm `unreachable` instruction executed"},
-            "the guest trapped (its memory limit is 16777216 bytes): wasm `unreachable` instruction executed",
+            "the guest trapped (its memory limit is 16777216 bytes): "
+            "wasm `unreachable` instruction executed",
         ),
         (SandboxFailure.TRAPPED, {"reason": "boom"}, "the guest trapped: boom"),
-        (SandboxFailure.INSTANTIATION, {"reason": "boom"}, "the rules component could not be instantiated: boom"),
+        (
+            SandboxFailure.INSTANTIATION,
+            {"reason": "boom"},
+            "the rules component could not be instantiated: boom",
+        ),
     ],
 )
 def test_sandbox_messages_name_the_operation_and_game(

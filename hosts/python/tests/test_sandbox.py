@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from paths import HOSTILE_DIR
-from records import record
 from runtime_store import (
     DEFAULT_FUEL_PER_CALL,
     DEFAULT_MEMORY_LIMIT,
@@ -26,6 +24,9 @@ from runtime_store import (
     SandboxFailure,
     StoreError,
 )
+
+from paths import HOSTILE_DIR
+from records import record
 
 UNREACHABLE = "wasm `unreachable` instruction executed"
 
@@ -59,13 +60,20 @@ def _fresh_instance_each_call(store: RuntimeStore) -> None:
     assert store._instance is None
 
 
-def test_a_spinning_guest_runs_out_of_fuel(hostile: dict[str, RuntimeComponent], binding: str) -> None:
+def test_a_spinning_guest_runs_out_of_fuel(
+    hostile: dict[str, RuntimeComponent], binding: str
+) -> None:
     store = RuntimeStore(MemoryBackend(), hostile["loop"], binding=binding)  # type: ignore[arg-type]
     error = _sandbox_error(store)
     assert error.failure is SandboxFailure.OUT_OF_FUEL
-    assert str(error) == 'get runtime record "game-1": the guest ran out of fuel (budget 200000000 per call)'
+    assert (
+        str(error)
+        == 'get runtime record "game-1": the guest ran out of fuel (budget 200000000 per call)'
+    )
     _fresh_instance_each_call(store)
-    smaller = RuntimeStore(MemoryBackend(), hostile["loop"], fuel_per_call=1_000_000, binding=binding)  # type: ignore[arg-type]
+    smaller = RuntimeStore(
+        MemoryBackend(), hostile["loop"], fuel_per_call=1_000_000, binding=binding
+    )  # type: ignore[arg-type]
     assert _sandbox_error(smaller).reason == "the guest ran out of fuel (budget 1000000 per call)"
     # The next call runs on a fresh instance and is bounded the same way.
     assert _sandbox_error(smaller).failure is SandboxFailure.OUT_OF_FUEL
@@ -82,8 +90,13 @@ def test_a_guest_whose_memory_cannot_grow_traps_near_its_limit(
         + UNREACHABLE
     )
     _fresh_instance_each_call(store)
-    two_mib = RuntimeStore(MemoryBackend(), hostile["grow-memory"], memory_limit=2 << 20, binding=binding)  # type: ignore[arg-type]
-    assert _sandbox_error(two_mib).reason == f"the guest trapped (its memory limit is 2097152 bytes): {UNREACHABLE}"
+    two_mib = RuntimeStore(
+        MemoryBackend(), hostile["grow-memory"], memory_limit=2 << 20, binding=binding
+    )  # type: ignore[arg-type]
+    assert (
+        _sandbox_error(two_mib).reason
+        == f"the guest trapped (its memory limit is 2097152 bytes): {UNREACHABLE}"
+    )
 
 
 def test_a_trapping_guest_raises_and_the_next_call_gets_a_fresh_instance(
@@ -147,7 +160,9 @@ def test_the_real_component_out_of_memory_then_served_by_a_fresh_instance(
     with pytest.raises(SandboxError) as raised:
         store.list()
     assert raised.value.failure is SandboxFailure.TRAPPED_NEAR_LIMIT
-    assert str(raised.value).startswith("list runtimes: the guest trapped (its memory limit is 2097152 bytes): ")
+    assert str(raised.value).startswith(
+        "list runtimes: the guest trapped (its memory limit is 2097152 bytes): "
+    )
     _fresh_instance_each_call(store)
     assert store.get("game-007").game_id == "game-007"
 
@@ -175,7 +190,9 @@ def test_too_little_memory_to_start_is_an_instantiation_failure(
         ({"binding": "slow"}, ValueError, "binding must be 'fast' or 'public'"),
     ],
 )
-def test_bounds_out_of_range_are_refused(bounds: dict[str, object], error: type, match: str) -> None:
+def test_bounds_out_of_range_are_refused(
+    bounds: dict[str, object], error: type, match: str
+) -> None:
     with pytest.raises(error, match=match):
         RuntimeStore(MemoryBackend(), **bounds)  # type: ignore[arg-type]
 

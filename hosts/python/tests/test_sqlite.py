@@ -21,6 +21,7 @@ from runtime_store import (
     Timestamp,
     UpdateStatusInput,
 )
+
 from records import record
 
 
@@ -69,7 +70,9 @@ def test_racing_transitions_on_one_file_have_exactly_one_winner(
     path = tmp_path / "store.sqlite3"
     starting = record("game-1")
     with SqliteBackend(path) as backend:
-        RuntimeStore(backend, component).insert(dataclasses.replace(starting, status=Status.STARTING))
+        RuntimeStore(backend, component).insert(
+            dataclasses.replace(starting, status=Status.STARTING)
+        )
     racers = 8
     backends = [SqliteBackend(path) for _ in range(racers)]
     stores = [RuntimeStore(backend, component) for backend in backends]
@@ -80,7 +83,9 @@ def test_racing_transitions_on_one_file_have_exactly_one_winner(
         barrier.wait()
         try:
             store.update_status(
-                UpdateStatusInput("game-1", Status.STARTING, Status.RUNNING, Timestamp(1_764_000_100))
+                UpdateStatusInput(
+                    "game-1", Status.STARTING, Status.RUNNING, Timestamp(1_764_000_100)
+                )
             )
             outcomes.append("won")
         except Conflict:

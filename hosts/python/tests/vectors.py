@@ -24,6 +24,7 @@ from runtime_store import (
     UpdateSchedulingInput,
     UpdateStatusInput,
 )
+
 from paths import MESSAGES, VECTOR_DIR
 
 _INPUT_TYPES = {
@@ -60,8 +61,15 @@ def from_json(record_class: type, value: dict[str, Any]) -> Any:
     fields = {field.name for field in dataclasses.fields(record_class)}
     keys = {key.replace("-", "_") for key in value}
     if keys != fields:
-        raise ValueError(f"{record_class.__name__} fields {sorted(fields)}, vector has {sorted(keys)}")
-    return record_class(**{key.replace("-", "_"): _field(key.replace("-", "_"), item) for key, item in value.items()})
+        raise ValueError(
+            f"{record_class.__name__} fields {sorted(fields)}, vector has {sorted(keys)}"
+        )
+    return record_class(
+        **{
+            key.replace("-", "_"): _field(key.replace("-", "_"), item)
+            for key, item in value.items()
+        }
+    )
 
 
 def _field(name: str, value: Any) -> Any:
@@ -75,7 +83,10 @@ def _field(name: str, value: Any) -> Any:
 def to_json(value: Any) -> Any:
     """The vector form of a value the store returned."""
     if dataclasses.is_dataclass(value):
-        return {field.name.replace("_", "-"): to_json(getattr(value, field.name)) for field in dataclasses.fields(value)}
+        return {
+            field.name.replace("_", "-"): to_json(getattr(value, field.name))
+            for field in dataclasses.fields(value)
+        }
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, list):
