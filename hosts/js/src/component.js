@@ -121,6 +121,7 @@ export class RuntimeComponent {
 
   /**
    * The core modules compiled with every memory bounded to `pages` (compiled once).
+   * @internal
    * @param {number} pages
    * @returns {Map<string, WebAssembly.Module>}
    */
@@ -139,6 +140,7 @@ export class RuntimeComponent {
 
   /**
    * `modules(pages)`, compiled off the calling thread.
+   * @internal
    * @param {number} pages
    */
   async compile(pages) {
@@ -165,6 +167,7 @@ export class RuntimeComponent {
 
 /**
  * A fresh instance of `instantiate` over `modules`: its `store` and `rules` exports.
+ * @internal
  * @param {Function} instantiate jco's synchronous `instantiate`
  * @param {Map<string, WebAssembly.Module>} modules compiled core modules by file name
  * @param {Record<string, Function>} backendImports the `backend` imports

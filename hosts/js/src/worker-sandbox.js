@@ -2,8 +2,9 @@
 // deadline (a spinning guest cannot be interrupted on the thread that runs it). The API
 // stays synchronous: the calling thread posts the call and blocks in `Atomics.wait`; each
 // backend import comes back to it as a message (read with `receiveMessageOnPort`), runs the
-// adapter on the calling thread and is answered the same way. At the deadline the worker is
-// terminated and a fresh one starts loading for the next call.
+// adapter on the calling thread and is answered the same way. At the deadline (which counts
+// the component's time, not the adapter's) the worker is terminated and a fresh one starts
+// loading for the next call.
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { SIGNATURES } from './boundary.js';
 import { SandboxFailure, fill, storeError } from './errors.js';
@@ -139,7 +140,8 @@ export class WorkerSandbox {
       }
     }
     const { iface, method } = SIGNATURES[operation];
-    const until = performance.now() + this.#deadlineMs;
+    // The deadline bounds the component's time: time spent in the adapter does not count.
+    let until = performance.now() + this.#deadlineMs;
     thread.calls.postMessage({ iface, method, args });
     try {
       for (;;) {
@@ -150,9 +152,12 @@ export class WorkerSandbox {
           throw new SandboxFailure(operation, gameId, fill(SANDBOX_DEADLINE, { milliseconds: this.#deadlineMs }));
         }
         switch (message.kind) {
-          case 'import':
+          case 'import': {
+            const served = performance.now();
             this.#serve(thread, message.name, message.args);
+            until += performance.now() - served;
             break;
+          }
           case 'return':
             return message.value;
           case 'error':
