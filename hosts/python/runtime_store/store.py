@@ -195,8 +195,9 @@ class RuntimeStore:
         store = Store(self.component.engine)
         if self.memory_limit is not None:
             store.set_limits(memory_size=self.memory_limit)
+        set_fuel = self._bind.fuel_setter(store)
         try:
-            store.set_fuel(self.fuel_per_call)
+            set_fuel(self.fuel_per_call)
             instance = self._linker.instantiate(store, self.component.component)
         except WasmtimeError as error:
             raise sandbox_error(
@@ -207,7 +208,7 @@ class RuntimeStore:
             interface_index = instance.get_export_index(store, interface)
             for name, signature in functions.items():
                 exports[name] = self._export(store, instance, interface_index, name, signature)
-        bound = _Instance(store, exports, self._bind.fuel_setter(store))
+        bound = _Instance(store, exports, set_fuel)
         self._instance = bound
         return bound
 
