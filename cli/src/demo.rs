@@ -1,4 +1,10 @@
 //! `demo`: three games driven through their lifecycle, narrated step by step.
+//!
+//! The demo keeps to a namespace of its own: its games are `demo:andromeda`,
+//! `demo:betelgeuse` and `demo:cygnus`. It replaces exactly those at the start (so a
+//! second run starts afresh), leaves them in the store for inspection afterwards, and
+//! never writes, deletes or shows a record with any other game id: a store shared with a
+//! Game Master in production is safe to run it against.
 
 use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -9,10 +15,18 @@ use runtime_store_host::{
     UpdateImageInput, UpdateSchedulingInput, UpdateStatusInput, embedded_component,
 };
 
-const ANDROMEDA: &str = "andromeda";
-const BETELGEUSE: &str = "betelgeuse";
-const CYGNUS: &str = "cygnus";
-const GAMES: [&str; 3] = [ANDROMEDA, BETELGEUSE, CYGNUS];
+/// The prefix of every game id the demo writes.
+pub const NAMESPACE: &str = "demo:";
+const ANDROMEDA: &str = "demo:andromeda";
+const BETELGEUSE: &str = "demo:betelgeuse";
+const CYGNUS: &str = "demo:cygnus";
+/// The demo's games: the only records it writes, deletes or shows.
+pub const GAMES: [&str; 3] = [ANDROMEDA, BETELGEUSE, CYGNUS];
+
+/// Whether `record` is one of the demo's own games.
+fn is_demo_game(record: &RuntimeRecord) -> bool {
+    GAMES.contains(&record.game_id.as_str())
+}
 
 /// Instants of the demo: whole minutes after the minute it started, so the output
 /// differs between runs only in its clock times.
@@ -65,7 +79,8 @@ pub async fn run(store: &RuntimeStore, backend: &str, out: &mut impl Write) -> a
     }
     writeln!(
         demo.out,
-        "Cleared demo games of earlier runs, if any (delete is idempotent)."
+        "Replaced the games of an earlier demo, if any: the demo writes only {}, never another game id.",
+        GAMES.join(", ")
     )?;
 
     for game in GAMES {
@@ -87,7 +102,11 @@ pub async fn run(store: &RuntimeStore, backend: &str, out: &mut impl Write) -> a
     demo.schedule(BETELGEUSE, 1, 4, 3).await?;
 
     let due = store.list_due_running(clock.at(6)).await?;
-    let due_ids: Vec<&str> = due.iter().map(|record| record.game_id.as_str()).collect();
+    let due_ids: Vec<&str> = due
+        .iter()
+        .filter(|record| is_demo_game(record))
+        .map(|record| record.game_id.as_str())
+        .collect();
     writeln!(
         demo.out,
         "Due at {}: {} (by due time).",
@@ -154,10 +173,14 @@ pub async fn run(store: &RuntimeStore, backend: &str, out: &mut impl Write) -> a
         .list()
         .await?
         .into_iter()
-        .filter(|record| GAMES.contains(&record.game_id.as_str()))
+        .filter(is_demo_game)
         .collect();
     writeln!(demo.out)?;
     write!(demo.out, "{}", table(&records))?;
+    writeln!(
+        demo.out,
+        "\nThe demo's games stay in the store for inspection (game ids {NAMESPACE}*); the next demo replaces them."
+    )?;
     Ok(())
 }
 

@@ -52,6 +52,10 @@ struct SandboxOptions {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Drive three games through their lifecycle and print the records.
+    ///
+    /// The demo's games are demo:andromeda, demo:betelgeuse and demo:cygnus: it replaces
+    /// exactly those at the start, leaves them for inspection and never writes, deletes or
+    /// shows a record with any other game id.
     Demo {
         #[command(flatten)]
         backend: BackendOption,
@@ -71,6 +75,7 @@ enum Command {
         json: bool,
     },
     /// Run conformance vector files (default: every file in tests/conformance).
+    #[command(after_help = conformance::SHARED_STORE_HELP)]
     Run {
         /// Vector files (tests/conformance/*.json format).
         files: Vec<PathBuf>,

@@ -52,19 +52,20 @@ fn scratch(name: &str) -> PathBuf {
 #[test]
 fn demo_drives_the_games_and_prints_the_table() {
     let text = stdout(&runtime_store(&["demo"]));
-    assert!(text.contains("Race: two schedulers move betelgeuse running -> generation_in_progress at once; 1 won, the other got: update runtime status \"betelgeuse\": the stored status differs from the expected one"), "{text}");
-    assert!(text.contains("Rejected cygnus stopped -> running: update runtime status: runtime status transition from \"stopped\" to \"running\" is not allowed"), "{text}");
+    assert!(text.contains("Race: two schedulers move demo:betelgeuse running -> generation_in_progress at once; 1 won, the other got: update runtime status \"demo:betelgeuse\": the stored status differs from the expected one"), "{text}");
+    assert!(text.contains("Rejected demo:cygnus stopped -> running: update runtime status: runtime status transition from \"stopped\" to \"running\" is not allowed"), "{text}");
     assert!(text.contains("Due at "), "{text}");
     let table: Vec<Vec<&str>> = text
         .lines()
         .skip_while(|line| !line.starts_with("GAME"))
+        .take_while(|line| !line.is_empty())
         .map(|line| line.split_whitespace().collect())
         .collect();
     assert_eq!(table.len(), 4, "{text}");
     assert_eq!(table[0][..3], ["GAME", "STATUS", "TURN"]);
-    assert_eq!(table[1][..3], ["andromeda", "finished", "2"]);
-    assert_eq!(table[2][..3], ["betelgeuse", "running", "1"]);
-    assert_eq!(table[3][..3], ["cygnus", "stopped", "0"]);
+    assert_eq!(table[1][..3], ["demo:andromeda", "finished", "2"]);
+    assert_eq!(table[2][..3], ["demo:betelgeuse", "running", "1"]);
+    assert_eq!(table[3][..3], ["demo:cygnus", "stopped", "0"]);
     assert!(table[2].contains(&"registry.local/galaxy/engine:1.5.0"));
     assert!(table[2].contains(&"degraded"));
 }
@@ -236,7 +237,7 @@ async fn migrate_falls_back_to_database_url_and_pg_schema_places_the_table() {
                 .fetch_all(schema.admin())
                 .await
                 .unwrap();
-        assert_eq!(stored, ["andromeda", "betelgeuse", "cygnus"]);
+        assert_eq!(stored, ["demo:andromeda", "demo:betelgeuse", "demo:cygnus"]);
     })
     .await;
 }
@@ -282,4 +283,198 @@ fn migrate_without_any_backend_says_how_to_give_one() {
         line,
         "error: migrate: no database given: pass --backend postgres://... or set RUNTIME_STORE_BACKEND or DATABASE_URL"
     );
+}
+
+/// Another writer's rows in the schema `run` and `demo` share: `prod-game-42` and the
+/// game ids the demo used before it had a namespace of its own.
+const WRITER_IDS: [&str; 4] = ["prod-game-42", "andromeda", "betelgeuse", "cygnus"];
+
+fn writer_record(game_id: &str) -> runtime_store_host::RuntimeRecord {
+    let created = runtime_store_host::Timestamp {
+        seconds: 1_764_000_000,
+        nanoseconds: 0,
+    };
+    runtime_store_host::RuntimeRecord {
+        game_id: game_id.into(),
+        status: runtime_store_host::Status::Running,
+        engine_endpoint: "http://prod:8080".into(),
+        current_image_ref: "prod/engine:9".into(),
+        current_engine_version: "9".into(),
+        engine_health: String::new(),
+        current_turn: 0,
+        // Due at every instant the vectors and the demo list: only filtering hides it.
+        next_generation_at: Some(runtime_store_host::Timestamp {
+            seconds: 1,
+            nanoseconds: 0,
+        }),
+        skip_next_tick: false,
+        created_at: created,
+        updated_at: created,
+        started_at: None,
+        stopped_at: None,
+        finished_at: None,
+    }
+}
+
+/// Inserts [`WRITER_IDS`], then keeps updating each (turn and health) until `stop`;
+/// every update must find its row. Returns the rows as it last wrote them and how many
+/// rounds it made.
+async fn concurrent_writer(
+    store: runtime_store_host::RuntimeStore,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> (Vec<runtime_store_host::RuntimeRecord>, u32) {
+    use runtime_store_host::{Timestamp, UpdateEngineHealthInput, UpdateSchedulingInput};
+    let mut rows: Vec<_> = WRITER_IDS.iter().map(|id| writer_record(id)).collect();
+    for row in &rows {
+        store.insert(row).await.expect("the writer inserts its row");
+    }
+    let mut round = 0;
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        round += 1;
+        let now = Timestamp {
+            seconds: 1_764_000_000 + i64::from(round),
+            nanoseconds: 0,
+        };
+        for row in &mut rows {
+            store
+                .update_scheduling(&UpdateSchedulingInput {
+                    game_id: row.game_id.clone(),
+                    next_generation_at: row.next_generation_at,
+                    skip_next_tick: false,
+                    current_turn: round,
+                    now,
+                })
+                .await
+                .unwrap_or_else(|error| panic!("round {round}: the writer's row is gone: {error}"));
+            store
+                .update_engine_health(&UpdateEngineHealthInput {
+                    game_id: row.game_id.clone(),
+                    engine_health_summary: format!("round {round}"),
+                    now,
+                })
+                .await
+                .unwrap_or_else(|error| panic!("round {round}: the writer's row is gone: {error}"));
+            row.current_turn = round;
+            row.engine_health = format!("round {round}");
+            row.updated_at = now;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    (rows, round)
+}
+
+/// Runs the binary off the async runtime, so the writer keeps writing meanwhile.
+async fn runtime_store_beside(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        runtime_store(&args)
+    })
+    .await
+    .expect("the binary runs")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_and_demo_touch_only_their_own_records_beside_a_concurrent_writer() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    runtime_store_postgres_tests::database::isolated("cli_shared", |schema| async move {
+        let stop = Arc::new(AtomicBool::new(false));
+        let writer = tokio::spawn(concurrent_writer(schema.store().await, stop.clone()));
+        let args = |command: &str, extra: &[&str]| -> Vec<String> {
+            [command, "--backend", schema.url(), "--pg-schema", schema.name()]
+                .iter()
+                .chain(extra)
+                .map(|arg| arg.to_string())
+                .collect()
+        };
+        // Wait for the writer's rows, so every command below runs beside them.
+        while sqlx::query_scalar::<_, i64>("SELECT count(*) FROM runtime_records")
+            .fetch_one(schema.admin())
+            .await
+            .unwrap()
+            < WRITER_IDS.len() as i64
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+
+        // Every shipped vector passes beside the writer's rows, listing included.
+        let ran = stdout(&runtime_store_beside(args("run", &[])).await);
+        assert!(ran.trim_end().ends_with(" passed, 0 failed"), "{ran}");
+
+        // A file that fails in the middle still deletes what it created.
+        let failing = scratch("fails-midway.json");
+        std::fs::write(
+            &failing,
+            r#"{"description": "fails midway", "steps": [
+                {"op": "insert", "args": {"record": {"game-id": "cli-fails-1", "status": "starting",
+                  "engine-endpoint": "http://e", "current-image-ref": "i", "current-engine-version": "1",
+                  "engine-health": "", "current-turn": 0, "next-generation-at": null, "skip-next-tick": false,
+                  "created-at": {"seconds": 100, "nanoseconds": 0}, "updated-at": {"seconds": 100, "nanoseconds": 0},
+                  "started-at": null, "stopped-at": null, "finished-at": null}}, "expect": {"ok": null}},
+                {"note": "wrong on purpose", "op": "get", "args": {"game-id": "cli-fails-1"}, "expect": {"error": "not-found"}}
+            ]}"#,
+        )
+        .unwrap();
+        let output = runtime_store_beside(args("run", &[failing.to_str().unwrap()])).await;
+        assert_eq!(
+            one_error_line(&output),
+            "error: 1 of 2 conformance steps failed"
+        );
+
+        // A file naming one of the writer's game ids is refused before its first step.
+        let taken = scratch("taken-id.json");
+        std::fs::write(
+            &taken,
+            r#"{"description": "deletes a taken id", "steps": [
+                {"op": "delete", "args": {"game-id": "prod-game-42"}, "expect": {"ok": null}}
+            ]}"#,
+        )
+        .unwrap();
+        let line = one_error_line(
+            &runtime_store_beside(args("run", &[taken.to_str().unwrap()])).await,
+        );
+        assert!(
+            line.contains("the store already holds records with game ids these vectors use (\"prod-game-42\")"),
+            "{line}"
+        );
+
+        // The demo twice: the second run replaces the first's games.
+        for _ in 0..2 {
+            let demo = stdout(&runtime_store_beside(args("demo", &[])).await);
+            assert!(demo.contains("demo:andromeda   finished"), "{demo}");
+            let due = demo.lines().find(|line| line.starts_with("Due at ")).unwrap();
+            assert!(due.ends_with(": demo:betelgeuse, demo:andromeda (by due time)."), "{due}");
+            assert!(!demo.contains("prod-game-42"), "{demo}");
+        }
+
+        stop.store(true, Ordering::Relaxed);
+        let (expected, rounds) = writer.await.expect("the writer never lost a row");
+        assert!(rounds > 0, "the writer wrote while the commands ran");
+
+        // The writer's rows, exactly as it last wrote them.
+        let store = schema.store().await;
+        for row in &expected {
+            assert_eq!(&store.get(&row.game_id).await.unwrap(), row);
+        }
+        // Besides them, only the demo's games: the vectors left nothing behind.
+        let stored: Vec<String> =
+            sqlx::query_scalar("SELECT game_id FROM runtime_records ORDER BY game_id")
+                .fetch_all(schema.admin())
+                .await
+                .unwrap();
+        assert_eq!(
+            stored,
+            [
+                "andromeda",
+                "betelgeuse",
+                "cygnus",
+                "demo:andromeda",
+                "demo:betelgeuse",
+                "demo:cygnus",
+                "prod-game-42"
+            ]
+        );
+    })
+    .await;
 }

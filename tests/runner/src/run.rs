@@ -1,28 +1,58 @@
 //! Running vector files against a [`RuntimeStore`] and reporting every step.
+//!
+//! A vector file may run on a store that other writers share. The runner touches only
+//! what it wrote (see [`run_vectors`]): before the first step it checks that no record
+//! holds a game id the file uses, list results are compared restricted to those ids, and
+//! afterwards it deletes exactly the records its own steps created, also when steps
+//! failed.
 
+use std::collections::BTreeSet;
 use std::fmt;
 
-use runtime_store_host::{Rules, RuntimeStore, StoreError};
+use runtime_store_host::{Rules, RuntimeRecord, RuntimeStore, StoreError};
 
 use crate::describe;
 use crate::vectors::{Call, Expectation, OkValue, VectorFile};
 
-/// Why a vector file could not be run at all (a failing step is not an error: it is
-/// reported in the [`Report`]).
+/// Why a vector file could not be run at all, or not cleaned up after (a failing step is
+/// not an error: it is reported in the [`Report`]).
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    /// The store already holds records; every vector file starts from an empty store.
+    /// The store already holds records with game ids the file uses; the runner never
+    /// touches records it did not write, so it does not start.
     #[error(
-        "run conformance vectors: the store must start empty but holds {records} records \
-         (vectors never touch records they did not write: use an empty database or schema)"
+        "run conformance vectors: the store already holds records with game ids these vectors \
+         use ({}); they may be left by an interrupted run or belong to another writer, and the \
+         runner never touches records it did not write: delete them yourself or use another \
+         database or schema",
+        quoted(game_ids)
     )]
-    StoreNotEmpty {
-        /// How many records it holds.
-        records: usize,
+    GameIdsInUse {
+        /// The game ids found, in byte order.
+        game_ids: Vec<String>,
     },
-    /// Listing the store to check that it is empty failed.
-    #[error("run conformance vectors: check that the store is empty: {0}")]
-    EmptinessCheck(#[source] StoreError),
+    /// Listing the store to check the file's game ids are free failed.
+    #[error("run conformance vectors: check that the vectors' game ids are free: {0}")]
+    PreCheck(#[source] StoreError),
+    /// Every step ran, but deleting what the steps created failed: `left` stays behind.
+    #[error(
+        "run conformance vectors: delete the records the vectors created: {} left behind: {source}",
+        quoted(left)
+    )]
+    Cleanup {
+        /// The report of the steps, which all ran.
+        report: Box<Report>,
+        /// The game ids whose records could not be deleted.
+        left: Vec<String>,
+        /// The first delete that failed.
+        #[source]
+        source: StoreError,
+    },
+}
+
+fn quoted(game_ids: &[String]) -> String {
+    let shown: Vec<String> = game_ids.iter().map(|id| describe::text(id)).collect();
+    shown.join(", ")
 }
 
 /// The outcome of every step of one vector file, in order.
@@ -94,19 +124,41 @@ impl fmt::Display for StepReport {
     }
 }
 
-/// Runs every step of `file` against `store`, which must start empty (checked with
-/// `list()`). Every step runs, even after a failure, so one report shows them all.
+/// Runs every step of `file` against `store`, which may hold other writers' records.
+/// Every step runs, even after a failure, so one report shows them all.
+///
+/// The runner touches only what it wrote:
+///
+/// * before the first step, one `list()` checks that no record holds a game id the
+///   file's store calls use ([`VectorFile::game_ids`]); if one does, nothing runs
+///   ([`RunError::GameIdsInUse`]);
+/// * `list`, `list-by-status` and `list-due-running` results are compared restricted to
+///   the file's game ids, in the order the store returned them (the vectors' list
+///   expectations hold exactly those; restricting keeps the store's order);
+/// * afterwards it deletes exactly the records its steps created: every game id an
+///   `insert` step created (or may have created: an insert answered by a backend or
+///   sandbox failure) and no later `delete` step removed. This runs whatever the steps
+///   returned, so a failing file leaves nothing behind.
 pub async fn run_vectors(store: &RuntimeStore, file: &VectorFile) -> Result<Report, RunError> {
-    let existing = store.list().await.map_err(RunError::EmptinessCheck)?;
-    if !existing.is_empty() {
-        return Err(RunError::StoreNotEmpty {
-            records: existing.len(),
-        });
+    let own_ids = file.game_ids();
+    let existing = store.list().await.map_err(RunError::PreCheck)?;
+    let in_use: Vec<String> = existing
+        .into_iter()
+        .map(|record| record.game_id)
+        .filter(|game_id| own_ids.contains(game_id.as_str()))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if !in_use.is_empty() {
+        return Err(RunError::GameIdsInUse { game_ids: in_use });
     }
     let rules = store.rules();
+    let mut created = BTreeSet::new();
     let mut steps = Vec::with_capacity(file.steps.len());
     for step in &file.steps {
         let outcome = execute(store, &rules, &step.call).await;
+        track(&step.call, &outcome, &mut created);
+        let outcome = outcome.map(|value| restricted(value, &own_ids));
         steps.push(StepReport {
             index: step.index,
             op: step.call.op().to_owned(),
@@ -114,7 +166,52 @@ pub async fn run_vectors(store: &RuntimeStore, file: &VectorFile) -> Result<Repo
             failure: difference(&step.expect, &outcome),
         });
     }
-    Ok(Report { steps })
+    let report = Report { steps };
+    let mut left = Vec::new();
+    let mut first_error = None;
+    for game_id in created {
+        if let Err(error) = store.delete(&game_id).await {
+            left.push(game_id);
+            first_error.get_or_insert(error);
+        }
+    }
+    match first_error {
+        None => Ok(report),
+        Some(source) => Err(RunError::Cleanup {
+            report: Box::new(report),
+            left,
+            source,
+        }),
+    }
+}
+
+/// Keeps `created` up to date: the game ids whose records this run's steps created and
+/// have not deleted since.
+fn track(call: &Call, outcome: &Result<OkValue, StoreError>, created: &mut BTreeSet<String>) {
+    match (call, outcome) {
+        (Call::Insert(record), Ok(_))
+        | (Call::Insert(record), Err(StoreError::Backend { .. } | StoreError::Sandbox { .. })) => {
+            created.insert(record.game_id.clone());
+        }
+        (Call::Delete { game_id }, Ok(_)) => {
+            created.remove(game_id);
+        }
+        _ => {}
+    }
+}
+
+/// A list result cut down to the records whose game ids the file uses, in the order the
+/// store returned them.
+fn restricted(value: OkValue, own_ids: &BTreeSet<&str>) -> OkValue {
+    match value {
+        OkValue::Records(records) => OkValue::Records(
+            records
+                .into_iter()
+                .filter(|record: &RuntimeRecord| own_ids.contains(record.game_id.as_str()))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 async fn execute(store: &RuntimeStore, rules: &Rules, call: &Call) -> Result<OkValue, StoreError> {

@@ -1,6 +1,7 @@
 //! Reading vector files: the JSON format of `tests/conformance/README.md`, checked strictly
 //! and turned into typed calls and expectations before anything runs.
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -163,6 +164,20 @@ impl Call {
         }
     }
 
+    /// The game id of a `store` call that names one; `None` for the lists and every
+    /// `rules` call.
+    pub fn game_id(&self) -> Option<&str> {
+        match self {
+            Call::Get { game_id } | Call::Delete { game_id } => Some(game_id),
+            Call::Insert(record) => Some(&record.game_id),
+            Call::UpdateStatus(input) => Some(&input.game_id),
+            Call::UpdateScheduling(input) => Some(&input.game_id),
+            Call::UpdateImage(input) => Some(&input.game_id),
+            Call::UpdateEngineHealth(input) => Some(&input.game_id),
+            _ => None,
+        }
+    }
+
     /// The shape of the value the call returns on success.
     pub fn ok_shape(&self) -> OkShape {
         match self {
@@ -287,6 +302,15 @@ const TIMESTAMP_VALUED: &[&str] = &[
 ];
 
 impl VectorFile {
+    /// The game ids the file's `store` calls name (the `rules` calls touch no storage):
+    /// the ids a run of the file may read or write, and so the only ones it looks at.
+    pub fn game_ids(&self) -> BTreeSet<&str> {
+        self.steps
+            .iter()
+            .filter_map(|step| step.call.game_id())
+            .collect()
+    }
+
     /// Reads and checks the vector file at `path`.
     pub fn load(path: &Path) -> Result<Self, LoadError> {
         let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {

@@ -1,6 +1,7 @@
 //! Every conformance vector file through the wasm host on the in-memory adapter, plus
 //! checks that the runner itself catches wrong results, never lets a backend or sandbox
-//! failure pass a step, and refuses a store that is not empty.
+//! failure pass a step, and refuses to start when it cannot list the store
+//! (`shared_store.rs` covers running beside other writers).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -18,7 +19,7 @@ use runtime_store_memory::MemoryBackend;
 const MIN_FILES: usize = 16;
 const MIN_STEPS: usize = 2000;
 
-async fn memory_store() -> RuntimeStore {
+pub(crate) async fn memory_store() -> RuntimeStore {
     RuntimeStore::builder()
         .backend(Arc::new(MemoryBackend::new()))
         .build()
@@ -56,18 +57,18 @@ async fn every_vector_file_passes_on_the_memory_backend() {
     assert!(steps >= MIN_STEPS, "only {steps} steps ran");
 }
 
-fn inline(text: &str) -> VectorFile {
+pub(crate) fn inline(text: &str) -> VectorFile {
     VectorFile::parse(text, Path::new("inline.json")).expect("a valid inline vector file")
 }
 
-const RECORD: &str = r#"{"game-id": "g", "status": "running", "engine-endpoint": "http://e",
+pub(crate) const RECORD: &str = r#"{"game-id": "g", "status": "running", "engine-endpoint": "http://e",
     "current-image-ref": "i", "current-engine-version": "1", "engine-health": "",
     "current-turn": 0, "next-generation-at": null, "skip-next-tick": false,
     "created-at": {"seconds": 100, "nanoseconds": 0}, "updated-at": {"seconds": 100, "nanoseconds": 0},
     "started-at": null, "stopped-at": null, "finished-at": null}"#;
 
 /// A vector file whose one step inserts [`RECORD`] and expects success.
-fn one_insert(description: &str) -> VectorFile {
+pub(crate) fn one_insert(description: &str) -> VectorFile {
     inline(&format!(
         r#"{{"description": "{description}", "steps": [
             {{"op": "insert", "args": {{"record": {RECORD}}}, "expect": {{"ok": null}}}}
@@ -128,23 +129,6 @@ fn assert_failures_contain(report: &Report, expected: &[(usize, &str)]) {
             "failure {position} should contain {fragment:?}: {line:?}"
         );
     }
-}
-
-#[tokio::test]
-async fn a_store_that_is_not_empty_is_refused() {
-    let store = memory_store().await;
-    let setup = one_insert("one record");
-    let report = run_vectors(&store, &setup)
-        .await
-        .expect("run on an empty store");
-    assert_eq!(report.failed(), 0, "{report}");
-    let error = run_vectors(&store, &setup)
-        .await
-        .expect_err("the store now holds a record");
-    assert!(
-        matches!(error, RunError::StoreNotEmpty { records: 1 }),
-        "{error}"
-    );
 }
 
 /// An empty store whose writes all fail, as a broken disk would.
@@ -217,7 +201,7 @@ async fn a_store_that_cannot_list_is_refused_before_any_step() {
         .await
         .expect_err("list() runs out of fuel");
     assert!(
-        matches!(error, RunError::EmptinessCheck(StoreError::Sandbox { .. })),
+        matches!(error, RunError::PreCheck(StoreError::Sandbox { .. })),
         "{error}"
     );
 }

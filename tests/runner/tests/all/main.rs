@@ -3,3 +3,4 @@
 mod conformance_memory;
 mod generated_vectors;
 mod model_based;
+mod shared_store;
