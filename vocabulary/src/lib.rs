@@ -320,7 +320,7 @@ pub mod boundary {
     /// A timestamp record.
     pub const TIMESTAMP: &str = "a timestamp with seconds and nanoseconds";
     /// A record of the operation's input type.
-    pub const RECORD: &str = "a {record}";
+    pub const RECORD: &str = "a record of type {record}";
 }
 
 /// Strings a host passes to the component whole have at most this many characters (code

@@ -107,9 +107,9 @@ U32 = "an integer in 0..=4294967295"
 @pytest.mark.parametrize(
     ("primitive", "answer", "call", "detail"),
     [
-        ("insert", "inserted", "insert", "backend insert: the answer must be a insert-outcome"),
-        ("insert", None, "insert", "backend insert: the answer must be a insert-outcome"),
-        ("fetch", "game-1", "get", "backend fetch: the answer must be a runtime-record"),
+        ("insert", "inserted", "insert", "backend insert: the answer must be a record of type insert-outcome"),
+        ("insert", None, "insert", "backend insert: the answer must be a record of type insert-outcome"),
+        ("fetch", "game-1", "get", "backend fetch: the answer must be a record of type runtime-record"),
         (
             "fetch",
             dataclasses.replace(record("game-1"), current_turn=-1),
