@@ -319,8 +319,8 @@ pub mod boundary {
     pub const STATUS: &str = "one of the statuses {statuses}";
     /// A timestamp record.
     pub const TIMESTAMP: &str = "a timestamp with seconds and nanoseconds";
-    /// A record of the operation's input type.
-    pub const RECORD: &str = "a record of type {record}";
+    /// A value of a record or variant type, by WIT name.
+    pub const RECORD: &str = "a value of type {record}";
 }
 
 /// Strings a host passes to the component whole have at most this many characters (code

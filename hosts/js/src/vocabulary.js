@@ -55,6 +55,6 @@ export const BOUNDARY_STRING = "a string of Unicode scalar values (no lone surro
 export const BOUNDARY_BOOLEAN = "a boolean";
 export const BOUNDARY_STATUS = "one of the statuses {statuses}";
 export const BOUNDARY_TIMESTAMP = "a timestamp with seconds and nanoseconds";
-export const BOUNDARY_RECORD = "a record of type {record}";
+export const BOUNDARY_RECORD = "a value of type {record}";
 export const WHITE_SPACE = "\t\n\u000b\f\r \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000";
 export const LARGEST_STRING_PASSED = 8192;

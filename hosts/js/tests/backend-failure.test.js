@@ -126,7 +126,7 @@ test('a malformed record an adapter answers is a BackendFailure naming what was 
     [{ ...record('game-1'), createdAt: '2025-01-01' }, 'created at must be a timestamp with seconds and nanoseconds'],
     [{ ...record('game-1'), updatedAt: { seconds: 2n ** 64n, nanoseconds: 0 } }, 'updated at seconds must be an integer in -9223372036854775808..=9223372036854775807'],
     [{ ...record('game-1'), gameId: 'game-\uD800' }, 'game id must be a string of Unicode scalar values (no lone surrogates)'],
-    ['game-1', 'the record must be a record of type runtime-record'],
+    ['game-1', 'the record must be a value of type runtime-record'],
   ];
   for (const [answer, detail] of cases) {
     backend.failing.fetch = () => answer;

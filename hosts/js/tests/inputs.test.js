@@ -75,8 +75,8 @@ const REFUSED = [
   ['status by stored text', (s) => s.listByStatus(/** @type {any} */ ('generation_in_progress')), 'list-by-status', undefined, `list runtimes by status: status must be ${STATUS}`],
   ['transition from', (s) => s.transition(/** @type {any} */ ('paused'), 'running'), 'transition', undefined, `check runtime status transition: from must be ${STATUS}`],
   ['boolean', (s) => s.updateScheduling(scheduling({ skipNextTick: 'no' })), 'update-scheduling', 'game-1', 'update runtime scheduling: skip next tick must be a boolean'],
-  ['record not an object', (s) => s.insert(/** @type {any} */ ('game-1')), 'insert', undefined, 'insert runtime record: record must be a record of type runtime-record'],
-  ['input null', (s) => s.updateImage(/** @type {any} */ (null)), 'update-image', undefined, 'update runtime image: input must be a record of type update-image-input'],
+  ['record not an object', (s) => s.insert(/** @type {any} */ ('game-1')), 'insert', undefined, 'insert runtime record: record must be a value of type runtime-record'],
+  ['input null', (s) => s.updateImage(/** @type {any} */ (null)), 'update-image', undefined, 'update runtime image: input must be a value of type update-image-input'],
   ['required field missing', (s) => s.insert({ ...record('g'), engineEndpoint: undefined }), 'insert', 'g', `insert runtime record: engine endpoint must be ${STRING}`],
 ];
 

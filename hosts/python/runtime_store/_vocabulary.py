@@ -59,6 +59,6 @@ BOUNDARY_STRING: Final = "a string of Unicode scalar values (no lone surrogates)
 BOUNDARY_BOOLEAN: Final = "a boolean"
 BOUNDARY_STATUS: Final = "one of the statuses {statuses}"
 BOUNDARY_TIMESTAMP: Final = "a timestamp with seconds and nanoseconds"
-BOUNDARY_RECORD: Final = "a record of type {record}"
+BOUNDARY_RECORD: Final = "a value of type {record}"
 WHITE_SPACE: Final = "\t\n\u000b\f\r \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 LARGEST_STRING_PASSED: Final = 8192

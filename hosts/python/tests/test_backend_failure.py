@@ -102,14 +102,17 @@ def test_any_exception_becomes_a_failed_backend_error(
 
 
 U32 = "an integer in 0..=4294967295"
+OUTCOME = "a value of type insert-outcome"
+RECORD = "a value of type runtime-record"
+PATCH_OUTCOME = "a value of type patch-outcome"
 
 
 @pytest.mark.parametrize(
     ("primitive", "answer", "call", "detail"),
     [
-        ("insert", "inserted", "insert", "backend insert: the answer must be a record of type insert-outcome"),
-        ("insert", None, "insert", "backend insert: the answer must be a record of type insert-outcome"),
-        ("fetch", "game-1", "get", "backend fetch: the answer must be a record of type runtime-record"),
+        ("insert", "inserted", "insert", f"backend insert: the answer must be {OUTCOME}"),
+        ("insert", None, "insert", f"backend insert: the answer must be {OUTCOME}"),
+        ("fetch", "game-1", "get", f"backend fetch: the answer must be {RECORD}"),
         (
             "fetch",
             dataclasses.replace(record("game-1"), current_turn=-1),
@@ -143,7 +146,7 @@ U32 = "an integer in 0..=4294967295"
             "list",
             "backend scan: item 1 skip next tick must be a boolean",
         ),
-        ("patch", "applied", "update", "backend patch: the answer must be a patch-outcome"),
+        ("patch", "applied", "update", f"backend patch: the answer must be {PATCH_OUTCOME}"),
         (
             "patch",
             PatchOutcome.status_mismatch("running"),  # type: ignore[arg-type]
@@ -184,7 +187,9 @@ def test_a_backend_error_of_an_unknown_kind_is_named(
     with pytest.raises(BackendFailure) as raised:
         store.get("game-1")
     assert raised.value.error.kind is BackendErrorKind.FAILED
-    assert raised.value.error.reason == "backend fetch: the answer must be a backend-error"
+    assert raised.value.error.reason == (
+        "backend fetch: the answer must be a value of type backend-error"
+    )
 
 
 def test_the_store_keeps_working_after_failures(flaky: tuple[FlakyBackend, RuntimeStore]) -> None:

@@ -108,10 +108,13 @@ def test_a_record_field_the_wit_cannot_hold_is_named_with_its_range(
     [
         (lambda s: s.get(7), f"get runtime record: game id must be {STRING}"),
         (lambda s: s.delete("\udcff"), f"delete runtime record: game id must be {STRING}"),
-        (lambda s: s.insert("game-1"), "insert runtime record: record must be a record of type runtime-record"),
+        (
+            lambda s: s.insert("game-1"),
+            "insert runtime record: record must be a value of type runtime-record",
+        ),
         (
             lambda s: s.update_status({"game_id": "game-1"}),
-            "update runtime status: input must be a record of type update-status-input",
+            "update runtime status: input must be a value of type update-status-input",
         ),
         (
             lambda s: s.update_status(
