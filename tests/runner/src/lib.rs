@@ -7,7 +7,8 @@
 //! [`LoadError`] naming the file and the step) and runs them against a Rust
 //! [`RuntimeStore`](runtime_store_host::RuntimeStore) ([`run_vectors`]), comparing results exactly and reporting every step.
 //! [`model`] holds a reference model of the store and random operation sequences to
-//! compare a store with it (model-based property tests on any backend).
+//! compare a store with it (model-based property tests on any backend);
+//! [`linearizability`] checks concurrent histories against that model (Wing–Gong).
 //!
 //! Run the whole suite on a backend of your choice with a fresh store per file:
 //!
@@ -26,6 +27,7 @@
 #![deny(missing_docs)]
 
 mod describe;
+pub mod linearizability;
 pub mod model;
 mod run;
 mod vectors;

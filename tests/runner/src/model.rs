@@ -101,7 +101,7 @@ fn is_blank(text: &str) -> bool {
 }
 
 /// One store operation with concrete arguments.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Op {
     /// `get(game-id)`.
     Get(String),
@@ -361,6 +361,11 @@ impl Tally {
         }
     }
 
+    /// How many calls were counted, whatever their outcome.
+    pub fn total(&self) -> usize {
+        self.counts.values().sum()
+    }
+
     /// How many `operation` calls had an outcome of `kind` (see [`Outcome::kind`]).
     pub fn count(&self, operation: Operation, kind: &str) -> usize {
         self.counts
@@ -381,7 +386,7 @@ impl fmt::Display for Tally {
 }
 
 /// The reference model: the records the store should hold.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Model {
     records: BTreeMap<String, RuntimeRecord>,
 }
@@ -797,11 +802,43 @@ pub struct Budget {
     pub max_shrink_iters: u32,
 }
 
-/// Checks `budget.cases` random sequences of [`steps`] with `check_case`, which must give
-/// each one an empty store and run [`check_sequence`] on it. Returns the merged [`Tally`],
-/// or the failure with the shrunk sequence (its `Display` shows both). Failing sequences
-/// are not persisted: they are printed.
+/// The environment variable that replaces [`Budget::cases`] in [`check_sequences`]: how
+/// many random sequences every model-based test checks (CI and soak runs set it).
+pub const CASES_VARIABLE: &str = "RUNTIME_STORE_MODEL_CASES";
+
+impl Budget {
+    /// This budget with `cases` taken from [`CASES_VARIABLE`] when it is set. Panics when
+    /// it is set to something other than a positive integer (a typo must not silently run
+    /// the default).
+    pub fn from_env(self) -> Budget {
+        match std::env::var(CASES_VARIABLE) {
+            Err(std::env::VarError::NotPresent) => self,
+            Ok(text) => match text.trim().parse::<u32>() {
+                Ok(cases) if cases > 0 => Budget { cases, ..self },
+                _ => panic!("{CASES_VARIABLE} must be a positive integer, not {text:?}"),
+            },
+            Err(std::env::VarError::NotUnicode(text)) => {
+                panic!("{CASES_VARIABLE} must be a positive integer, not {text:?}")
+            }
+        }
+    }
+}
+
+/// Checks random sequences of [`steps`] with `check_case`, which must give each one an
+/// empty store and run [`check_sequence`] on it: `budget.cases` of them, or as many as
+/// [`CASES_VARIABLE`] says when it is set ([`Budget::from_env`]). Returns the merged
+/// [`Tally`], or the failure with the shrunk sequence (its `Display` shows both). Failing
+/// sequences are not persisted: they are printed.
 pub fn check_sequences(
+    budget: Budget,
+    check_case: impl Fn(&[Step]) -> Result<Tally, Divergence>,
+) -> Result<Tally, TestError<Vec<Step>>> {
+    run_sequences(budget.from_env(), check_case)
+}
+
+/// [`check_sequences`] with exactly `budget.cases` sequences, whatever the environment
+/// says (the soak command counts its own).
+pub fn run_sequences(
     budget: Budget,
     check_case: impl Fn(&[Step]) -> Result<Tally, Divergence>,
 ) -> Result<Tally, TestError<Vec<Step>>> {

@@ -205,7 +205,7 @@ pub enum OkShape {
 }
 
 /// The value of a successful call.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum OkValue {
     /// Nothing.
     Unit,
