@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use runtime_store_componentize::hostile::{HOSTILE, HOSTILE_DIR, stub_component};
+use runtime_store_componentize::hostile::HOSTILE;
 use runtime_store_componentize::{COMPONENT_PATH, build, check_toolchain, repository};
 
 const USAGE: &str = "usage: componentize [hostile] [--check]";
@@ -24,7 +24,7 @@ fn main() -> Result<()> {
     let outputs = if hostile {
         HOSTILE
             .iter()
-            .map(|(stem, body)| Ok((format!("{HOSTILE_DIR}/{stem}.wasm"), stub_component(body)?)))
+            .map(|component| Ok((component.relative_path(), component.component()?)))
             .collect::<Result<Vec<_>>>()?
     } else {
         check_toolchain().map_err(|unbuildable| anyhow::anyhow!("{unbuildable}"))?;

@@ -1,6 +1,6 @@
 //! The committed component is what its source builds.
 
-use runtime_store_componentize::hostile::{HOSTILE, HOSTILE_DIR, stub_component};
+use runtime_store_componentize::hostile::HOSTILE;
 use runtime_store_componentize::{
     COMPONENT_PATH, REBUILD_SCRIPT, build, check_toolchain, committed, repository,
 };
@@ -28,11 +28,11 @@ fn the_committed_component_matches_its_source() {
 
 #[test]
 fn the_committed_hostile_components_match_their_source() {
-    for (stem, body) in HOSTILE {
-        let path = repository().join(HOSTILE_DIR).join(format!("{stem}.wasm"));
+    for hostile in HOSTILE {
+        let path = repository().join(hostile.relative_path());
         let committed = std::fs::read(&path).expect("the hostile components are committed");
         assert!(
-            committed == stub_component(body).unwrap(),
+            committed == hostile.component().unwrap(),
             "{} differs from its source: run `{REBUILD_SCRIPT} hostile`",
             path.display()
         );
