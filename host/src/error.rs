@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use runtime_store_backend::{BackendError, DuplicateScheme, OpenError};
 pub use runtime_store_vocabulary::Operation;
@@ -25,10 +26,34 @@ pub enum SandboxFailure {
         /// The memory size the guest asked for, in bytes.
         requested: usize,
     },
-    /// The guest trapped for another reason (a panic in the guest, a bad memory access).
+    /// The call's time outside the backend ran past
+    /// [`crate::RuntimeStoreBuilder::deadline_per_call`]: the running guest was interrupted.
+    Deadline {
+        /// The configured deadline, in milliseconds.
+        milliseconds: u64,
+    },
+    /// The guest called the backend more often than its operation needs (contract §7.1:
+    /// once for each store operation, never for the rules); the extra call was refused.
+    BackendCalls {
+        /// The backend calls the operation needs.
+        limit: u32,
+    },
+    /// The guest trapped for another reason (a panic in the guest, a bad memory access, a
+    /// stack overflow).
     Trap(String),
     /// No instance could be created for the call.
     Instantiation(String),
+    /// Not a failure of the guest: every instance the store allows
+    /// ([`crate::RuntimeStoreBuilder::max_instances`]) stayed busy for
+    /// [`crate::RuntimeStoreBuilder::max_instance_wait`], so the call did not start and no
+    /// instance was discarded. The store is overloaded, not broken; retrying later may
+    /// succeed.
+    Busy {
+        /// How long the call waited.
+        waited: Duration,
+        /// The instances that were all busy.
+        max_instances: usize,
+    },
 }
 
 impl fmt::Display for SandboxFailure {
@@ -45,10 +70,27 @@ impl fmt::Display for SandboxFailure {
                     ("requested", &requested.to_string()),
                 ],
             ),
+            SandboxFailure::Deadline { milliseconds } => fill(
+                sandbox::DEADLINE,
+                &[("milliseconds", &milliseconds.to_string())],
+            ),
+            SandboxFailure::BackendCalls { limit } => {
+                fill(sandbox::BACKEND_CALLS, &[("limit", &limit.to_string())])
+            }
             SandboxFailure::Trap(reason) => fill(sandbox::TRAPPED, &[("reason", reason)]),
             SandboxFailure::Instantiation(reason) => {
                 fill(sandbox::INSTANTIATION, &[("reason", reason)])
             }
+            SandboxFailure::Busy {
+                waited,
+                max_instances,
+            } => fill(
+                sandbox::BUSY,
+                &[
+                    ("milliseconds", &waited.as_millis().to_string()),
+                    ("instances", &max_instances.to_string()),
+                ],
+            ),
         };
         f.write_str(&text)
     }
@@ -89,8 +131,9 @@ pub enum StoreError {
         /// The backend's error, unchanged.
         source: BackendError,
     },
-    /// The sandbox stopped the call (fuel, memory limit, trap); the instance was discarded
-    /// and the next call gets a fresh one.
+    /// The sandbox stopped the call (fuel, deadline, backend calls, memory limit, trap):
+    /// the instance was discarded and the next call gets a fresh one. Or the call found
+    /// no free instance in time ([`SandboxFailure::Busy`]) and did not run.
     Sandbox {
         /// The failed call.
         operation: Operation,
@@ -171,6 +214,20 @@ pub enum BuildError {
     /// The bytes are not a valid component.
     #[error("compile the rules component")]
     Compile(#[source] WasmtimeError),
+    /// An export of the component is missing or has another type than the
+    /// `runtime-store` world gives it.
+    #[error("the rules component's export `{function}` of {interface} {reason}")]
+    Export {
+        /// The exported interface (`galaxy:gamemaster/store@0.1.0`).
+        interface: &'static str,
+        /// The function (`get`).
+        function: &'static str,
+        /// What is wrong with it.
+        reason: String,
+        /// wasmtime's account of the type mismatch, if that is the problem.
+        #[source]
+        source: Option<WasmtimeError>,
+    },
     /// The component does not fit the `runtime-store` world: it imports something the
     /// host does not provide or lacks an export.
     #[error(

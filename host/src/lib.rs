@@ -3,10 +3,31 @@
 //! Every rule of the store (validation, the status state machine, lifecycle stamps,
 //! normalisation, ordering) lives in a WebAssembly component built from
 //! `guest-validation/` and embedded in this crate. [`RuntimeStore`] runs it under
-//! wasmtime: the component is compiled once, instances come from a bounded pool and are
-//! reused, each call runs under a fuel budget and a memory limit, and an instance that
+//! wasmtime: the component is compiled once per process (stores with the same settings
+//! share it), instances come from a bounded pool and are reused, and an instance that
 //! trapped is discarded. Storage is a [`Backend`], given as a value or opened from a URL
 //! (`memory:`, `postgres://...`) through a [`Registry`].
+//!
+//! Every call is bounded whatever the component does, and each bound is a builder
+//! setting with a documented default and range:
+//!
+//! | bound | setting | failure |
+//! |---|---|---|
+//! | CPU (wasm instructions, deterministic) | [`RuntimeStoreBuilder::fuel_per_call`] | [`SandboxFailure::OutOfFuel`] |
+//! | wall-clock time outside the backend | [`RuntimeStoreBuilder::deadline_per_call`] | [`SandboxFailure::Deadline`] |
+//! | backend calls: one per store operation, none for the rules (contract §7.1) | — | [`SandboxFailure::BackendCalls`] |
+//! | linear memory | [`RuntimeStoreBuilder::memory_limit`] | [`SandboxFailure::MemoryLimit`] |
+//! | wasm stack (512 KiB) | — | [`SandboxFailure::Trap`] (stack overflow) |
+//! | instances at once, and the wait for one | [`RuntimeStoreBuilder::max_instances`], [`RuntimeStoreBuilder::max_instance_wait`] | [`SandboxFailure::Busy`] (the call did not run) |
+//!
+//! A running guest yields to the async executor every 10 ms, so it never holds a worker
+//! thread for long and a caller's own timeout around a call fires. A component whose
+//! exports do not have the world's types is refused at build ([`BuildError::Export`],
+//! naming the function).
+//!
+//! Address space is reserved per instance, sized from the limits: the memory limit, a
+//! 2 MiB guard and a 2 MiB stack (about 20 MiB with the defaults), and only for instances
+//! that exist — at most [`RuntimeStoreBuilder::max_instances`] of them per store.
 //!
 //! ```
 //! use runtime_store_host::{RuntimeRecord, RuntimeStore, Status, StoreError, Timestamp, UpdateStatusInput};
@@ -72,7 +93,7 @@ mod bindings {
     wasmtime::component::bindgen!({
         world: "runtime-store",
         path: "wit",
-        imports: { default: async },
+        imports: { default: async | trappable },
         exports: { default: async },
     });
 }
@@ -86,8 +107,11 @@ pub use runtime_store_backend::{
     Backend, BackendError, BackendFactory, OpenError, Registry, RuntimeRecord, Status, Timestamp,
 };
 pub use store::{
-    DEFAULT_FUEL_PER_CALL, DEFAULT_MAX_IDLE_INSTANCES, DEFAULT_MAX_INSTANCES, DEFAULT_MEMORY_LIMIT,
-    Rules, RuntimeStore, RuntimeStoreBuilder, default_registry,
+    DEADLINE_PER_CALL_RANGE, DEFAULT_DEADLINE_PER_CALL, DEFAULT_FUEL_PER_CALL,
+    DEFAULT_MAX_IDLE_INSTANCES, DEFAULT_MAX_INSTANCE_WAIT, DEFAULT_MAX_INSTANCES,
+    DEFAULT_MEMORY_LIMIT, FUEL_PER_CALL_RANGE, MAX_IDLE_INSTANCES_RANGE, MAX_INSTANCE_WAIT_RANGE,
+    MAX_INSTANCES_RANGE, MEMORY_LIMIT_RANGE, Rules, RuntimeStore, RuntimeStoreBuilder,
+    default_registry,
 };
 
 /// The rules component, built from `guest-validation/` and committed with this crate

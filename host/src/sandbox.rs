@@ -1,20 +1,40 @@
-//! The wasmtime side: one engine and one pre-linked component, a bounded pool of
-//! instances (each in its own `Store`), per-call fuel and memory limits, and the host
-//! implementation of the imported `backend` interface.
+//! The wasmtime side: the compiled component (shared by every store of the process with
+//! the same settings), a bounded pool of instances (each in its own `Store`), the bounds of
+//! every call, and the host implementation of the imported `backend` interface.
+//!
+//! Every call is bounded whatever the guest does:
+//!
+//! * CPU: fuel ([`Limits::fuel_per_call`]), deterministic, counting wasm instructions;
+//! * wall-clock time: a deadline ([`Limits::deadline_per_call`]) on the time the call
+//!   spends outside the backend, enforced by epoch interruption. The process's ticker
+//!   advances the epoch every [`clock::TICK`]; a running guest then yields to the executor, and
+//!   traps once its deadline has passed;
+//! * storage: as many backend calls as the operation needs (one for each store operation,
+//!   none for the rules; contract §7.1);
+//! * memory: [`Limits::memory_limit`] bytes of linear memory, and a wasm stack of
+//!   [`shared::MAX_WASM_STACK`] bytes.
+//!
+//! An instance stopped by any of them is discarded; the next call gets a fresh one. Waiting
+//! for a free instance is bounded too ([`Limits::max_instance_wait`]).
 
+mod clock;
+mod exports;
+mod shared;
+
+use std::future::{Future, poll_fn};
+use std::pin::pin;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::Poll;
+use std::time::{Duration, Instant};
 
 use runtime_store_backend::Backend;
 use tokio::sync::{Semaphore, SemaphorePermit};
-use wasmtime::component::{Component, HasSelf, Linker};
-use wasmtime::{
-    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, ResourceLimiter, Store,
-    StoreLimits, StoreLimitsBuilder, Trap,
-};
+use wasmtime::{ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder, Trap, UpdateDeadline};
 
+use crate::bindings::RuntimeStore as Guest;
 use crate::bindings::galaxy::gamemaster::{backend as wit_backend, types as wit};
-use crate::bindings::{RuntimeStore as Guest, RuntimeStorePre};
 use crate::error::{BuildError, Operation, SandboxFailure, StoreError};
+use shared::{Compiled, EngineSettings};
 
 /// The limits a [`Sandbox`] enforces.
 #[derive(Debug, Clone, Copy)]
@@ -23,16 +43,17 @@ pub(crate) struct Limits {
     pub(crate) memory_limit: usize,
     pub(crate) max_instances: usize,
     pub(crate) max_idle_instances: usize,
+    pub(crate) deadline_per_call: Duration,
+    pub(crate) max_instance_wait: Duration,
 }
 
 /// The compiled component, ready to instantiate, and the instances not in use.
 pub(crate) struct Sandbox {
-    pre: RuntimeStorePre<HostState>,
-    engine: Engine,
+    compiled: Arc<Compiled>,
     backend: Arc<dyn Backend>,
     limits: Limits,
-    /// One permit per instance that may exist at once (the pooling allocator has exactly
-    /// that many slots); a call waits here rather than failing when all are busy.
+    /// One permit per instance that may exist at once; a call waits here (at most
+    /// `max_instance_wait`) when all are busy.
     permits: Semaphore,
     idle: Mutex<Vec<Instance>>,
 }
@@ -43,10 +64,47 @@ struct Instance {
     guest: Guest,
 }
 
-/// What each store holds: the backend the guest's imports reach and the memory limiter.
+/// What each store holds: the backend the guest's imports reach, the memory limiter and
+/// the budget of the call in progress.
 pub(crate) struct HostState {
     backend: Arc<dyn Backend>,
     limiter: MemoryLimiter,
+    budget: CallBudget,
+}
+
+/// The bounds of the call in progress that fuel and memory do not cover.
+#[derive(Debug, Clone, Copy)]
+struct CallBudget {
+    /// When the call's time outside the backend runs out; pushed back by the time each
+    /// backend call takes.
+    deadline: Instant,
+    /// The configured deadline, for the message.
+    deadline_per_call: Duration,
+    /// Backend calls made so far.
+    backend_calls: u32,
+    /// Backend calls the operation needs.
+    backend_call_limit: u32,
+}
+
+impl CallBudget {
+    fn new(limits: &Limits, backend_call_limit: u32) -> Self {
+        CallBudget {
+            deadline: Instant::now() + limits.deadline_per_call,
+            deadline_per_call: limits.deadline_per_call,
+            backend_calls: 0,
+            backend_call_limit,
+        }
+    }
+
+    fn deadline_exceeded(&self) -> wasmtime::Error {
+        wasmtime::Error::new(DeadlineExceeded {
+            milliseconds: millis(self.deadline_per_call),
+        })
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// [`StoreLimits`] that turns a refused memory growth into a trap carrying
@@ -62,6 +120,18 @@ struct MemoryLimiter {
 struct MemoryLimitExceeded {
     limit: usize,
     requested: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("deadline of {milliseconds} ms exceeded")]
+struct DeadlineExceeded {
+    milliseconds: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("more than {limit} backend call(s)")]
+struct BackendCallsExceeded {
+    limit: u32,
 }
 
 impl ResourceLimiter for MemoryLimiter {
@@ -110,6 +180,30 @@ impl<'a> Call<'a> {
             reason,
         }
     }
+
+    /// The backend calls the operation needs (contract §7.1): one for each store
+    /// operation, none for the pure rules.
+    fn backend_call_limit(self) -> u32 {
+        match self.operation {
+            Operation::Get
+            | Operation::Insert
+            | Operation::UpdateStatus
+            | Operation::UpdateScheduling
+            | Operation::UpdateImage
+            | Operation::UpdateEngineHealth
+            | Operation::Delete
+            | Operation::ListDueRunning
+            | Operation::ListByStatus
+            | Operation::List => 1,
+            Operation::Transition
+            | Operation::AllowedTransitions
+            | Operation::ValidateRecord
+            | Operation::ValidateUpdateStatus
+            | Operation::ValidateUpdateScheduling
+            | Operation::ValidateUpdateImage
+            | Operation::ValidateUpdateEngineHealth => 0,
+        }
+    }
 }
 
 /// An instance checked out of the pool for one call. Dropping it without
@@ -149,30 +243,38 @@ impl Lease<'_> {
 }
 
 impl Sandbox {
-    /// Compiles `component_bytes` once and links it against the host's `backend`.
+    /// Compiles `component_bytes` (or takes them from the process's cache) and links them
+    /// against the host's `backend`.
     pub(crate) fn new(
         component_bytes: &[u8],
         backend: Arc<dyn Backend>,
         limits: Limits,
     ) -> Result<Self, BuildError> {
-        let engine = engine(limits)?;
-        let component = Component::new(&engine, component_bytes)
-            .map_err(|error| BuildError::Compile(error.into()))?;
-        let mut linker = Linker::<HostState>::new(&engine);
-        Guest::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state)
-            .map_err(|error| BuildError::Link(error.into()))?;
-        let pre = linker
-            .instantiate_pre(&component)
-            .and_then(RuntimeStorePre::new)
-            .map_err(|error| BuildError::Link(error.into()))?;
+        let settings = EngineSettings::for_memory_limit(limits.memory_limit);
+        let compiled = shared::compiled(component_bytes, settings)?;
+        if let Some(needed) = compiled.initial_memory
+            && needed > limits.memory_limit as u64
+        {
+            return Err(BuildError::Limit(format!(
+                "memory_limit of {} bytes is below the {needed} bytes the component needs to start",
+                limits.memory_limit
+            )));
+        }
         Ok(Sandbox {
-            pre,
-            engine,
+            compiled,
             backend,
             limits,
             permits: Semaphore::new(limits.max_instances),
             idle: Mutex::new(Vec::new()),
         })
+    }
+
+    /// The most address space the store's instances reserve at once: `max_instances`
+    /// times one instance's memory reservation, guard and stack.
+    pub(crate) fn reserved_address_space_bound(&self) -> u64 {
+        EngineSettings::for_memory_limit(self.limits.memory_limit)
+            .reserved_per_instance()
+            .saturating_mul(self.limits.max_instances as u64)
     }
 
     /// Runs `export` (one call of a guest export) for `call` in a leased instance and
@@ -203,27 +305,53 @@ impl Sandbox {
             .map_err(|error| call.store_error(error))
     }
 
-    /// An instance for one call, idle or new, with a full fuel tank. Waits while every
-    /// instance the pool allows is busy.
-    async fn lease<'a>(&'a self, call: Call<'a>) -> Result<Lease<'a>, StoreError> {
-        let permit = self.permits.acquire().await.map_err(|_| {
+    /// Waits at most `max_instance_wait` for a free slot in the pool.
+    async fn permit(&self, call: Call<'_>) -> Result<SemaphorePermit<'_>, StoreError> {
+        let busy = || {
+            call.sandbox_error(SandboxFailure::Busy {
+                waited: self.limits.max_instance_wait,
+                max_instances: self.limits.max_instances,
+            })
+        };
+        if let Ok(permit) = self.permits.try_acquire() {
+            return Ok(permit);
+        }
+        let closed = || {
             call.sandbox_error(SandboxFailure::Instantiation(
                 "the instance pool was closed".into(),
             ))
-        })?;
+        };
+        match within(
+            Instant::now() + self.limits.max_instance_wait,
+            self.permits.acquire(),
+        )
+        .await
+        {
+            Some(Ok(permit)) => Ok(permit),
+            Some(Err(_)) => Err(closed()),
+            None => Err(busy()),
+        }
+    }
+
+    /// An instance for one call, idle or new, with a full fuel tank, a fresh deadline and
+    /// the operation's backend calls.
+    async fn lease<'a>(&'a self, call: Call<'a>) -> Result<Lease<'a>, StoreError> {
+        let permit = self.permit(call).await?;
+        let budget = CallBudget::new(&self.limits, call.backend_call_limit());
         let pooled = self.idle().pop();
         let mut instance = match pooled {
             Some(instance) => instance,
-            None => self.instantiate().await.map_err(|error| {
+            None => self.instantiate(budget).await.map_err(|error| {
                 call.sandbox_error(self.classify(&error, SandboxFailure::Instantiation))
             })?,
         };
-        instance
-            .store
-            .set_fuel(self.limits.fuel_per_call)
-            .map_err(|error| {
-                call.sandbox_error(SandboxFailure::Instantiation(format!("{error:#}")))
-            })?;
+        let store = &mut instance.store;
+        // The budget starts after instantiation, which a new instance may have spent some of.
+        store.data_mut().budget = CallBudget::new(&self.limits, call.backend_call_limit());
+        store.set_epoch_deadline(1);
+        store.set_fuel(self.limits.fuel_per_call).map_err(|error| {
+            call.sandbox_error(SandboxFailure::Instantiation(format!("{error:#}")))
+        })?;
         Ok(Lease {
             sandbox: self,
             call,
@@ -232,7 +360,7 @@ impl Sandbox {
         })
     }
 
-    async fn instantiate(&self) -> wasmtime::Result<Instance> {
+    async fn instantiate(&self, budget: CallBudget) -> wasmtime::Result<Instance> {
         let state = HostState {
             backend: Arc::clone(&self.backend),
             limiter: MemoryLimiter {
@@ -241,11 +369,23 @@ impl Sandbox {
                     .memory_size(self.limits.memory_limit)
                     .build(),
             },
+            budget,
         };
-        let mut store = Store::new(&self.engine, state);
+        let mut store = Store::new(&self.compiled.engine, state);
         store.limiter(|state| &mut state.limiter);
         store.set_fuel(self.limits.fuel_per_call)?;
-        let guest = self.pre.instantiate_async(&mut store).await?;
+        // At each epoch tick the running guest yields to the executor, until its
+        // deadline has passed: then it traps.
+        store.epoch_deadline_callback(|context| {
+            let budget = &context.data().budget;
+            if Instant::now() >= budget.deadline {
+                Err(budget.deadline_exceeded())
+            } else {
+                Ok(UpdateDeadline::Yield(1))
+            }
+        });
+        store.set_epoch_deadline(1);
+        let guest = self.compiled.pre.instantiate_async(&mut store).await?;
         Ok(Instance { store, guest })
     }
 
@@ -269,9 +409,22 @@ impl Sandbox {
                 requested: exceeded.requested,
             };
         }
+        if let Some(exceeded) = error.downcast_ref::<DeadlineExceeded>() {
+            return SandboxFailure::Deadline {
+                milliseconds: exceeded.milliseconds,
+            };
+        }
+        if let Some(exceeded) = error.downcast_ref::<BackendCallsExceeded>() {
+            return SandboxFailure::BackendCalls {
+                limit: exceeded.limit,
+            };
+        }
         match error.downcast_ref::<Trap>() {
             Some(Trap::OutOfFuel) => SandboxFailure::OutOfFuel {
                 budget: self.limits.fuel_per_call,
+            },
+            Some(Trap::Interrupt) => SandboxFailure::Deadline {
+                milliseconds: millis(self.limits.deadline_per_call),
             },
             Some(trap) => otherwise(trap.to_string()),
             None => otherwise(error.root_cause().to_string()),
@@ -279,43 +432,65 @@ impl Sandbox {
     }
 }
 
-/// One engine per store: fuel metering, no wasm backtraces (the guest is stripped, and
-/// the trap kind is what callers need), and a pooling allocator sized to the limits.
-fn engine(limits: Limits) -> Result<Engine, BuildError> {
-    let slots = u32::try_from(limits.max_instances)
-        .map_err(|_| BuildError::Limit("max_instances does not fit in u32".into()))?;
-    let mut pooling = PoolingAllocationConfig::new();
-    pooling
-        .total_component_instances(slots)
-        // A wit-component adapter adds shim and fixup core modules next to the guest.
-        .total_core_instances(slots.saturating_mul(8))
-        .total_memories(slots)
-        .total_tables(slots.saturating_mul(2))
-        .total_stacks(slots)
-        .max_memory_size(limits.memory_limit);
-    let mut config = Config::new();
-    config
-        .consume_fuel(true)
-        .wasm_backtrace_max_frames(None)
-        .allocation_strategy(InstanceAllocationStrategy::Pooling(pooling));
-    Engine::new(&config).map_err(|error| BuildError::Engine(error.into()))
+/// `future`'s output, or `None` when `deadline` passes first.
+async fn within<F: Future>(deadline: Instant, future: F) -> Option<F::Output> {
+    let mut future = pin!(future);
+    let mut sleep = pin!(clock::Sleep::until(deadline));
+    poll_fn(|context| {
+        if let Poll::Ready(output) = future.as_mut().poll(context) {
+            return Poll::Ready(Some(output));
+        }
+        sleep.as_mut().poll(context).map(|()| None)
+    })
+    .await
+}
+
+impl HostState {
+    /// Counts one backend call of the guest's and returns when it starts; a call beyond
+    /// what the operation needs traps instead.
+    fn backend_call_starts(&mut self) -> wasmtime::Result<Instant> {
+        let budget = &mut self.budget;
+        if budget.backend_calls >= budget.backend_call_limit {
+            return Err(wasmtime::Error::new(BackendCallsExceeded {
+                limit: budget.backend_call_limit,
+            }));
+        }
+        budget.backend_calls += 1;
+        Ok(Instant::now())
+    }
+
+    /// Keeps the backend call's time off the call's deadline: the backend's own timeouts
+    /// bound it.
+    fn backend_call_ended(&mut self, started: Instant) {
+        self.budget.deadline += started.elapsed();
+    }
 }
 
 impl wit::Host for HostState {}
 
 impl wit_backend::Host for HostState {
-    async fn fetch(&mut self, game_id: String) -> Result<wit_backend::Lookup, wit::BackendError> {
-        let found = self.backend.fetch(&game_id).await?;
-        Ok(wit_backend::Lookup {
-            found: found.map(Into::into),
-        })
+    async fn fetch(
+        &mut self,
+        game_id: String,
+    ) -> wasmtime::Result<Result<wit_backend::Lookup, wit::BackendError>> {
+        let started = self.backend_call_starts()?;
+        let found = self.backend.fetch(&game_id).await;
+        self.backend_call_ended(started);
+        Ok(found
+            .map(|found| wit_backend::Lookup {
+                found: found.map(Into::into),
+            })
+            .map_err(Into::into))
     }
 
     async fn insert(
         &mut self,
         record: wit::RuntimeRecord,
-    ) -> Result<wit_backend::InsertOutcome, wit::BackendError> {
-        Ok(self.backend.insert(record.into()).await?.into())
+    ) -> wasmtime::Result<Result<wit_backend::InsertOutcome, wit::BackendError>> {
+        let started = self.backend_call_starts()?;
+        let outcome = self.backend.insert(record.into()).await;
+        self.backend_call_ended(started);
+        Ok(outcome.map(Into::into).map_err(Into::into))
     }
 
     async fn patch(
@@ -323,23 +498,32 @@ impl wit_backend::Host for HostState {
         game_id: String,
         expected_status: Option<wit::Status>,
         changes: wit_backend::RecordPatch,
-    ) -> Result<wit_backend::PatchOutcome, wit::BackendError> {
+    ) -> wasmtime::Result<Result<wit_backend::PatchOutcome, wit::BackendError>> {
+        let started = self.backend_call_starts()?;
         let outcome = self
             .backend
             .patch(&game_id, expected_status.map(Into::into), changes.into())
-            .await?;
-        Ok(outcome.into())
+            .await;
+        self.backend_call_ended(started);
+        Ok(outcome.map(Into::into).map_err(Into::into))
     }
 
-    async fn remove(&mut self, game_id: String) -> Result<(), wit::BackendError> {
-        Ok(self.backend.remove(&game_id).await?)
+    async fn remove(&mut self, game_id: String) -> wasmtime::Result<Result<(), wit::BackendError>> {
+        let started = self.backend_call_starts()?;
+        let outcome = self.backend.remove(&game_id).await;
+        self.backend_call_ended(started);
+        Ok(outcome.map_err(Into::into))
     }
 
     async fn scan(
         &mut self,
         filter: wit_backend::ScanFilter,
-    ) -> Result<Vec<wit::RuntimeRecord>, wit::BackendError> {
-        let records = self.backend.scan(filter.into()).await?;
-        Ok(records.into_iter().map(Into::into).collect())
+    ) -> wasmtime::Result<Result<Vec<wit::RuntimeRecord>, wit::BackendError>> {
+        let started = self.backend_call_starts()?;
+        let records = self.backend.scan(filter.into()).await;
+        self.backend_call_ended(started);
+        Ok(records
+            .map(|records| records.into_iter().map(Into::into).collect())
+            .map_err(Into::into))
     }
 }

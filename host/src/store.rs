@@ -1,7 +1,9 @@
 //! The public async API: [`RuntimeStore`], [`Rules`] and [`RuntimeStoreBuilder`].
 
+use std::ops::RangeInclusive;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use runtime_store_backend::{
     Backend, BackendFactory, DuplicateScheme, Registry, RuntimeRecord, Status, Timestamp,
@@ -22,16 +24,38 @@ use crate::sandbox::{Call, HostState, Limits, Sandbox};
 
 /// The default CPU budget of one call, in fuel units (roughly wasm instructions):
 /// enough to list some 25 000 records (a listed record costs 4 000 to 8 000), and a
-/// runaway guest is stopped within a fraction of a second. A call runs on the polling task's thread
-/// until it returns or its fuel runs out; it does not yield to the executor midway
-/// (periodic yields cost more than the whole of a typical call).
+/// runaway guest is stopped within a fraction of a second. Fuel is the deterministic bound:
+/// the same call stops at the same instruction on every machine.
 pub const DEFAULT_FUEL_PER_CALL: u64 = 200_000_000;
+/// The default wall-clock deadline of one call's time outside the backend (the guest
+/// running, the host converting its values). It stops what fuel does not count, and while
+/// a guest runs it yields to the async executor every 10 ms.
+pub const DEFAULT_DEADLINE_PER_CALL: Duration = Duration::from_secs(1);
 /// The default linear memory limit of one instance, in bytes.
 pub const DEFAULT_MEMORY_LIMIT: usize = 16 << 20;
 /// The default number of instances that may exist at once (and run calls in parallel).
 pub const DEFAULT_MAX_INSTANCES: usize = 64;
 /// The default number of idle instances kept for reuse.
 pub const DEFAULT_MAX_IDLE_INSTANCES: usize = 16;
+/// The default longest wait of a call for a free instance when all are busy.
+pub const DEFAULT_MAX_INSTANCE_WAIT: Duration = Duration::from_secs(10);
+
+/// The fuel a call may be given.
+pub const FUEL_PER_CALL_RANGE: RangeInclusive<u64> = 1..=u64::MAX;
+/// The deadlines a call may be given: from the ticker's granularity (10 ms) to an hour.
+pub const DEADLINE_PER_CALL_RANGE: RangeInclusive<Duration> =
+    Duration::from_millis(10)..=Duration::from_secs(3600);
+/// The memory limits an instance may be given: one wasm page to the 4 GiB a 32-bit
+/// memory can address.
+pub const MEMORY_LIMIT_RANGE: RangeInclusive<usize> = (64 << 10)..=(4 << 30);
+/// The numbers of instances a store may keep at once.
+pub const MAX_INSTANCES_RANGE: RangeInclusive<usize> = 1..=4096;
+/// The numbers of idle instances a store may keep (never more than
+/// [`RuntimeStoreBuilder::max_instances`] are kept).
+pub const MAX_IDLE_INSTANCES_RANGE: RangeInclusive<usize> = 0..=4096;
+/// The waits for a free instance a store may allow (zero: fail at once when all are busy).
+pub const MAX_INSTANCE_WAIT_RANGE: RangeInclusive<Duration> =
+    Duration::ZERO..=Duration::from_secs(3600);
 
 /// The runtime record store: every call runs the rules component in a sandboxed
 /// instance, which reaches storage through the configured backend.
@@ -173,6 +197,15 @@ impl RuntimeStore {
             .run(call, async |guest, store| guest.call_list(store).await)
             .await?;
         Ok(plain_records(records))
+    }
+
+    /// The most address space this store's instances reserve at once, in bytes:
+    /// [`RuntimeStoreBuilder::max_instances`] times one instance's linear memory
+    /// reservation (the memory limit), its 2 MiB guard and its 2 MiB stack. Nothing is
+    /// reserved for instances that do not exist, and the compiled component is shared with
+    /// every store of the process that has the same memory limit.
+    pub fn reserved_address_space_bound(&self) -> u64 {
+        self.sandbox.reserved_address_space_bound()
     }
 
     /// The pure rules of the same component, run in the same sandbox.
@@ -343,6 +376,8 @@ impl Default for RuntimeStoreBuilder {
                 memory_limit: DEFAULT_MEMORY_LIMIT,
                 max_instances: DEFAULT_MAX_INSTANCES,
                 max_idle_instances: DEFAULT_MAX_IDLE_INSTANCES,
+                deadline_per_call: DEFAULT_DEADLINE_PER_CALL,
+                max_instance_wait: DEFAULT_MAX_INSTANCE_WAIT,
             },
         }
     }
@@ -393,30 +428,59 @@ impl RuntimeStoreBuilder {
         self
     }
 
-    /// The CPU budget of each call, in fuel units (default [`DEFAULT_FUEL_PER_CALL`]).
+    /// The CPU budget of each call, in fuel units (default [`DEFAULT_FUEL_PER_CALL`],
+    /// within [`FUEL_PER_CALL_RANGE`]). A call that uses it up is
+    /// [`SandboxFailure::OutOfFuel`](crate::SandboxFailure::OutOfFuel).
     pub fn fuel_per_call(mut self, fuel: u64) -> Self {
         self.limits.fuel_per_call = fuel;
         self
     }
 
+    /// The wall-clock deadline of each call (default [`DEFAULT_DEADLINE_PER_CALL`], within
+    /// [`DEADLINE_PER_CALL_RANGE`]), measured to within 10 ms. It bounds the call's time
+    /// outside the backend: a guest still running when it passes is interrupted
+    /// ([`SandboxFailure::Deadline`](crate::SandboxFailure::Deadline)), whatever it does
+    /// (fuel counts only wasm instructions). The one backend call an operation makes is
+    /// bounded by the backend's own timeouts, and is cancelled when the caller drops the
+    /// call's future. A running guest yields to the executor every 10 ms, so a caller's
+    /// own timeout around a call fires too.
+    pub fn deadline_per_call(mut self, deadline: Duration) -> Self {
+        self.limits.deadline_per_call = deadline;
+        self
+    }
+
     /// The linear memory limit of each instance, in bytes (default
-    /// [`DEFAULT_MEMORY_LIMIT`]). The rules component needs a little over 1 MiB to start.
+    /// [`DEFAULT_MEMORY_LIMIT`], within [`MEMORY_LIMIT_RANGE`]). The rules component needs
+    /// a little over 1 MiB to start; a smaller limit fails the build. Each instance
+    /// reserves this much address space plus a 2 MiB guard and a 2 MiB stack, and nothing
+    /// is reserved for instances that do not exist: a store reserves at most
+    /// [`Self::max_instances`] times that.
     pub fn memory_limit(mut self, bytes: usize) -> Self {
         self.limits.memory_limit = bytes;
         self
     }
 
-    /// How many idle instances are kept for reuse (default [`DEFAULT_MAX_IDLE_INSTANCES`]).
+    /// How many idle instances are kept for reuse (default [`DEFAULT_MAX_IDLE_INSTANCES`],
+    /// within [`MAX_IDLE_INSTANCES_RANGE`]; never more than [`Self::max_instances`]).
     pub fn max_idle_instances(mut self, count: usize) -> Self {
         self.limits.max_idle_instances = count;
         self
     }
 
     /// How many instances may exist at once, which bounds the calls running in parallel;
-    /// further calls wait for a free instance (default [`DEFAULT_MAX_INSTANCES`], at
-    /// least 1).
+    /// further calls wait for a free instance (default [`DEFAULT_MAX_INSTANCES`], within
+    /// [`MAX_INSTANCES_RANGE`]).
     pub fn max_instances(mut self, count: usize) -> Self {
-        self.limits.max_instances = count.max(1);
+        self.limits.max_instances = count;
+        self
+    }
+
+    /// How long a call waits for a free instance when [`Self::max_instances`] are busy
+    /// (default [`DEFAULT_MAX_INSTANCE_WAIT`], within [`MAX_INSTANCE_WAIT_RANGE`]; zero
+    /// fails at once), measured to within 10 ms. A call that waited in vain did not run:
+    /// [`SandboxFailure::Busy`](crate::SandboxFailure::Busy).
+    pub fn max_instance_wait(mut self, wait: Duration) -> Self {
+        self.limits.max_instance_wait = wait;
         self
     }
 
@@ -424,6 +488,7 @@ impl RuntimeStoreBuilder {
     /// component and links it.
     pub async fn build(self) -> Result<RuntimeStore, BuildError> {
         let registry = self.registry?;
+        check_limits(&self.limits)?;
         let backend = match self.backend {
             Some(BackendChoice::Value(backend)) => backend,
             Some(BackendChoice::Url(url)) => registry.open(&url).await?,
@@ -443,4 +508,63 @@ impl RuntimeStoreBuilder {
             sandbox: Arc::new(sandbox),
         })
     }
+}
+
+/// Refuses a limit outside its range, naming the builder option and the range.
+fn check_limits(limits: &Limits) -> Result<(), BuildError> {
+    fn check<T: PartialOrd>(
+        option: &str,
+        value: T,
+        range: &RangeInclusive<T>,
+        show: impl Fn(&T) -> String,
+    ) -> Result<(), BuildError> {
+        if range.contains(&value) {
+            Ok(())
+        } else {
+            Err(BuildError::Limit(format!(
+                "{option} must be in {}..={} (got {})",
+                show(range.start()),
+                show(range.end()),
+                show(&value)
+            )))
+        }
+    }
+    let number = |value: &dyn std::fmt::Display| value.to_string();
+    let milliseconds = |value: &Duration| format!("{} ms", value.as_millis());
+    check(
+        "fuel_per_call",
+        limits.fuel_per_call,
+        &FUEL_PER_CALL_RANGE,
+        |v| number(v),
+    )?;
+    check(
+        "deadline_per_call",
+        limits.deadline_per_call,
+        &DEADLINE_PER_CALL_RANGE,
+        milliseconds,
+    )?;
+    check(
+        "memory_limit",
+        limits.memory_limit,
+        &MEMORY_LIMIT_RANGE,
+        |v| number(v),
+    )?;
+    check(
+        "max_instances",
+        limits.max_instances,
+        &MAX_INSTANCES_RANGE,
+        |v| number(v),
+    )?;
+    check(
+        "max_idle_instances",
+        limits.max_idle_instances,
+        &MAX_IDLE_INSTANCES_RANGE,
+        |v| number(v),
+    )?;
+    check(
+        "max_instance_wait",
+        limits.max_instance_wait,
+        &MAX_INSTANCE_WAIT_RANGE,
+        milliseconds,
+    )
 }

@@ -300,6 +300,13 @@ pub mod sandbox {
         "the guest trapped (its memory limit is {limit} bytes): {reason}";
     /// The call ran past its wall-clock deadline.
     pub const DEADLINE: &str = "the call exceeded its deadline of {milliseconds} ms";
+    /// The guest called the backend more often than its operation needs (contract §7.1:
+    /// once for each store operation, never for the rules).
+    pub const BACKEND_CALLS: &str =
+        "the guest called the backend more than the {limit} time(s) its operation needs";
+    /// Every instance the host allows stayed busy while the call waited for one (not a
+    /// failure of the guest: the host is overloaded; retrying later may succeed).
+    pub const BUSY: &str = "no instance of the rules component became free within {milliseconds} ms (at most {instances} at once)";
     /// No instance could be created for the call.
     pub const INSTANTIATION: &str = "the rules component could not be instantiated: {reason}";
 }

@@ -76,10 +76,10 @@ async fn a_memory_limit_below_what_the_guest_needs_to_start_is_rejected_at_build
         .build()
         .await
         .unwrap_err();
-    assert!(matches!(error, BuildError::Compile(_)), "{error:?}");
-    assert!(
-        with_causes(&error).contains("exceeds the limit"),
-        "{error:?}"
+    assert!(matches!(error, BuildError::Limit(_)), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        "memory_limit of 65536 bytes is below the 1114112 bytes the component needs to start"
     );
 }
 

@@ -4,9 +4,11 @@ mod backend_errors;
 mod bad_input;
 mod common;
 mod concurrency;
+mod hostile;
 mod inspect;
 mod limits;
 mod registry;
+mod resources;
 #[cfg(feature = "serde")]
 mod serde;
 mod words;
