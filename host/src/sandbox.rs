@@ -75,9 +75,9 @@ pub(crate) struct HostState {
 /// The bounds of the call in progress that fuel and memory do not cover.
 #[derive(Debug, Clone, Copy)]
 struct CallBudget {
-    /// When the call's time outside the backend runs out; pushed back by the time each
-    /// backend call takes.
-    deadline: Instant,
+    /// The tick of the coarse clock ([`clock::ticks`]) at which the call's time outside
+    /// the backend has run out; pushed back by the ticks each backend call takes.
+    deadline: u64,
     /// The configured deadline, for the message.
     deadline_per_call: Duration,
     /// Backend calls made so far.
@@ -88,8 +88,11 @@ struct CallBudget {
 
 impl CallBudget {
     fn new(limits: &Limits, backend_call_limit: u32) -> Self {
+        // One tick more than the deadline holds: the clock may be most of a tick behind,
+        // and a call is never stopped before its deadline.
+        let ticks = clock::ticks_in(limits.deadline_per_call).saturating_add(1);
         CallBudget {
-            deadline: Instant::now() + limits.deadline_per_call,
+            deadline: clock::ticks().saturating_add(ticks),
             deadline_per_call: limits.deadline_per_call,
             backend_calls: 0,
             backend_call_limit,
@@ -378,7 +381,7 @@ impl Sandbox {
         // deadline has passed: then it traps.
         store.epoch_deadline_callback(|context| {
             let budget = &context.data().budget;
-            if Instant::now() >= budget.deadline {
+            if clock::ticks() >= budget.deadline {
                 Err(budget.deadline_exceeded())
             } else {
                 Ok(UpdateDeadline::Yield(1))
@@ -446,9 +449,9 @@ async fn within<F: Future>(deadline: Instant, future: F) -> Option<F::Output> {
 }
 
 impl HostState {
-    /// Counts one backend call of the guest's and returns when it starts; a call beyond
-    /// what the operation needs traps instead.
-    fn backend_call_starts(&mut self) -> wasmtime::Result<Instant> {
+    /// Counts one backend call of the guest's and returns the tick it starts at; a call
+    /// beyond what the operation needs traps instead.
+    fn backend_call_starts(&mut self) -> wasmtime::Result<u64> {
         let budget = &mut self.budget;
         if budget.backend_calls >= budget.backend_call_limit {
             return Err(wasmtime::Error::new(BackendCallsExceeded {
@@ -456,13 +459,14 @@ impl HostState {
             }));
         }
         budget.backend_calls += 1;
-        Ok(Instant::now())
+        Ok(clock::ticks())
     }
 
     /// Keeps the backend call's time off the call's deadline: the backend's own timeouts
     /// bound it.
-    fn backend_call_ended(&mut self, started: Instant) {
-        self.budget.deadline += started.elapsed();
+    fn backend_call_ended(&mut self, started: u64) {
+        let took = clock::ticks().saturating_sub(started);
+        self.budget.deadline = self.budget.deadline.saturating_add(took);
     }
 }
 

@@ -1,12 +1,16 @@
-//! The process's one ticker thread. Every [`TICK`] it advances the epoch of every live
-//! engine (the running guests' deadline checks and yield points) and wakes the [`Sleep`]s
-//! that are due. It runs while an engine or a timer exists and stops after that, so the
-//! host needs no timer from the caller's async runtime.
+//! The process's one ticker thread. Every [`TICK`] it advances the coarse clock
+//! ([`ticks`]), the epoch of every live engine (the running guests' deadline checks and
+//! yield points) and wakes the [`Sleep`]s that are due. It runs while an engine or a timer
+//! exists and stops after that, so the host needs no timer from the caller's async runtime.
+//!
+//! Call deadlines are counted in ticks of the coarse clock: reading it is one atomic load,
+//! where the hot path of a call would otherwise read the system clock several times.
 
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -16,6 +20,35 @@ use wasmtime::{Engine, EngineWeak};
 /// How often the epoch advances: the granularity of call deadlines and of instance-wait
 /// timeouts, and the longest a guest runs between two yields to the executor.
 pub(crate) const TICK: Duration = Duration::from_millis(10);
+
+/// Whole [`TICK`]s since [`origin`], as of the last tick (or engine registration).
+static TICKS: AtomicU64 = AtomicU64::new(0);
+
+fn origin() -> Instant {
+    static ORIGIN: OnceLock<Instant> = OnceLock::new();
+    *ORIGIN.get_or_init(Instant::now)
+}
+
+/// Brings the coarse clock up to date from the system clock, so sleeps that overran do
+/// not slow it down.
+fn advance_ticks() {
+    let elapsed = origin().elapsed().as_nanos() / TICK.as_nanos();
+    TICKS.fetch_max(
+        u64::try_from(elapsed).unwrap_or(u64::MAX),
+        Ordering::Relaxed,
+    );
+}
+
+/// The coarse clock: whole [`TICK`]s since the process's first engine, at most a tick
+/// behind the system clock while an engine lives.
+pub(crate) fn ticks() -> u64 {
+    TICKS.load(Ordering::Relaxed)
+}
+
+/// `duration` in whole ticks, rounded up.
+pub(crate) fn ticks_in(duration: Duration) -> u64 {
+    u64::try_from(duration.as_nanos().div_ceil(TICK.as_nanos())).unwrap_or(u64::MAX)
+}
 
 struct Ticker {
     running: bool,
@@ -54,6 +87,7 @@ impl Ticker {
 fn tick_forever() {
     loop {
         thread::sleep(TICK);
+        advance_ticks();
         let mut state = ticker();
         state.engines.retain(|weak| match weak.upgrade() {
             Some(engine) => {
@@ -87,6 +121,7 @@ fn tick_forever() {
 
 /// Has the ticker advance `engine`'s epoch from now on, for as long as the engine lives.
 pub(crate) fn tick(engine: &Engine) {
+    advance_ticks();
     let mut state = ticker();
     state.engines.push(engine.weak());
     state.ensure_running();
