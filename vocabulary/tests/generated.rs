@@ -23,6 +23,8 @@ fn constants() -> Vec<(&'static str, &'static str)> {
         ("SANDBOX_TRAPPED", sandbox::TRAPPED),
         ("SANDBOX_TRAPPED_NEAR_LIMIT", sandbox::TRAPPED_NEAR_LIMIT),
         ("SANDBOX_DEADLINE", sandbox::DEADLINE),
+        ("SANDBOX_BACKEND_CALLS", sandbox::BACKEND_CALLS),
+        ("SANDBOX_BUSY", sandbox::BUSY),
         ("SANDBOX_INSTANTIATION", sandbox::INSTANTIATION),
         ("BOUNDARY_MUST_BE", boundary::MUST_BE),
         ("BOUNDARY_INTEGER_IN", boundary::INTEGER_IN),

@@ -48,6 +48,8 @@ export const SANDBOX_MEMORY_LIMIT = "the guest exceeded its memory limit of {lim
 export const SANDBOX_TRAPPED = "the guest trapped: {reason}";
 export const SANDBOX_TRAPPED_NEAR_LIMIT = "the guest trapped (its memory limit is {limit} bytes): {reason}";
 export const SANDBOX_DEADLINE = "the call exceeded its deadline of {milliseconds} ms";
+export const SANDBOX_BACKEND_CALLS = "the guest called the backend more than the {limit} time(s) its operation needs";
+export const SANDBOX_BUSY = "no instance of the rules component became free within {milliseconds} ms (at most {instances} at once)";
 export const SANDBOX_INSTANTIATION = "the rules component could not be instantiated: {reason}";
 export const BOUNDARY_MUST_BE = "{operation}: {field} must be {expected}";
 export const BOUNDARY_INTEGER_IN = "an integer in {min}..={max}";

@@ -52,6 +52,8 @@ SANDBOX_MEMORY_LIMIT: Final = "the guest exceeded its memory limit of {limit} by
 SANDBOX_TRAPPED: Final = "the guest trapped: {reason}"
 SANDBOX_TRAPPED_NEAR_LIMIT: Final = "the guest trapped (its memory limit is {limit} bytes): {reason}"
 SANDBOX_DEADLINE: Final = "the call exceeded its deadline of {milliseconds} ms"
+SANDBOX_BACKEND_CALLS: Final = "the guest called the backend more than the {limit} time(s) its operation needs"
+SANDBOX_BUSY: Final = "no instance of the rules component became free within {milliseconds} ms (at most {instances} at once)"
 SANDBOX_INSTANTIATION: Final = "the rules component could not be instantiated: {reason}"
 BOUNDARY_MUST_BE: Final = "{operation}: {field} must be {expected}"
 BOUNDARY_INTEGER_IN: Final = "an integer in {min}..={max}"
