@@ -11,6 +11,7 @@ mod demo;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
@@ -47,6 +48,12 @@ struct SandboxOptions {
     /// Linear memory limit of one component instance, in bytes.
     #[arg(long, global = true, value_name = "BYTES")]
     memory_limit: Option<usize>,
+    /// Wall-clock deadline of one call while the guest runs, in milliseconds.
+    #[arg(long, global = true, value_name = "MILLISECONDS")]
+    deadline_ms: Option<u64>,
+    /// How long a call waits for a free component instance, in milliseconds.
+    #[arg(long, global = true, value_name = "MILLISECONDS")]
+    max_instance_wait_ms: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -206,6 +213,12 @@ async fn open_store(
     }
     if let Some(bytes) = sandbox.memory_limit {
         builder = builder.memory_limit(bytes);
+    }
+    if let Some(milliseconds) = sandbox.deadline_ms {
+        builder = builder.deadline_per_call(Duration::from_millis(milliseconds));
+    }
+    if let Some(milliseconds) = sandbox.max_instance_wait_ms {
+        builder = builder.max_instance_wait(Duration::from_millis(milliseconds));
     }
     builder
         .build()
