@@ -2,6 +2,13 @@
 //! building a store (engine, compilation, linking), and the first operation on a fresh
 //! instance against one on a pooled instance.
 //!
+//! Stores in one process share the engine and the compiled component of their
+//! configuration, so building the first store of a configuration compiles and a further
+//! one does not: `store_build/first_in_process` uses a memory limit no other store of this
+//! run has (the shared entry is released when each built store drops, so every iteration
+//! compiles), `store_build_again/shared` the default one, which the stores kept for the `get`
+//! measurements share.
+//!
 //! The host compiles the embedded component when a store is built and offers no way to
 //! hand it a precompiled artifact, so the precompiled load is measured on wasmtime
 //! directly, with the one code-generation setting of the host's engine that changes the
@@ -14,7 +21,7 @@ use std::time::Duration;
 use anyhow::{Context, anyhow};
 use criterion::{Criterion, SamplingMode};
 use runtime_store_benches::{Estimates, Time};
-use runtime_store_host::{RuntimeStore, Status, embedded_component};
+use runtime_store_host::{DEFAULT_MEMORY_LIMIT, RuntimeStore, Status, embedded_component};
 use tokio::runtime::Runtime;
 use wasmtime::component::Component;
 use wasmtime::{Config, Engine};
@@ -85,21 +92,39 @@ pub fn bench(
         ],
         &[("compile", "precompiled")],
     );
-    // The build against the compilation alone, interleaved: what the build adds (engine,
-    // linking) as a fraction of the compilation, which a drifting load leaves alone.
+    // A memory limit of its own: no store alive shares this configuration's engine.
+    let first_in_process = |iters| {
+        sequential(runtime, iters, || async {
+            let built = RuntimeStore::builder()
+                .memory_limit(DEFAULT_MEMORY_LIMIT + (64 << 10))
+                .build()
+                .await;
+            black_box(built.unwrap_or_else(|error| panic!("building a store: {error}")));
+        })
+    };
+    // The first build against the compilation alone, interleaved: what the build adds
+    // (engine, linking) as a fraction of the compilation, which a drifting load leaves alone.
     let build_over_compile = group.compare_paired(
         "store_build",
         &[
-            ("embedded", &|iters| {
+            ("first_in_process", &first_in_process),
+            ("compile", &compile),
+        ],
+        &[("first_in_process", "compile")],
+    );
+    lines.extend(group.compare(
+        "store_build_again",
+        &[
+            ("shared", &|iters| {
                 sequential(runtime, iters, || async {
                     let built = RuntimeStore::builder().build().await;
                     black_box(built.unwrap_or_else(|error| panic!("building a store: {error}")));
                 })
             }),
-            ("compile", &compile),
+            ("first_in_process", &first_in_process),
         ],
-        &[("embedded", "compile")],
-    );
+        &[("shared", "first_in_process")],
+    ));
     let build_over_compile = build_over_compile.into_iter().next().map(|(line, paired)| {
         lines.push(line);
         paired.median
@@ -142,7 +167,7 @@ fn load_precompiled(engine: &Engine, artifact: &[u8]) -> wasmtime::Result<Compon
 /// times the compilation), the precompiled load and the first operation.
 fn derived_cold_starts(estimates: &Estimates, build_over_compile: f64) -> Vec<String> {
     let median = |function, side| estimates.median(GROUP, function, side);
-    let medians = median("store_build", "embedded").and_then(|build| {
+    let medians = median("store_build", "first_in_process").and_then(|build| {
         Ok((
             build,
             median("store_build", "compile")?,
