@@ -72,6 +72,8 @@
 #![deny(missing_docs)]
 
 mod registry;
+#[cfg(feature = "sample")]
+pub mod sample;
 mod types;
 
 pub use async_trait::async_trait;

@@ -20,20 +20,11 @@ pub const fn at(seconds: i64) -> Timestamp {
 pub fn record(game_id: &str, status: Status, age: i64, due_in: Option<i64>) -> RuntimeRecord {
     let created_at = at(NOW.seconds - age);
     RuntimeRecord {
-        game_id: game_id.to_owned(),
-        status,
-        engine_endpoint: format!("http://engine-{game_id}.games.internal:8080"),
-        current_image_ref: "registry.local/galaxy/engine:1.4.2".to_owned(),
-        current_engine_version: "1.4.2".to_owned(),
         engine_health: "healthy: 12 ms ping".to_owned(),
         current_turn: 42,
         next_generation_at: due_in.map(|due_in| at(NOW.seconds + due_in)),
-        skip_next_tick: false,
-        created_at,
-        updated_at: created_at,
         started_at: (status != Status::Starting).then_some(created_at),
-        stopped_at: None,
-        finished_at: None,
+        ..runtime_store_backend::sample::record(game_id, status, created_at)
     }
 }
 

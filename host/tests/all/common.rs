@@ -5,34 +5,14 @@ use std::sync::Arc;
 use runtime_store_backend::{
     Backend, BackendError, InsertOutcome, PatchOutcome, RecordPatch, ScanFilter, async_trait,
 };
-use runtime_store_host::{RuntimeRecord, RuntimeStore, Status, Timestamp};
+use runtime_store_host::{RuntimeRecord, RuntimeStore, Status};
 use runtime_store_memory::MemoryBackend;
 
-pub fn at(seconds: i64) -> Timestamp {
-    Timestamp {
-        seconds,
-        nanoseconds: 0,
-    }
-}
+pub use runtime_store_backend::sample::at;
 
-/// A valid record in `status`, created and updated at `created`.
+/// A valid record in `status`, created and updated at `created` seconds.
 pub fn record(game_id: &str, status: Status, created: i64) -> RuntimeRecord {
-    RuntimeRecord {
-        game_id: game_id.into(),
-        status,
-        engine_endpoint: format!("http://{game_id}.engines.local:8080"),
-        current_image_ref: "registry.local/galaxy/engine:1.4.0".into(),
-        current_engine_version: "1.4.0".into(),
-        engine_health: String::new(),
-        current_turn: 0,
-        next_generation_at: None,
-        skip_next_tick: false,
-        created_at: at(created),
-        updated_at: at(created),
-        started_at: None,
-        stopped_at: None,
-        finished_at: None,
-    }
+    runtime_store_backend::sample::record(game_id, status, at(created))
 }
 
 pub async fn memory_store() -> RuntimeStore {
