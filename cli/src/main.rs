@@ -243,19 +243,10 @@ fn one_line(error: &anyhow::Error) -> String {
     line.replace(['\n', '\r'], " ")
 }
 
-/// The URL with any password replaced, fit for messages.
+/// The URL with any password replaced, fit for messages: the adapter's redaction (userinfo
+/// in every spelling, `password=` parameters), the one its own errors rely on.
 fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    match rest[..authority_end].rsplit_once('@') {
-        Some((credentials, host)) if credentials.contains(':') => {
-            let user = credentials.split(':').next().unwrap_or_default();
-            format!("{scheme}://{user}:***@{host}{}", &rest[authority_end..])
-        }
-        _ => url.to_owned(),
-    }
+    runtime_store_postgres::redact_url(url)
 }
 
 #[cfg(test)]

@@ -1,6 +1,10 @@
 //! The five primitives on a connection pool.
 
 use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use runtime_store_backend::{
     Backend, BackendError, InsertOutcome, PatchOutcome, RecordPatch, RuntimeRecord, ScanFilter,
@@ -10,8 +14,9 @@ use sqlx::PgPool;
 use sqlx::postgres::PgRow;
 
 use crate::PostgresOptions;
-use crate::error::backend_error;
+use crate::error::{backend_error, is_connection_lost};
 use crate::migrate::migrate_with;
+use crate::redact::Secrets;
 use crate::row::{CorruptColumn, parse_status, record_from_row};
 use crate::statements;
 use crate::timestamp::PgInstant;
@@ -19,9 +24,81 @@ use crate::timestamp::PgInstant;
 /// A runtime record store in one PostgreSQL table, shared safely by any number of
 /// processes: every primitive is one statement, and the compare-and-swap happens inside
 /// the database. Cheap to clone (the pool is shared).
+///
+/// # Faults
+///
+/// When a statement finds its connection dead (I/O error, the server ending the session:
+/// a restart, a crash, `pg_terminate_backend`, `idle_session_timeout`), every connection
+/// the pool opened before that moment is discarded instead of being handed out, so a
+/// fault that kills all pooled connections at once costs at most one failed call. A read
+/// (`fetch`, `scan`) that fails that way is tried once more on a fresh connection; a write
+/// is never repeated by the adapter. Nothing of this costs a round trip while connections
+/// are healthy.
+///
+/// # What a failed or cancelled write means
+///
+/// A write that returns `Ok` is committed. A write that fails with
+/// [`BackendError::Unavailable`] naming SQLSTATE 57014 (the
+/// [`statement_timeout`](PostgresOptions::statement_timeout)) was rolled back. Any other
+/// `Unavailable` from a write, and a write whose future was dropped (a caller's timeout,
+/// a cancelled task), may or may not commit: the statement can still be running on the
+/// server, so a read right after it proves nothing. The outcome is settled, and a read
+/// tells, once that statement's connection is back in the pool (dropping the future does
+/// not stop the statement: the pool first waits for its answer) or once the statement
+/// timeout has passed since the call began, plus the time a message takes to reach the
+/// server. `docs/postgres.md` ("Cancellation") has the details.
 #[derive(Debug, Clone)]
 pub struct PostgresBackend {
     pool: PgPool,
+    shared: Arc<Shared>,
+}
+
+/// What every clone of a backend shares besides the pool.
+#[derive(Debug)]
+struct Shared {
+    /// The passwords of the URL, kept out of every error message.
+    secrets: Secrets,
+    /// When a connection was last found dead.
+    losses: Arc<ConnectionLosses>,
+}
+
+/// When a connection was last found dead; the pool hands out no connection opened
+/// before that moment (`before_acquire`).
+#[derive(Debug)]
+struct ConnectionLosses {
+    origin: Instant,
+    /// Nanoseconds from `origin` to the last loss, plus one; zero: no loss yet.
+    last: AtomicU64,
+}
+
+impl ConnectionLosses {
+    fn new() -> Self {
+        ConnectionLosses {
+            origin: Instant::now(),
+            last: AtomicU64::new(0),
+        }
+    }
+
+    /// Records that a connection was just found dead.
+    fn note(&self) {
+        let nanos = u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.last
+            .fetch_max(nanos.saturating_add(1), Ordering::Relaxed);
+    }
+
+    /// Whether a connection opened `age` ago was opened after the last loss.
+    fn opened_since_last_loss(&self, age: Duration) -> bool {
+        match self.last.load(Ordering::Relaxed) {
+            0 => true,
+            last => {
+                let since_loss = self
+                    .origin
+                    .elapsed()
+                    .saturating_sub(Duration::from_nanos(last - 1));
+                age < since_loss
+            }
+        }
+    }
 }
 
 /// Names a primitive and the record it works on, for error messages.
@@ -83,15 +160,34 @@ impl PostgresBackend {
     ///
     /// Fails with [`BackendError::Unavailable`] when no connection can be made within the
     /// acquire timeout and [`BackendError::Failed`] when the URL is unusable.
+    ///
+    /// No message quotes the URL or its password (see [`crate::redact_url`]).
     pub async fn connect(url: &str, options: PostgresOptions) -> Result<Self, BackendError> {
+        let secrets = Secrets::of_url(url);
+        let losses = Arc::new(ConnectionLosses::new());
+        let connect_options = options
+            .connect_options(url)
+            .map_err(|error| secrets.scrub_error(error))?;
         let pool = options
             .pool_options()
-            .connect_with(options.connect_options(url)?)
+            .before_acquire({
+                let losses = Arc::clone(&losses);
+                move |_connection, metadata| {
+                    let keep = losses.opened_since_last_loss(metadata.age);
+                    Box::pin(std::future::ready(Ok(keep)))
+                }
+            })
+            .connect_with(connect_options)
             .await
-            .map_err(|error| backend_error("connect", error))?;
-        let backend = Self { pool };
+            .map_err(|error| secrets.scrub_error(backend_error("connect", error)))?;
+        let backend = Self {
+            pool,
+            shared: Arc::new(Shared { secrets, losses }),
+        };
         if options.get_migrate_on_open() {
-            migrate_with(&backend.pool, options.get_schema()).await?;
+            migrate_with(&backend.pool, options.get_schema())
+                .await
+                .map_err(|error| backend.shared.secrets.scrub_error(error))?;
         }
         Ok(backend)
     }
@@ -104,6 +200,40 @@ impl PostgresBackend {
     /// Closes every connection; later operations fail with [`BackendError::Unavailable`].
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    /// `error` as the [`BackendError`] of `context`, without the URL's passwords; a dead
+    /// connection first condemns every connection opened before it.
+    fn fail(&self, context: impl fmt::Display, error: sqlx::Error) -> BackendError {
+        if is_connection_lost(&error) {
+            self.shared.losses.note();
+        }
+        self.shared
+            .secrets
+            .scrub_error(backend_error(context, error))
+    }
+
+    /// Runs the read `attempt`, and once more when its connection turned out dead (on a
+    /// connection opened after that). Healthy connections see one attempt, one statement.
+    async fn read<T, F, Fut>(&self, attempt: F) -> Result<T, sqlx::Error>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, sqlx::Error>>,
+    {
+        match attempt().await {
+            Err(error) if is_connection_lost(&error) => {
+                self.shared.losses.note();
+                attempt().await
+            }
+            outcome => outcome,
+        }
+    }
+
+    async fn fetch_row(&self, game_id: &str) -> Result<Option<PgRow>, sqlx::Error> {
+        sqlx::query(statements::FETCH)
+            .bind(game_id)
+            .fetch_optional(&self.pool)
+            .await
     }
 
     async fn scan_rows(&self, filter: ScanFilter) -> Result<Vec<PgRow>, sqlx::Error> {
@@ -135,11 +265,10 @@ impl PostgresBackend {
 impl Backend for PostgresBackend {
     async fn fetch(&self, game_id: &str) -> Result<Option<RuntimeRecord>, BackendError> {
         let context = OnRecord("fetch", game_id);
-        let row = sqlx::query(statements::FETCH)
-            .bind(game_id)
-            .fetch_optional(&self.pool)
+        let row = self
+            .read(|| self.fetch_row(game_id))
             .await
-            .map_err(|error| backend_error(&context, error))?;
+            .map_err(|error| self.fail(&context, error))?;
         row.map(|row| record_from_row(&row))
             .transpose()
             .map_err(|corruption| corrupt(&context, corruption))
@@ -172,7 +301,7 @@ impl Backend for PostgresBackend {
             )?)
             .execute(&self.pool)
             .await
-            .map_err(|error| backend_error(&context, error))?
+            .map_err(|error| self.fail(&context, error))?
             .rows_affected();
         Ok(if inserted == 1 {
             InsertOutcome::Inserted
@@ -223,7 +352,7 @@ impl Backend for PostgresBackend {
             .bind(instant(&context, "updated_at", changes.updated_at)?)
             .fetch_one(&self.pool)
             .await
-            .map_err(|error| backend_error(&context, error))?;
+            .map_err(|error| self.fail(&context, error))?;
         match (applied, stored_status) {
             (true, _) => Ok(PatchOutcome::Applied),
             (false, None) => Ok(PatchOutcome::NotFound),
@@ -247,16 +376,16 @@ impl Backend for PostgresBackend {
             .bind(game_id)
             .execute(&self.pool)
             .await
-            .map_err(|error| backend_error(OnRecord("remove", game_id), error))?;
+            .map_err(|error| self.fail(OnRecord("remove", game_id), error))?;
         Ok(())
     }
 
     async fn scan(&self, filter: ScanFilter) -> Result<Vec<RuntimeRecord>, BackendError> {
         let context = OnScan(filter);
         let rows = self
-            .scan_rows(filter)
+            .read(|| self.scan_rows(filter))
             .await
-            .map_err(|error| backend_error(&context, error))?;
+            .map_err(|error| self.fail(&context, error))?;
         rows.iter()
             .map(record_from_row)
             .collect::<Result<_, _>>()

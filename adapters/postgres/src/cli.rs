@@ -34,6 +34,16 @@ pub struct PostgresArgs {
         value_parser = parse_seconds,
     )]
     pub pg_acquire_timeout: f64,
+    /// How long the server lets one statement run before it cancels it and rolls it back
+    /// (statement_timeout), in seconds (fractions allowed); 0: no limit.
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECONDS",
+        default_value_t = PostgresOptions::default().get_statement_timeout().as_secs_f64(),
+        value_parser = parse_seconds,
+    )]
+    pub pg_statement_timeout: f64,
     /// Schema the table lives in (the search_path of every connection); migrate creates
     /// it when missing. Letters, digits and underscores, not starting with a digit, at
     /// most 63 bytes. Default: the server's search path.
@@ -46,7 +56,8 @@ impl PostgresArgs {
     pub fn options(&self) -> PostgresOptions {
         let options = PostgresOptions::default()
             .max_connections(self.pg_max_connections)
-            .acquire_timeout(Duration::from_secs_f64(self.pg_acquire_timeout));
+            .acquire_timeout(Duration::from_secs_f64(self.pg_acquire_timeout))
+            .statement_timeout(Duration::from_secs_f64(self.pg_statement_timeout));
         match &self.pg_schema {
             Some(schema) => options.schema(schema),
             None => options,

@@ -7,6 +7,7 @@ use sqlx::migrate::Migrator;
 use crate::PostgresOptions;
 use crate::error::{backend_error, migrate_error};
 use crate::options::quote_identifier;
+use crate::redact::Secrets;
 
 /// The migrations in `adapters/postgres/migrations/`, compiled into the crate.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
@@ -15,16 +16,25 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 /// [`PostgresOptions::schema`] when it is set and missing, then applies every migration
 /// not yet applied. Safe to run from several processes at once (sqlx serialises
 /// migrations with an advisory lock) and a no-op when the schema is current.
+///
+/// Connects without [`PostgresOptions::statement_timeout`]: a migration may wait for
+/// another process's migration lock, or take long on a large table. No message quotes
+/// the URL or its password.
 pub async fn migrate(url: &str, options: &PostgresOptions) -> Result<(), BackendError> {
-    let pool = options
-        .pool_options()
-        .max_connections(1)
-        .connect_with(options.connect_options(url)?)
-        .await
-        .map_err(|error| backend_error("migrate: connect", error))?;
-    let outcome = migrate_with(&pool, options.get_schema()).await;
-    pool.close().await;
-    outcome
+    let secrets = Secrets::of_url(url);
+    let outcome = async {
+        let pool = options
+            .pool_options()
+            .max_connections(1)
+            .connect_with(options.migrate_connect_options(url)?)
+            .await
+            .map_err(|error| backend_error("migrate: connect", error))?;
+        let outcome = migrate_with(&pool, options.get_schema()).await;
+        pool.close().await;
+        outcome
+    }
+    .await;
+    outcome.map_err(|error| secrets.scrub_error(error))
 }
 
 /// [`migrate`] through a pool that is already open.

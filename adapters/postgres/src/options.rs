@@ -6,6 +6,8 @@ use std::time::Duration;
 use runtime_store_backend::BackendError;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
+use crate::redact::unsupported_password_parameter;
+
 /// How [`crate::PostgresBackend::connect`] sets up its connection pool.
 ///
 /// ```
@@ -17,25 +19,34 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 ///     .acquire_timeout(Duration::from_secs(2))
 ///     .application_name("turn-scheduler")
 ///     .schema("gamemaster")
+///     .statement_timeout(Duration::from_secs(3))
 ///     .migrate_on_open(true);
 /// assert_eq!(options.get_max_connections(), 32);
+/// assert_eq!(PostgresOptions::default().get_statement_timeout(), Duration::from_secs(10));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostgresOptions {
     max_connections: u32,
     acquire_timeout: Duration,
+    statement_timeout: Duration,
     application_name: String,
     schema: Option<String>,
     migrate_on_open: bool,
 }
 
+/// The default [`PostgresOptions::statement_timeout`]: far above what one primitive takes
+/// (a single-row statement, milliseconds), short enough that a statement stuck behind a
+/// lock ends with a definite outcome while its caller still cares.
+pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(10);
+
 impl Default for PostgresOptions {
-    /// 10 connections, a 5 s acquire timeout, application name `runtime-store`, the
-    /// server's default search path, no migration on open.
+    /// 10 connections, a 5 s acquire timeout, a 10 s statement timeout, application name
+    /// `runtime-store`, the server's default search path, no migration on open.
     fn default() -> Self {
         Self {
             max_connections: 10,
             acquire_timeout: Duration::from_secs(5),
+            statement_timeout: DEFAULT_STATEMENT_TIMEOUT,
             application_name: "runtime-store".to_owned(),
             schema: None,
             migrate_on_open: false,
@@ -55,6 +66,18 @@ impl PostgresOptions {
     /// retries a refused connection attempt until this deadline.
     pub fn acquire_timeout(mut self, acquire_timeout: Duration) -> Self {
         self.acquire_timeout = acquire_timeout;
+        self
+    }
+
+    /// How long the server lets one statement of the store run (PostgreSQL's
+    /// `statement_timeout`, set on every pooled connection when it opens: no extra round
+    /// trip). A statement still running then, waiting on a lock included, is cancelled
+    /// and its transaction rolled back: the caller gets [`BackendError::Unavailable`]
+    /// naming SQLSTATE 57014 and knows the write did not happen. Zero means no limit (the
+    /// server's own setting applies). Rounded up to whole milliseconds. [`crate::migrate`]
+    /// does not set it: a migration may wait for another process's migration lock.
+    pub fn statement_timeout(mut self, statement_timeout: Duration) -> Self {
+        self.statement_timeout = statement_timeout;
         self
     }
 
@@ -91,6 +114,11 @@ impl PostgresOptions {
         self.acquire_timeout
     }
 
+    /// The statement timeout (zero: none set by the adapter).
+    pub fn get_statement_timeout(&self) -> Duration {
+        self.statement_timeout
+    }
+
     /// The application name of the pooled connections.
     pub fn get_application_name(&self) -> &str {
         &self.application_name
@@ -106,8 +134,24 @@ impl PostgresOptions {
         self.migrate_on_open
     }
 
-    /// The sqlx connection settings for `url` with these options applied.
+    /// The sqlx connection settings of the store's pool: `url` with these options applied,
+    /// the statement timeout included.
     pub(crate) fn connect_options(&self, url: &str) -> Result<PgConnectOptions, BackendError> {
+        let options = self.migrate_connect_options(url)?;
+        Ok(if self.statement_timeout.is_zero() {
+            options
+        } else {
+            let millis = self.statement_timeout.as_nanos().div_ceil(1_000_000);
+            options.options([("statement_timeout", millis)])
+        })
+    }
+
+    /// The sqlx connection settings for `url` with these options applied, except the
+    /// statement timeout (what [`crate::migrate`] connects with).
+    pub(crate) fn migrate_connect_options(
+        &self,
+        url: &str,
+    ) -> Result<PgConnectOptions, BackendError> {
         // sqlx ignores the scheme; without this check `memory:` would open the default
         // local database. The URL is not quoted back: it may carry a password.
         let scheme = url
@@ -118,6 +162,14 @@ impl PostgresOptions {
                 "connect: not a PostgreSQL URL (expected postgres://... or postgresql://...)"
                     .into(),
             ));
+        }
+        // sqlx logs the value of every parameter it does not know: refuse password-like
+        // ones (libpq's `sslpassword`) rather than have a secret in a log line.
+        if let Some(key) = unsupported_password_parameter(url) {
+            return Err(BackendError::Failed(format!(
+                "connect: URL parameter {key:?} is not supported (its value is not shown); \
+                 the password goes in the userinfo or in `password=`"
+            )));
         }
         let options = PgConnectOptions::from_str(url).map_err(|error| {
             BackendError::Failed(format!("connect: unusable PostgreSQL URL: {error}"))
@@ -185,6 +237,55 @@ mod tests {
         assert!(
             matches!(&error, BackendError::Failed(message) if !message.contains("secret")),
             "{error:?}"
+        );
+    }
+
+    #[test]
+    fn the_statement_timeout_is_a_startup_option_in_whole_milliseconds() {
+        let url = "postgres://u@h/db";
+        let options = |timeout| {
+            PostgresOptions::default()
+                .statement_timeout(timeout)
+                .connect_options(url)
+                .unwrap()
+                .get_options()
+                .map(str::to_owned)
+        };
+        assert_eq!(
+            PostgresOptions::default()
+                .connect_options(url)
+                .unwrap()
+                .get_options(),
+            Some("-c statement_timeout=10000")
+        );
+        assert_eq!(
+            options(Duration::from_micros(1_500)).as_deref(),
+            Some("-c statement_timeout=2")
+        );
+        assert_eq!(options(Duration::ZERO), None);
+        assert_eq!(
+            PostgresOptions::default()
+                .migrate_connect_options(url)
+                .unwrap()
+                .get_options(),
+            None,
+            "migrations are not bounded"
+        );
+    }
+
+    #[test]
+    fn password_like_parameters_sqlx_would_log_are_refused_without_their_value() {
+        let error = PostgresOptions::default()
+            .connect_options("postgres://u@h/db?sslpassword=k3yphrase")
+            .unwrap_err();
+        assert!(
+            matches!(&error, BackendError::Failed(message) if message.contains("sslpassword") && !message.contains("k3yphrase")),
+            "{error:?}"
+        );
+        assert!(
+            PostgresOptions::default()
+                .connect_options("postgres://u@h/db?password=k3yphrase")
+                .is_ok()
         );
     }
 

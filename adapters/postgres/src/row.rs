@@ -66,11 +66,40 @@ impl<'r> RowReader<'r> {
         let Some(instant) = self.value::<Option<PgInstant>>(column)? else {
             return Ok(None);
         };
-        instant
+        let timestamp = instant
             .to_timestamp()
-            .map(Some)
-            .ok_or_else(|| self.corrupt(column, "holds an infinite timestamp"))
+            .ok_or_else(|| self.corrupt(column, "holds an infinite timestamp"))?;
+        if !(FIRST_VALID_SECOND..=LAST_VALID_SECOND).contains(&timestamp.seconds) {
+            return Err(self.corrupt(
+                column,
+                format!(
+                    "holds a timestamp in year {} ({}s), outside years 0001..9999",
+                    year_of(timestamp.seconds),
+                    timestamp.seconds
+                ),
+            ));
+        }
+        Ok(Some(timestamp))
     }
+}
+
+/// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z in Unix seconds: the range of a valid
+/// timestamp (contract §2.1). `timestamptz` holds more (4713 BC to 294276 AD); a stored
+/// value outside is no record's.
+const FIRST_VALID_SECOND: i64 = -62_135_596_800;
+const LAST_VALID_SECOND: i64 = 253_402_300_799;
+
+/// The proleptic Gregorian year (astronomical: 0 is 1 BC) of the Unix second `seconds`
+/// (H. Hinnant's `civil_from_days`).
+fn year_of(seconds: i64) -> i64 {
+    let days = seconds.div_euclid(86_400) + 719_468;
+    let era = days.div_euclid(146_097);
+    let day_of_era = days.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153; // March = 0
+    year_of_era + era * 400 + i64::from(month_index >= 10)
 }
 
 /// `text` as a status, or what is wrong with it.
@@ -102,4 +131,26 @@ pub(crate) fn record_from_row(row: &PgRow) -> Result<RuntimeRecord, CorruptColum
         finished_at: reader.optional_timestamp("finished_at")?,
         game_id: reader.game_id,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn years_of_unix_seconds() {
+        for (seconds, year) in [
+            (0, 1970),
+            (-1, 1969),
+            (FIRST_VALID_SECOND, 1),
+            (FIRST_VALID_SECOND - 1, 0),
+            (LAST_VALID_SECOND, 9999),
+            (LAST_VALID_SECOND + 1, 10_000),
+            (951_782_400, 2000), // 2000-02-29
+            (978_307_199, 2000), // 2000-12-31T23:59:59
+            (568_971_820_800, 20_000),
+        ] {
+            assert_eq!(year_of(seconds), year, "{seconds}");
+        }
+    }
 }

@@ -173,7 +173,16 @@ where
     F: FnOnce(Arc<TestSchema>) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let schema = Arc::new(TestSchema::create(label).await);
+    isolated_at(&database_url(), label, body).await;
+}
+
+/// [`isolated`] on the server at `url`.
+pub async fn isolated_at<F, Fut>(url: &str, label: &str, body: F)
+where
+    F: FnOnce(Arc<TestSchema>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let schema = Arc::new(TestSchema::create_at(url, label).await);
     let outcome = tokio::spawn(body(Arc::clone(&schema))).await;
     schema.drop_schema().await;
     if let Err(failure) = outcome {

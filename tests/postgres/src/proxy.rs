@@ -3,6 +3,7 @@
 //! the same port.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use sqlx::postgres::PgConnectOptions;
@@ -92,7 +93,23 @@ pub struct WireProxy {
     listen: SocketAddr,
     upstream: SocketAddr,
     log: MessageLog,
-    running: Mutex<Option<JoinHandle<()>>>,
+    running: Mutex<Option<Running>>,
+}
+
+/// The accept task of a listening proxy and the flag that stops it.
+#[derive(Debug)]
+struct Running {
+    accepting: JoinHandle<()>,
+    stopped: Arc<AtomicBool>,
+}
+
+impl Running {
+    fn stop(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+        // Aborting the accept task drops the listener and its JoinSet, which aborts every
+        // connection task and so closes both sockets of each connection.
+        self.accepting.abort();
+    }
 }
 
 impl WireProxy {
@@ -148,20 +165,18 @@ impl WireProxy {
     /// Cuts every proxied connection and closes the port: connecting is refused until
     /// [`WireProxy::resume`].
     pub fn stop(&self) {
-        if let Some(accepting) = self.running().take() {
-            // Aborting the accept task drops the listener and its JoinSet, which aborts
-            // every connection task and so closes both sockets of each connection.
-            accepting.abort();
+        if let Some(running) = self.running().take() {
+            running.stop();
         }
     }
 
     /// Listens on the same port again after [`WireProxy::stop`].
     pub async fn resume(&self) {
         let previous = self.running().take();
-        if let Some(accepting) = previous {
-            accepting.abort();
+        if let Some(running) = previous {
+            running.stop();
             // Wait for the old listener to be gone before binding its port again.
-            let _ = accepting.await;
+            let _ = running.accepting.await;
         }
         let listener = TcpListener::bind(self.listen)
             .await
@@ -171,7 +186,7 @@ impl WireProxy {
         self.serve(listener);
     }
 
-    fn running(&self) -> MutexGuard<'_, Option<JoinHandle<()>>> {
+    fn running(&self) -> MutexGuard<'_, Option<Running>> {
         self.running
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -180,14 +195,23 @@ impl WireProxy {
     fn serve(&self, listener: TcpListener) {
         let upstream = self.upstream;
         let log = self.log.clone();
-        let accepting = tokio::spawn(async move {
-            let mut connections = JoinSet::new();
-            while let Ok((client, _)) = listener.accept().await {
-                connections.spawn(relay(client, upstream, log.clone()));
-                while connections.try_join_next().is_some() {}
+        // Set when this listener is stopped: aborting its tasks takes effect at their next
+        // await, so every task also checks the flag before it relays anything more.
+        let stopped = Arc::new(AtomicBool::new(false));
+        let accepting = tokio::spawn({
+            let stopped = Arc::clone(&stopped);
+            async move {
+                let mut connections = JoinSet::new();
+                while let Ok((client, _)) = listener.accept().await {
+                    if stopped.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    connections.spawn(relay(client, upstream, log.clone(), Arc::clone(&stopped)));
+                    while connections.try_join_next().is_some() {}
+                }
             }
         });
-        *self.running() = Some(accepting);
+        *self.running() = Some(Running { accepting, stopped });
     }
 }
 
@@ -197,8 +221,9 @@ impl Drop for WireProxy {
     }
 }
 
-/// Copies bytes both ways, logging the client's messages, until either side closes.
-async fn relay(client: TcpStream, upstream: SocketAddr, log: MessageLog) {
+/// Copies bytes both ways, logging the client's messages, until either side closes or
+/// the proxy is stopped.
+async fn relay(client: TcpStream, upstream: SocketAddr, log: MessageLog, stopped: Arc<AtomicBool>) {
     let Ok(server) = TcpStream::connect(upstream).await else {
         return;
     };
@@ -208,6 +233,9 @@ async fn relay(client: TcpStream, upstream: SocketAddr, log: MessageLog) {
         let mut parser = FrontendParser::default();
         let mut buffer = vec![0; 64 * 1024];
         while let Ok(read @ 1..) = client_read.read(&mut buffer).await {
+            if stopped.load(Ordering::SeqCst) {
+                break;
+            }
             parser.feed(&buffer[..read], &log);
             if server_write.write_all(&buffer[..read]).await.is_err() {
                 break;
@@ -215,7 +243,14 @@ async fn relay(client: TcpStream, upstream: SocketAddr, log: MessageLog) {
         }
     };
     let to_client = async {
-        let _ = tokio::io::copy(&mut server_read, &mut client_write).await;
+        let mut buffer = vec![0; 64 * 1024];
+        while let Ok(read @ 1..) = server_read.read(&mut buffer).await {
+            if stopped.load(Ordering::SeqCst)
+                || client_write.write_all(&buffer[..read]).await.is_err()
+            {
+                break;
+            }
+        }
     };
     // Either direction ending ends the connection, as a real network cut would.
     tokio::select! {

@@ -5,8 +5,9 @@ use runtime_store_backend::{
     Backend, BackendError, InsertOutcome, PatchOutcome, RecordPatch, Registry, RuntimeRecord,
     ScanFilter, Scheduling, Status, StatusChange,
 };
+use runtime_store_host::StoreError;
 use runtime_store_postgres::{PostgresBackend, PostgresFactory, PostgresOptions, migrate};
-use runtime_store_postgres_tests::database::isolated;
+use runtime_store_postgres_tests::database::{isolated, store_on};
 use runtime_store_postgres_tests::records::{at, move_to, record};
 
 /// A record with every optional field set and values at the edges of their ranges.
@@ -347,6 +348,64 @@ async fn undecodable_rows_are_corrupt_errors_naming_game_and_column() {
         assert_eq!(
             backend.scan(ScanFilter::ByStatus(Status::Stopped)).await,
             Ok(vec![record("fine", Status::Stopped)])
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn timestamps_outside_years_1_to_9999_are_corrupt_not_records() {
+    isolated("years", |schema| async move {
+        let backend = schema.backend().await;
+        for game_id in ["far-future", "before-year-one", "due-far-future", "edge"] {
+            backend
+                .insert(record(game_id, Status::Running))
+                .await
+                .unwrap();
+        }
+        // timestamptz holds 4713 BC to 294276 AD; a record holds years 0001..9999 only.
+        for statement in [
+            "UPDATE runtime_records SET updated_at = '20000-01-01 00:00:00+00' WHERE game_id = 'far-future'",
+            "UPDATE runtime_records SET started_at = '0001-12-31 23:59:59+00 BC' WHERE game_id = 'before-year-one'",
+            "UPDATE runtime_records SET next_generation_at = '10000-01-01 00:00:00+00' WHERE game_id = 'due-far-future'",
+            "UPDATE runtime_records SET created_at = '0001-01-01 00:00:00+00', \
+             updated_at = '9999-12-31 23:59:59.999999+00' WHERE game_id = 'edge'",
+        ] {
+            sqlx::query(statement)
+                .execute(schema.admin())
+                .await
+                .unwrap();
+        }
+        for (game_id, column, year) in [
+            ("far-future", "column updated_at", "year 20000"),
+            ("before-year-one", "column started_at", "year 0"),
+            ("due-far-future", "column next_generation_at", "year 10000"),
+        ] {
+            let message = corrupt_message(backend.fetch(game_id).await);
+            assert!(
+                message.starts_with(&format!("fetch of runtime record {game_id:?}: runtime record {game_id:?}: {column} holds a timestamp in {year} (")),
+                "{message}"
+            );
+            assert!(message.ends_with("outside years 0001..9999"), "{message}");
+        }
+        let message = corrupt_message(backend.scan(ScanFilter::All).await);
+        assert!(message.contains("outside years 0001..9999"), "{message}");
+
+        // The first and last instants of the range are ordinary values.
+        let edge = backend.fetch("edge").await.unwrap().unwrap();
+        assert_eq!(edge.created_at, at(-62_135_596_800, 0));
+        assert_eq!(edge.updated_at, at(253_402_300_799, 999_999_000));
+
+        // Through the store the row is a backend error naming game and column, never a record.
+        let store = store_on(backend).await;
+        let error = store.get("far-future").await.unwrap_err();
+        assert!(
+            matches!(
+                &error,
+                StoreError::Backend { source: BackendError::Corrupt(message), .. }
+                    if message.contains("\"far-future\"") && message.contains("updated_at")
+            ),
+            "{error:?}"
         );
     })
     .await;

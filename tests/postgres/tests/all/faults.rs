@@ -8,13 +8,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use runtime_store_host::{
-    BackendError, Operation, RuntimeRecord, RuntimeStore, Status, StoreError, UpdateStatusInput,
-};
+use runtime_store_host::{BackendError, Operation, RuntimeRecord, RuntimeStore, StoreError};
 use runtime_store_postgres::PostgresBackend;
 use runtime_store_postgres_tests::database::{TestSchema, isolated, store_on};
 use runtime_store_postgres_tests::proxy::WireProxy;
-use runtime_store_postgres_tests::records::{at, record};
+use runtime_store_postgres_tests::workload::{initial_record, step_input, step_of};
 use tokio::sync::Mutex;
 
 const WORKERS: usize = 6;
@@ -22,61 +20,9 @@ const GAMES_PER_WORKER: usize = 2;
 const STEPS: u32 = 80;
 const KILLS: usize = 3;
 const OPERATIONS_BETWEEN_KILLS: usize = 150;
-const FIRST_STEP_AT: i64 = 1_700_000_000;
-
-/// The status after step `step`: the steps alternate running and generation-in-progress.
-fn status_after(step: u32) -> Status {
-    if step % 2 == 1 {
-        Status::GenerationInProgress
-    } else {
-        Status::Running
-    }
-}
-
-/// Step `step` of `game_id`: one update-status writing five columns together, each of
-/// which names the step, so a half-applied write would show.
-fn step_input(game_id: &str, step: u32) -> UpdateStatusInput {
-    UpdateStatusInput {
-        game_id: game_id.to_owned(),
-        expected_from: status_after(step - 1),
-        to: status_after(step),
-        now: at(FIRST_STEP_AT + i64::from(step), 0),
-        engine_health_summary: Some(format!("step {step}")),
-        current_image_ref: Some(format!("registry.local/engine:{step}")),
-        current_engine_version: Some(format!("{step}.0.0")),
-    }
-}
-
-fn initial_record(game_id: &str) -> RuntimeRecord {
-    let mut initial = record(game_id, Status::Running);
-    initial.engine_health = "step 0".to_owned();
-    initial.current_image_ref = "registry.local/engine:0".to_owned();
-    initial.current_engine_version = "0.0.0".to_owned();
-    initial
-}
-
-/// The step `stored` is at; panics when its columns disagree (a half-applied write).
-fn step_of(stored: &RuntimeRecord) -> u32 {
-    let step: u32 = stored
-        .engine_health
-        .strip_prefix("step ")
-        .and_then(|step| step.parse().ok())
-        .unwrap_or_else(|| {
-            panic!(
-                "{}: unexpected health {:?}",
-                stored.game_id, stored.engine_health
-            )
-        });
-    let whole = stored.status == status_after(step)
-        && stored.current_image_ref == format!("registry.local/engine:{step}")
-        && stored.current_engine_version == format!("{step}.0.0")
-        && (step == 0 || stored.updated_at == at(FIRST_STEP_AT + i64::from(step), 0));
-    assert!(whole, "half-applied write: {stored:?}");
-    step
-}
 
 /// Asserts `error` is an unavailable backend error of `operation` on `game_id`.
-fn assert_unavailable(error: &StoreError, operation: Operation, game_id: Option<&str>) {
+pub(crate) fn assert_unavailable(error: &StoreError, operation: Operation, game_id: Option<&str>) {
     match error {
         StoreError::Backend {
             operation: failed,

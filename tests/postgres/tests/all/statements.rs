@@ -19,6 +19,8 @@ use runtime_store_host::{
 use runtime_store_postgres::PostgresBackend;
 use runtime_store_postgres_tests::database::{TestSchema, isolated, store_on};
 use runtime_store_postgres_tests::proxy::WireProxy;
+
+use crate::tls::with_parameters;
 use runtime_store_postgres_tests::records::{at, move_to, record};
 
 /// The messages of one operation, with the pool's lone liveness `Sync`s removed.
@@ -79,7 +81,9 @@ impl<'a> Wire<'a> {
 async fn one_connection_through_a_proxy(schema: &TestSchema) -> (WireProxy, PostgresBackend) {
     let proxy = WireProxy::start(schema.url()).await;
     let backend = PostgresBackend::connect(
-        &proxy.url_for(schema.url()),
+        // In the clear: the proxy reads the messages (sqlx's default `prefer` would
+        // encrypt them, the shared server offering TLS).
+        &with_parameters(&proxy.url_for(schema.url()), "sslmode=disable"),
         schema.options().max_connections(1),
     )
     .await
