@@ -1,9 +1,11 @@
 """Microseconds per store operation through the component, on the in-memory adapter, with the
-sandbox bounds on (fuel per call, memory per instance), on the call path the store takes.
+sandbox bounds on (fuel and a deadline per call, memory per instance), on the call path the
+store takes.
 
 Run: hosts/python/.venv/bin/python hosts/python/bench.py [--binding fast|public] [--no-fuel]
-(not a test; numbers vary by machine). `--no-fuel` runs the same calls on an engine that does
-not meter fuel, to show what metering costs; the package itself always meters.
+[--no-deadline] (not a test; numbers vary by machine). `--no-fuel` runs the same calls on an
+engine that does not meter fuel, `--no-deadline` on one without epoch interruption (and no
+deadline set per call), to show what each bound costs; the package itself always has both.
 """
 
 from __future__ import annotations
@@ -68,12 +70,15 @@ def micros_per_call(operation: Callable[[], object]) -> float:
     return min(samples)
 
 
-class _Unmetered:
-    """A binding wrapper whose stores never set fuel (for `--no-fuel` only)."""
+class _Unbounded:
+    """A binding wrapper whose stores skip fuel or the deadline (for `--no-fuel` and
+    `--no-deadline` only)."""
 
-    def __init__(self, inner: Any):
+    def __init__(self, inner: Any, fuel: bool, deadline: bool):
         self.inner = inner
         self.name = inner.name
+        self.fuel = fuel
+        self.deadline = deadline
 
     def define(self, instance: Any, host: Any) -> None:
         self.inner.define(instance, host)
@@ -82,37 +87,50 @@ class _Unmetered:
         return self.inner.export(store, func, signature)
 
     def fuel_setter(self, store: Any) -> Callable[[int], None]:
+        if self.fuel:
+            return self.inner.fuel_setter(store)  # type: ignore[no-any-return]
         return lambda fuel: None
 
+    def deadline_setter(self, store: Any) -> Callable[[int], None]:
+        if self.deadline:
+            return self.inner.deadline_setter(store)  # type: ignore[no-any-return]
+        return lambda ticks: None
 
-def make_store(binding: str | None, metered: bool) -> Callable[[], RuntimeStore]:
-    if metered:
+
+def make_store(binding: str | None, fuel: bool, deadline: bool) -> Callable[[], RuntimeStore]:
+    if fuel and deadline:
         return lambda: RuntimeStore(MemoryBackend(), binding=binding)  # type: ignore[arg-type]
-    from wasmtime import Engine
+    from wasmtime import Config, Engine
 
+    config = Config()
+    config.consume_fuel = fuel
+    config.epoch_interruption = deadline
     wasm = resources.files("runtime_store").joinpath("runtime-store.wasm").read_bytes()
-    component = RuntimeComponent(wasm, engine=Engine())
+    component = RuntimeComponent(wasm, engine=Engine(config))
 
-    def unmetered() -> RuntimeStore:
-        checked = store_module._require_fuel
-        store_module._require_fuel = lambda component: None
+    def unbounded() -> RuntimeStore:
+        checked = store_module._require_bounds
+        store_module._require_bounds = lambda engine: None
         real_binding = store_module._binding_for
-        store_module._binding_for = lambda name: _Unmetered(real_binding(name))
+        store_module._binding_for = lambda name: _Unbounded(real_binding(name), fuel, deadline)
         try:
             return RuntimeStore(MemoryBackend(), component, binding=binding)  # type: ignore[arg-type]
         finally:
-            store_module._require_fuel = checked
+            store_module._require_bounds = checked
             store_module._binding_for = real_binding
 
-    return unmetered
+    return unbounded
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--binding", choices=["fast", "public"], default=None)
     parser.add_argument("--no-fuel", action="store_true", help="an engine without fuel metering")
+    parser.add_argument(
+        "--no-deadline", action="store_true", help="an engine without epoch interruption"
+    )
     options = parser.parse_args()
-    new_store = make_store(options.binding, not options.no_fuel)
+    new_store = make_store(options.binding, not options.no_fuel, not options.no_deadline)
 
     def store_with(records: int) -> RuntimeStore:
         store = new_store()
@@ -140,11 +158,13 @@ def main() -> None:
         "list (100 records)": hundred.list,
         "rules transition (no storage)": lambda: store.transition(Status.RUNNING, Status.STOPPED),
     }
-    bounds = (
-        "no fuel metering"
-        if options.no_fuel
-        else f"fuel {store.fuel_per_call} per call, memory {store.memory_limit} bytes"
+    fuel = "no fuel metering" if options.no_fuel else f"fuel {store.fuel_per_call} per call"
+    deadline = (
+        "no deadline"
+        if options.no_deadline
+        else f"deadline {store.deadline_per_call * 1000:g} ms per call"
     )
+    bounds = f"{fuel}, {deadline}, memory {store.memory_limit} bytes"
     print(
         f"Python host, wasmtime-py {WASMTIME_VERSION}, {store.binding} binding, {bounds}, "
         f"in-memory adapter: µs per operation (best of {BATCHES} batches)"

@@ -2,7 +2,8 @@
 
 The rules (validation, the status state machine, lifecycle stamps, ordering) run in the
 WebAssembly component the Rust host embeds, shipped inside this package; wasmtime-py runs
-it in a sandbox (fuel per call, memory per instance), and any Python object implementing
+it in a sandbox (fuel and a wall-clock deadline per call, one backend call per store
+operation, memory per instance), and any Python object implementing
 `Backend` provides the storage.
 
     from runtime_store import MemoryBackend, RuntimeStore
@@ -37,7 +38,14 @@ from .errors import (
 )
 from .memory import MemoryBackend
 from .sqlite import SqliteBackend
-from .store import DEFAULT_FUEL_PER_CALL, DEFAULT_MEMORY_LIMIT, RuntimeStore
+from .store import (
+    BACKEND_CALLS_PER_OPERATION,
+    DEADLINE_PER_CALL_RANGE,
+    DEFAULT_DEADLINE_PER_CALL,
+    DEFAULT_FUEL_PER_CALL,
+    DEFAULT_MEMORY_LIMIT,
+    RuntimeStore,
+)
 from .types import (
     BackendError,
     BackendErrorKind,
@@ -59,7 +67,10 @@ from .types import (
 )
 
 __all__ = [
+    "BACKEND_CALLS_PER_OPERATION",
     "BINDING_ENV",
+    "DEADLINE_PER_CALL_RANGE",
+    "DEFAULT_DEADLINE_PER_CALL",
     "DEFAULT_FUEL_PER_CALL",
     "DEFAULT_MEMORY_LIMIT",
     "FAST_PATH_AVAILABLE",

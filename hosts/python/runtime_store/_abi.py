@@ -59,6 +59,8 @@ SIGNATURES: Final[dict[str, Shape]] = {
     ),
     # (context, fuel) -> wasmtime_error_t *
     "wasmtime_context_set_fuel": _function(POINTER, POINTER, U64),
+    # (context, ticks beyond the engine's current epoch)
+    "wasmtime_context_set_epoch_deadline": _function("void", POINTER, U64),
 }
 """The C functions the fast path calls, as `("fn", result, params)` shapes."""
 

@@ -37,6 +37,7 @@ _val_clone = _c_function("wasmtime_component_val_clone")
 _val_delete = _c_function("wasmtime_component_val_delete")
 _add_func = _c_function("wasmtime_component_linker_instance_add_func")
 _set_fuel = _c_function("wasmtime_context_set_fuel")
+_set_epoch_deadline = _c_function("wasmtime_context_set_epoch_deadline")
 _HostCallback = _abi.prototype(_abi.HOST_CALLBACK)
 _HostFinalizer = _abi.prototype(_abi.HOST_FINALIZER)
 _Value = ctypes.c_uint64 * (VAL_SIZE // 8)
@@ -123,6 +124,14 @@ class FastBinding:
                 raise _error(error)
 
         return set_fuel
+
+    def deadline_setter(self, store: Store) -> Callable[[int], None]:
+        context = context_of(store)
+
+        def set_deadline(ticks: int) -> None:
+            _set_epoch_deadline(context, ticks)
+
+        return set_deadline
 
 
 _HOST_FUNCTIONS: dict[int, HostFunction] = {}

@@ -1,7 +1,8 @@
 """The public path: wasmtime-py's public component API (`Func.__call__`,
-`LinkerInstance.add_func`, `Store.set_fuel`), with the same codecs checking and converting
-values. It gives the same results as the fast path, several times slower; the store uses it
-when the fast path is not verified for the installed wasmtime-py, or when asked to."""
+`LinkerInstance.add_func`, `Store.set_fuel`, `Store.set_epoch_deadline`), with the same
+codecs checking and converting values. It gives the same results as the fast path, several
+times slower; the store uses it when the fast path is not verified for the installed
+wasmtime-py, or when asked to."""
 
 from __future__ import annotations
 
@@ -73,3 +74,6 @@ class PublicBinding:
 
     def fuel_setter(self, store: Store) -> Callable[[int], None]:
         return store.set_fuel
+
+    def deadline_setter(self, store: Store) -> Callable[[int], None]:
+        return store.set_epoch_deadline

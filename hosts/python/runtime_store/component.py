@@ -5,15 +5,16 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import weakref
 from importlib import resources
 from pathlib import Path
 from typing import Any, cast
 
 from wasmtime import Config, Engine
-from wasmtime.component import Component
+from wasmtime.component import Component, FuncType
 
 from ._codec import ComponentMismatch
-from ._wit import BACKEND_FUNCTIONS, BACKEND_INTERFACE, EXPORTS, Signature
+from ._wit import BACKEND_FUNCTIONS, BACKEND_INTERFACE, EXPORTS, TYPES_INTERFACE, Signature
 
 WASM_ENV = "RUNTIME_STORE_WASM"
 """Environment variable naming a component file to load instead of the packaged one."""
@@ -23,19 +24,29 @@ PACKAGED_WASM = "runtime-store.wasm"
 `host/component/runtime-store.wasm`, byte for byte)."""
 
 
+SANDBOX_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
+"""The engines `fuel_engine` made: known to meter fuel and to interrupt on epochs."""
+
+
 def fuel_engine() -> Engine:
-    """A wasmtime engine that meters fuel, as the store's CPU bound needs."""
+    """A wasmtime engine that meters fuel and interrupts on epochs, as the store's CPU
+    bounds (`fuel_per_call`, `deadline_per_call`) need."""
     config = Config()
     config.consume_fuel = True
-    return Engine(config)
+    config.epoch_interruption = True
+    engine = Engine(config)
+    SANDBOX_ENGINES.add(engine)
+    return engine
 
 
 class RuntimeComponent:
     """The compiled rules component; compile once, then share it between stores.
 
-    `engine` must meter fuel (`Config.consume_fuel = True`); by default one that does is
-    made. `sha256` is the hex digest of the component's bytes; `source` says where they
-    came from.
+    `engine` must meter fuel and interrupt on epochs (`Config.consume_fuel` and
+    `Config.epoch_interruption` True; a store refuses it otherwise); by default one that
+    does is made. Loading refuses (`ComponentMismatch`, naming the function) a component
+    whose exports, or backend imports, do not have the types of the `runtime-store` world.
+    `sha256` is the hex digest of the component's bytes; `source` says where they came from.
     """
 
     def __init__(self, wasm: bytes, *, engine: Engine | None = None, source: str = "<bytes>"):
@@ -89,23 +100,54 @@ def _load_cached(path: str | None) -> RuntimeComponent:
 
 
 def _check_types(component: Component, engine: Engine, source: str) -> None:
-    """Refuses a component whose store, rules or backend functions differ from the WIT.
+    """Refuses a component whose store, rules or backend functions differ from the WIT,
+    before any instance is made, naming the function (as the Rust host's `BuildError::Export`
+    words it).
 
-    Every export must be there; the backend import may be absent (a component that never
-    touches storage need not import it), but when present it must match."""
+    Every export must be there. The backend import may be absent, or import only some of
+    the functions (a component imports what it calls), but each it imports must match; no
+    other interface may be imported."""
     component_type = component.type
     imports, exports = component_type.imports(engine), component_type.exports(engine)
-    interfaces = [(exports, interface, functions) for interface, functions in EXPORTS.items()]
+    for interface in imports:
+        if interface not in (BACKEND_INTERFACE, TYPES_INTERFACE):
+            raise ComponentMismatch(
+                f"{source}: the rules component imports {interface}; it may import only "
+                f"{BACKEND_INTERFACE}"
+            )
+    checks = [("export", exports, interface, functions) for interface, functions in EXPORTS.items()]
     if BACKEND_INTERFACE in imports:
-        interfaces.append((imports, BACKEND_INTERFACE, BACKEND_FUNCTIONS))
-    for items, interface, functions in interfaces:
+        items: Any = cast(Any, imports[BACKEND_INTERFACE].ty).exports(engine)
+        imported = [name for name, item in items.items() if isinstance(item.ty, FuncType)]
+        for name in imported:
+            if name not in BACKEND_FUNCTIONS:
+                raise ComponentMismatch(
+                    f"{source}: the rules component's import `{name}` of {BACKEND_INTERFACE} "
+                    "is not a function of the runtime-store world",
+                    interface=BACKEND_INTERFACE,
+                    function=name,
+                )
+        wanted = {name: BACKEND_FUNCTIONS[name] for name in imported}
+        checks.append(("import", imports, BACKEND_INTERFACE, wanted))
+    for kind, items, interface, functions in checks:
         if interface not in items:
-            raise ComponentMismatch(f"{source}: the component has no {interface}")
+            raise ComponentMismatch(
+                f"{source}: the component has no {interface}", interface=interface
+            )
         declared: Any = cast(Any, items[interface].ty).exports(engine)
         for name, signature in functions.items():
+            prefix = f"{source}: the rules component's {kind} `{name}` of {interface}"
             if name not in declared:
-                raise ComponentMismatch(f"{source}: {interface} has no function {name}")
-            _check_signature(declared[name].ty, signature, f"{source}: {interface}#{name}")
+                raise ComponentMismatch(f"{prefix} is missing", interface=interface, function=name)
+            try:
+                _check_signature(declared[name].ty, signature, f"{interface}#{name}")
+            except ComponentMismatch as mismatch:
+                raise ComponentMismatch(
+                    f"{prefix} does not have the type the runtime-store world gives it "
+                    f"({mismatch})",
+                    interface=interface,
+                    function=name,
+                ) from None
 
 
 def _check_signature(func_type: Any, signature: Signature, where: str) -> None:

@@ -123,6 +123,11 @@ class SandboxFailure(enum.Enum):
 
     OUT_OF_FUEL = "out-of-fuel"
     """The call used up its CPU budget (`fuel_per_call`)."""
+    DEADLINE = "deadline"
+    """The call ran past its wall-clock deadline (`deadline_per_call`)."""
+    BACKEND_CALLS = "backend-calls"
+    """The guest called the backend more often than its operation needs (once for a store
+    operation, never for the rules: contract §7.1)."""
     TRAPPED_NEAR_LIMIT = "trapped-near-limit"
     """The guest trapped while a memory limit was in force; wasmtime-py does not say
     whether the limit was the cause (a guest whose memory cannot grow traps)."""
@@ -133,8 +138,10 @@ class SandboxFailure(enum.Enum):
 
 
 class SandboxError(StoreError):
-    """The sandbox stopped the call: the guest ran out of fuel, trapped (a guest bug, or its
-    memory could not grow past `memory_limit`), or could not be instantiated.
+    """The sandbox stopped the call: the guest ran out of fuel, ran past its deadline, called
+    the backend more often than its operation needs, trapped (a guest bug, a stack
+    overflow, or its memory could not grow past `memory_limit`), or could not be
+    instantiated.
 
     `failure` says which, `reason` is the detail (`the guest ran out of fuel (budget
     200000000 per call)`); `str()` is `<operation words>[ "<game id>"]: <reason>`. The
@@ -159,11 +166,17 @@ def sandbox_error(
     *,
     budget: int | None = None,
     limit: int | None = None,
+    milliseconds: int | None = None,
     reason: str = "",
 ) -> SandboxError:
-    """The `SandboxError` for `failure`, worded with the vocabulary's sandbox texts."""
+    """The `SandboxError` for `failure`, worded with the vocabulary's sandbox texts
+    (`limit` is the memory limit, or for `BACKEND_CALLS` the operation's backend calls)."""
     if failure is SandboxFailure.OUT_OF_FUEL:
         text = words.SANDBOX_OUT_OF_FUEL.format(budget=budget)
+    elif failure is SandboxFailure.DEADLINE:
+        text = words.SANDBOX_DEADLINE.format(milliseconds=milliseconds)
+    elif failure is SandboxFailure.BACKEND_CALLS:
+        text = words.SANDBOX_BACKEND_CALLS.format(limit=limit)
     elif failure is SandboxFailure.TRAPPED_NEAR_LIMIT:
         text = words.SANDBOX_TRAPPED_NEAR_LIMIT.format(limit=limit, reason=reason)
     elif failure is SandboxFailure.TRAPPED:

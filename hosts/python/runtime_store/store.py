@@ -3,21 +3,32 @@
 from __future__ import annotations
 
 import builtins
+import datetime
 import os
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Any, Literal
 
-from wasmtime import Store, WasmtimeError
+from wasmtime import Engine, Instance, Module, Store, WasmtimeError
 from wasmtime.component import Linker
 
-from ._binding import HostFunction, first_escaped
+from . import _clock
+from ._binding import BackendCallsExceeded, CallBudget, HostFunction, first_escaped
 from ._codec import Refused
 from ._wasmtime import FAST_PATH_AVAILABLE, default_binding, fast_path_unavailable_reason
-from ._wit import BACKEND_FUNCTIONS, BACKEND_INTERFACE, EXPORTS, Lookup, Signature
+from ._wit import (
+    BACKEND_FUNCTIONS,
+    BACKEND_INTERFACE,
+    EXPORTS,
+    RULES_FUNCTIONS,
+    STORE_FUNCTIONS,
+    Lookup,
+    Signature,
+)
 from .backend import Backend
-from .component import RuntimeComponent
-from .errors import SandboxFailure, boundary_error, sandbox_error, store_error
+from .component import SANDBOX_ENGINES, RuntimeComponent
+from .errors import SandboxError, SandboxFailure, boundary_error, sandbox_error, store_error
 from .types import (
     RuntimeRecord,
     Status,
@@ -31,8 +42,23 @@ from .types import (
 DEFAULT_FUEL_PER_CALL = 200_000_000
 """CPU bound of one call, in wasmtime fuel units (the Rust host's `DEFAULT_FUEL_PER_CALL`)."""
 
+DEFAULT_DEADLINE_PER_CALL = 1.0
+"""Wall-clock bound of one call, in seconds, on the time it spends outside the backend (the
+guest running, the host converting its values): the Rust host's `DEFAULT_DEADLINE_PER_CALL`."""
+
+DEADLINE_PER_CALL_RANGE = (0.01, 3600.0)
+"""The deadlines a call may be given, in seconds: the ticker's granularity (10 ms) to an
+hour, as in the Rust host."""
+
 DEFAULT_MEMORY_LIMIT = 16 * 1024 * 1024
 """Linear memory bound of one instance, in bytes (16 MiB, as in the Rust host)."""
+
+BACKEND_CALLS_PER_OPERATION = {
+    **dict.fromkeys(STORE_FUNCTIONS, 1),
+    **dict.fromkeys(RULES_FUNCTIONS, 0),
+}
+"""How many backend calls each function may make (contract §7.1): one for a store
+operation, none for the rules."""
 
 Binding = Literal["fast", "public"]
 
@@ -43,17 +69,19 @@ _S64_MAX = 2**63 - 1
 class _Instance:
     """One wasmtime store and component instance, with its bound exports."""
 
-    __slots__ = ("exports", "set_fuel", "store")
+    __slots__ = ("exports", "set_deadline", "set_fuel", "store")
 
     def __init__(
         self,
         store: Store,
         exports: dict[str, Callable[[tuple[Any, ...]], Any]],
         set_fuel: Callable[[int], None],
+        set_deadline: Callable[[int], None],
     ):
         self.store = store
         self.exports = exports
         self.set_fuel = set_fuel
+        self.set_deadline = set_deadline
 
 
 class RuntimeStore:
@@ -62,6 +90,8 @@ class RuntimeStore:
     * `component`: a `RuntimeComponent`, or the path of a component file; by default the
       file `$RUNTIME_STORE_WASM` names, else the one shipped with the package.
     * `fuel_per_call`: the CPU bound of one call, in wasmtime fuel (default 200 000 000).
+    * `deadline_per_call`: the wall-clock bound of one call's time outside the backend, in
+      seconds or as a `timedelta` (default 1 s; 10 ms to 1 h, kept to within 10 ms).
     * `memory_limit`: the bound, in bytes, of an instance's linear memory (default 16 MiB);
       `None` for none.
     * `binding`: `"fast"` (wasmtime's C API through verified private bindings) or
@@ -69,9 +99,11 @@ class RuntimeStore:
       else fast when verified. `self.binding` says which one is in use.
 
     Store operations raise a `StoreError` subclass per WIT `store-error` case, and
-    `InvalidInput` for a value the WIT types cannot hold. A call that runs out of fuel or
-    traps raises `SandboxError`; the instance is discarded and the next call runs on a
-    fresh one. Calls are serialised by a lock, so a store may be shared between threads.
+    `InvalidInput` for a value the WIT types cannot hold. A call that runs out of fuel,
+    passes its deadline, calls the backend more than once (a store operation) or at all
+    (the rules), or traps raises `SandboxError`; the instance is discarded and the next
+    call runs on a fresh one. Calls are serialised by a lock, so a store may be shared
+    between threads.
     """
 
     def __init__(
@@ -80,6 +112,7 @@ class RuntimeStore:
         component: RuntimeComponent | str | os.PathLike[str] | None = None,
         *,
         fuel_per_call: int = DEFAULT_FUEL_PER_CALL,
+        deadline_per_call: float | datetime.timedelta = DEFAULT_DEADLINE_PER_CALL,
         memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
         binding: Binding | None = None,
     ):
@@ -90,19 +123,29 @@ class RuntimeStore:
         self.component = component
         self.backend = backend
         self.fuel_per_call = _positive("fuel_per_call", fuel_per_call, _U64_MAX)
+        self.deadline_per_call = _deadline(deadline_per_call)
+        """The deadline of one call, in seconds."""
+        # One tick more than the deadline holds: the clock may be most of a tick behind, and
+        # a call is never stopped before its deadline.
+        self._deadline_ticks = _clock.ticks_in(self.deadline_per_call) + 1
+        self._deadline_milliseconds = round(self.deadline_per_call * 1000)
         self.memory_limit = (
             None if memory_limit is None else _positive("memory_limit", memory_limit, _S64_MAX)
         )
         self.binding: Binding = _binding_name(binding)
         self._bind: Any = _binding_for(self.binding)
-        _require_fuel(component)
+        _require_bounds(component.engine)
+        _clock.tick(component.engine)
         self._lock = threading.Lock()
         self._escaped: list[BaseException] = []
+        self._budget = CallBudget()
         self._linker = Linker(component.engine)
         with self._linker.root() as root:
             with root.add_instance(BACKEND_INTERFACE) as instance:
                 for name, call in self._backend_calls().items():
-                    host = HostFunction(name, BACKEND_FUNCTIONS[name], call, self._escaped)
+                    host = HostFunction(
+                        name, BACKEND_FUNCTIONS[name], call, self._escaped, self._budget
+                    )
                     self._bind.define(instance, host)
         self._instance: _Instance | None = None
 
@@ -196,10 +239,15 @@ class RuntimeStore:
         if self.memory_limit is not None:
             store.set_limits(memory_size=self.memory_limit)
         set_fuel = self._bind.fuel_setter(store)
+        set_deadline = self._bind.deadline_setter(store)
         try:
             set_fuel(self.fuel_per_call)
+            # Instantiation runs under the call's deadline too; the call gets its own after.
+            self._budget.start(0, self._deadline_ticks, set_deadline)
             instance = self._linker.instantiate(store, self.component.component)
         except WasmtimeError as error:
+            if _reason(error) == _INTERRUPT:
+                raise self._deadline_failure(operation, game_id) from error
             raise sandbox_error(
                 operation, game_id, SandboxFailure.INSTANTIATION, reason=_reason(error)
             ) from error
@@ -208,7 +256,7 @@ class RuntimeStore:
             interface_index = instance.get_export_index(store, interface)
             for name, signature in functions.items():
                 exports[name] = self._export(store, instance, interface_index, name, signature)
-        bound = _Instance(store, exports, set_fuel)
+        bound = _Instance(store, exports, set_fuel, set_deadline)
         self._instance = bound
         return bound
 
@@ -223,6 +271,9 @@ class RuntimeStore:
         instance = self._instance or self._instantiate(operation, game_id)
         try:
             instance.set_fuel(self.fuel_per_call)
+            self._budget.start(
+                BACKEND_CALLS_PER_OPERATION[operation], self._deadline_ticks, instance.set_deadline
+            )
             return instance.exports[operation](args)
         except Refused as refused:
             raise boundary_error(
@@ -232,9 +283,21 @@ class RuntimeStore:
             # A trapped instance is poisoned: the next call gets a fresh one.
             self._instance = None
             escaped = first_escaped(self._escaped)
+            if isinstance(escaped, BackendCallsExceeded):
+                raise sandbox_error(
+                    operation, game_id, SandboxFailure.BACKEND_CALLS, limit=escaped.limit
+                ) from error
             if escaped is not None:
                 raise escaped from error
             raise self._sandbox_failure(instance, operation, game_id, error) from error
+
+    def _deadline_failure(self, operation: str, game_id: str | None) -> SandboxError:
+        return sandbox_error(
+            operation,
+            game_id,
+            SandboxFailure.DEADLINE,
+            milliseconds=self._deadline_milliseconds,
+        )
 
     def _sandbox_failure(
         self, instance: _Instance, operation: str, game_id: str | None, error: WasmtimeError
@@ -247,6 +310,9 @@ class RuntimeStore:
             return sandbox_error(
                 operation, game_id, SandboxFailure.OUT_OF_FUEL, budget=self.fuel_per_call
             )
+        if _reason(error) == _INTERRUPT:
+            # Only the epoch deadline interrupts a guest.
+            return self._deadline_failure(operation, game_id)
         if self.memory_limit is not None:
             return sandbox_error(
                 operation,
@@ -273,7 +339,7 @@ def _id_of(value: Any, expected: type) -> str | None:
     return _id(getattr(value, "game_id", None)) if isinstance(value, expected) else None
 
 
-def _reason(error: WasmtimeError) -> str:
+def _reason(error: Exception) -> str:
     """The cause of a wasmtime error, without the backtrace (`wasm \\`unreachable\\`
     instruction executed`)."""
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
@@ -283,12 +349,38 @@ def _reason(error: WasmtimeError) -> str:
     return last.removeprefix("wasm trap: ")
 
 
+_INTERRUPT = "interrupt"
+"""The reason of the trap wasmtime raises when a guest passes its epoch deadline."""
+
+
 def _positive(name: str, value: Any, most: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
     if not 0 < value <= most:
-        raise ValueError(f"{name} must be in 1..={most}, got {value}")
+        raise ValueError(f"{name} must be in 1..={most} (got {value})")
     return value
+
+
+def _deadline(value: Any) -> float:
+    """`deadline_per_call` in seconds, refused (naming the option and its range, in
+    milliseconds as the Rust host words it) outside `DEADLINE_PER_CALL_RANGE`."""
+    if isinstance(value, datetime.timedelta):
+        seconds = value.total_seconds()
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        raise TypeError(
+            f"deadline_per_call must be a number of seconds or a timedelta, "
+            f"got {type(value).__name__}"
+        )
+    low, high = DEADLINE_PER_CALL_RANGE
+    if not low <= seconds <= high:
+        shown = "nan" if seconds != seconds else _milliseconds(seconds)
+        raise ValueError(
+            f"deadline_per_call must be in {_milliseconds(low)}..={_milliseconds(high)} "
+            f"(got {shown})"
+        )
+    return seconds
 
 
 def _binding_name(binding: str | None) -> Binding:
@@ -312,11 +404,44 @@ def _binding_for(name: Binding) -> Any:
     return PublicBinding()
 
 
-def _require_fuel(component: RuntimeComponent) -> None:
-    try:
-        Store(component.engine).set_fuel(1)
-    except WasmtimeError as error:
+_CHECKED_ENGINES: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+"""Engines given by the caller, with what they lack for the bounds (empty: nothing)."""
+
+_SPIN = '(module (func (export "spin") (loop (br 0))))'
+
+
+def _milliseconds(seconds: float) -> str:
+    return f"{seconds * 1000:.10g} ms"
+
+
+def _require_bounds(engine: Engine) -> None:
+    """Refuses an engine that does not meter fuel or interrupt on epochs, which the CPU
+    bounds need. An engine the package made is known to; another is tried once with a
+    spinning core function under a small fuel budget and a passed epoch deadline."""
+    if engine in SANDBOX_ENGINES:
+        return
+    lacking = _CHECKED_ENGINES.get(engine)
+    if lacking is None:
+        lacking = _CHECKED_ENGINES[engine] = _lacking(engine)
+    if lacking:
         raise ValueError(
-            "the component's engine does not meter fuel, which the CPU bound needs: create "
-            "it with a wasmtime.Config whose consume_fuel is True (or pass no engine)"
-        ) from error
+            f"the component's engine does not {lacking}, which the CPU bounds need: create "
+            "it with a wasmtime.Config whose consume_fuel and epoch_interruption are True "
+            "(or pass no engine)"
+        )
+
+
+def _lacking(engine: Engine) -> str:
+    store = Store(engine)
+    try:
+        store.set_fuel(100_000)
+    except WasmtimeError:
+        return "meter fuel (consume_fuel)"
+    store.set_epoch_deadline(0)
+    spin: Any = Instance(store, Module(engine, _SPIN), []).exports(store)["spin"]
+    try:
+        spin(store)
+    except Exception as error:  # a wasmtime.Trap
+        if _reason(error) == _INTERRUPT:
+            return ""
+    return "interrupt on epochs (epoch_interruption)"

@@ -117,6 +117,16 @@ def test_the_store_raises_those_messages(component: RuntimeComponent, binding: s
         ),
         (SandboxFailure.TRAPPED, {"reason": "boom"}, "the guest trapped: boom"),
         (
+            SandboxFailure.DEADLINE,
+            {"milliseconds": 1000},
+            "the call exceeded its deadline of 1000 ms",
+        ),
+        (
+            SandboxFailure.BACKEND_CALLS,
+            {"limit": 1},
+            "the guest called the backend more than the 1 time(s) its operation needs",
+        ),
+        (
             SandboxFailure.INSTANTIATION,
             {"reason": "boom"},
             "the rules component could not be instantiated: boom",
