@@ -4,6 +4,7 @@ mod adapter;
 mod cancellation;
 mod conformance;
 mod faults;
+mod linearizability;
 mod model_based;
 mod open_by_url;
 mod race;
