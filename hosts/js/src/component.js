@@ -5,6 +5,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MAX_PAGES, PAGE_SIZE, boundMemories, initialPages } from './limits.js';
+import { checkDeclarations, declarationsOf } from './world.js';
 
 /** Where the package keeps its transpiled component (built when the package is packed). */
 export const DEFAULT_COMPONENT_DIR = fileURLToPath(new URL('../generated/', import.meta.url));
@@ -68,8 +69,12 @@ export class RuntimeComponent {
 
   /**
    * A component transpiled into `dir` by jco 1.35 with synchronous instantiation, as
-   * `jco transpile rules.wasm --instantiation sync -o dir` writes it (one `.js` module and
-   * its `.wasm` core modules). The package's own is the default.
+   * `jco transpile rules.wasm --instantiation sync -o dir` writes it (one `.js` module, its
+   * `.wasm` core modules and, in `interfaces/`, the TypeScript declarations of its
+   * interfaces). The package's own is the default. Before anything is run, the types those
+   * declarations give the component's exports (and the backend functions it imports) are
+   * compared with the runtime-store world's: a difference is a `ComponentMismatch` naming
+   * the function.
    * @param {string} [dir]
    */
   static async load(dir = DEFAULT_COMPONENT_DIR) {
@@ -92,9 +97,22 @@ export class RuntimeComponent {
     }
     /** @type {ComponentSource} */
     let source = { sha256: undefined, size: undefined, source: undefined };
+    /** @type {import('./world.js').Declarations | undefined} */
+    let declarations;
     if (names.includes(SOURCE_RECORD)) {
       const recorded = JSON.parse(await readFile(join(dir, SOURCE_RECORD), 'utf8'));
       source = { sha256: recorded.sha256, size: recorded.size, source: recorded.source };
+      declarations = recorded.declarations;
+    }
+    declarations ??= await typescriptDeclarations(dir);
+    if (declarations === undefined) {
+      throw new Error(
+        `load the rules component: ${dir} has no TypeScript declarations of its interfaces ` +
+          '(interfaces/*.d.ts), so its types cannot be checked; transpile without --no-typescript',
+      );
+    }
+    if (join(dir, '/') !== DEFAULT_COMPONENT_DIR) {
+      checkDeclarations(declarations, await packageDeclarations(), dir);
     }
     const coreModules = new Map();
     for (const name of names.filter((file) => file.endsWith('.wasm')).sort()) {
@@ -188,3 +206,44 @@ export function instantiate(instantiate, modules, backendImports) {
 
 /** @type {Promise<RuntimeComponent> | undefined} */
 let defaultComponent;
+
+/**
+ * The declarations jco wrote into `dir/interfaces/`, if any.
+ * @param {string} dir
+ * @returns {Promise<import('./world.js').Declarations | undefined>}
+ */
+async function typescriptDeclarations(dir) {
+  let names;
+  try {
+    names = (await readdir(join(dir, 'interfaces'))).filter((name) => name.endsWith('.d.ts'));
+  } catch {
+    return undefined;
+  }
+  /** @type {Record<string, string>} */
+  const files = {};
+  for (const name of names) files[`interfaces/${name}`] = await readFile(join(dir, 'interfaces', name), 'utf8');
+  const found = declarationsOf(files);
+  return Object.keys(found.functions).length === 0 ? undefined : found;
+}
+
+/** @type {Promise<import('./world.js').Declarations> | undefined} */
+let expectedDeclarations;
+
+/** The declarations of the package's own component: the runtime-store world, as jco declares it. */
+function packageDeclarations() {
+  expectedDeclarations ??= readFile(join(DEFAULT_COMPONENT_DIR, SOURCE_RECORD), 'utf8')
+    .then((text) => {
+      const declarations = JSON.parse(text).declarations;
+      if (declarations === undefined) throw new Error('no declarations recorded');
+      return declarations;
+    })
+    .catch((error) => {
+      expectedDeclarations = undefined;
+      throw new Error(
+        `load the rules component: the package's own ${SOURCE_RECORD}, which the types are ` +
+          `checked against, cannot be read (${error.message}); in a checkout, run \`npm run build\` in hosts/js`,
+        { cause: error },
+      );
+    });
+  return expectedDeclarations;
+}

@@ -108,8 +108,9 @@ export class BackendFailure extends StoreError {
 }
 
 /**
- * The sandbox stopped the call: the guest trapped (a bug, or its memory limit reached), ran
- * past the call's deadline, or could not be instantiated. The instance is discarded; the
+ * The sandbox stopped the call: the guest trapped (a bug, a stack overflow, or its memory
+ * limit reached), ran past the call's deadline (worker mode), called the backend more often
+ * than its operation needs, or could not be instantiated. The instance is discarded; the
  * next call runs on a fresh one. `reason` is the text after `<operation words>[ "<game id>"]: `.
  */
 export class SandboxFailure extends StoreError {
@@ -123,6 +124,21 @@ export class SandboxFailure extends StoreError {
     super(operation, gameId, `${located(operation, gameId)}: ${reason}`, options);
     /** @type {string} */
     this.reason = reason;
+  }
+}
+
+/**
+ * Thrown by a backend import, instead of calling the adapter, when the guest calls the
+ * backend more often than its operation needs (contract §7.1): it traps the guest, and the
+ * store reports the `SandboxFailure` "the guest called the backend more than the N time(s)
+ * its operation needs". Internal.
+ */
+export class BackendCallsExceeded extends Error {
+  /** @param {number} limit */
+  constructor(limit) {
+    super(`more than ${limit} backend call(s)`);
+    this.name = 'BackendCallsExceeded';
+    this.limit = limit;
   }
 }
 

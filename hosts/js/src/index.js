@@ -3,6 +3,7 @@
 // storage is any object implementing the five backend primitives.
 export { DEFAULT_COMPONENT_DIR, DEFAULT_MEMORY_LIMIT, RuntimeComponent, sha256 } from './component.js';
 export { RuntimeStore } from './store.js';
+export { ComponentMismatch } from './world.js';
 export { MemoryBackend } from './memory.js';
 export {
   BackendFailure,

@@ -194,9 +194,13 @@
  * @property {number} [memoryLimit] bytes of linear memory one instance may use (default
  *   16 MiB = 16777216; whole 64 KiB pages count, at most 4 GiB); growing past it fails and
  *   the call ends in a `SandboxFailure`
- * @property {number} [deadlineMs] when set, the component runs in a worker thread and a call
- *   still running after this many milliseconds is stopped (the worker is terminated) with a
- *   `SandboxFailure`; the adapter still runs on the calling thread
+ * @property {boolean} [worker] run the component in a worker thread (worker mode): the only
+ *   mode with a CPU bound, `deadlineMs`. Default: false (in process, no CPU bound), or true
+ *   when `deadlineMs` is given
+ * @property {number} [deadlineMs] worker mode: a call whose time outside the adapter passes
+ *   this many milliseconds is stopped (the worker is terminated) with a `SandboxFailure`
+ *   "the call exceeded its deadline of N ms"; 10 to 3600000, default 1000 (the Rust host's
+ *   `deadline_per_call`). Giving it chooses worker mode
  * @property {number} [startupTimeoutMs] worker mode: how long a call waits for a fresh worker
  *   to load the component (default 30000)
  */

@@ -3,9 +3,49 @@
 import { SIGNATURES } from './boundary.js';
 import { instantiate } from './component.js';
 import { SandboxFailure, fill, storeError } from './errors.js';
-import { SANDBOX_INSTANTIATION, SANDBOX_TRAPPED_NEAR_LIMIT } from './vocabulary.js';
+import { SANDBOX_BACKEND_CALLS, SANDBOX_INSTANTIATION, SANDBOX_TRAPPED_NEAR_LIMIT } from './vocabulary.js';
 
 /** @typedef {import('./model.js').Operation} Operation */
+
+/** The default deadline of one call in worker mode, in milliseconds (the Rust host's 1 s). */
+export const DEFAULT_DEADLINE_MS = 1000;
+/** The deadlines a call may be given, in milliseconds: 10 ms to an hour, as in the Rust host. */
+export const DEADLINE_MS_RANGE = /** @type {const} */ ([10, 3_600_000]);
+
+/**
+ * `deadlineMs`, refused outside `DEADLINE_MS_RANGE` (a RangeError naming the option and the
+ * range, as the Rust host words it) or when it is not a number (a TypeError).
+ * @param {unknown} deadlineMs
+ * @returns {number}
+ */
+export function checkDeadline(deadlineMs) {
+  if (typeof deadlineMs !== 'number') {
+    throw new TypeError(`deadlineMs must be a number of milliseconds; got ${typeof deadlineMs}`);
+  }
+  const [low, high] = DEADLINE_MS_RANGE;
+  if (!(deadlineMs >= low && deadlineMs <= high)) {
+    throw new RangeError(`deadlineMs must be in ${low} ms..=${high} ms (got ${deadlineMs} ms)`);
+  }
+  return deadlineMs;
+}
+
+/**
+ * The failure of a call that trapped: the backend-call cap when the guest went over it,
+ * else a trap.
+ * @param {Operation} operation
+ * @param {string | undefined} gameId
+ * @param {number | undefined} exceeded the backend calls allowed, when the guest tried one more
+ * @param {number} memoryLimit
+ * @param {string} reason the trap's text
+ * @param {unknown} [cause]
+ */
+export function trapFailure(operation, gameId, exceeded, memoryLimit, reason, cause) {
+  const options = cause === undefined ? undefined : { cause };
+  if (exceeded !== undefined) {
+    return new SandboxFailure(operation, gameId, fill(SANDBOX_BACKEND_CALLS, { limit: exceeded }), options);
+  }
+  return new SandboxFailure(operation, gameId, trappedReason(memoryLimit, reason), options);
+}
 
 /**
  * How a store runs its component.
@@ -90,13 +130,18 @@ export class InProcessSandbox {
         });
       }
     }
+    this.#imports.begin(operation);
     try {
       return this.#exports[iface][method](...args);
     } catch (error) {
-      if (carriesPayload(error)) throw storeError(operation, gameId, error.payload, this.#imports.lastError());
-      // A trap (or anything else escaping the bindings): the instance may be inconsistent.
+      const exceeded = this.#imports.exceeded();
+      if (carriesPayload(error) && exceeded === undefined) {
+        throw storeError(operation, gameId, error.payload, this.#imports.lastError());
+      }
+      // A trap, a backend call over the cap (or anything else escaping the bindings): the
+      // instance may be inconsistent.
       this.#exports = undefined;
-      throw new SandboxFailure(operation, gameId, trappedReason(this.#memoryLimit, trapReason(error)), { cause: error });
+      throw trapFailure(operation, gameId, exceeded, this.#memoryLimit, trapReason(error), error);
     } finally {
       this.#imports.forget();
     }

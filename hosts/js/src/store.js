@@ -1,8 +1,8 @@
 // `RuntimeStore`: the rules component bound to a storage adapter, inside a sandbox.
 import { BoundaryViolation, SIGNATURES, backendRecord, backendStatus, lowerArguments } from './boundary.js';
 import { DEFAULT_MEMORY_LIMIT, RuntimeComponent, memoryPages } from './component.js';
-import { InvalidInput } from './errors.js';
-import { InProcessSandbox } from './sandbox.js';
+import { BackendCallsExceeded, InvalidInput } from './errors.js';
+import { DEFAULT_DEADLINE_MS, InProcessSandbox, checkDeadline } from './sandbox.js';
 import { WorkerSandbox } from './worker-sandbox.js';
 import { BackendError, InsertOutcome } from './types.js';
 
@@ -22,16 +22,17 @@ const INSERT_OUTCOMES = new Set(Object.values(InsertOutcome));
  * Every operation checks its arguments against the WIT types first (`InvalidInput`), then
  * the component validates them and talks to the backend. Failures are `StoreError`
  * subclasses: `NotFound`, `Conflict`, `InvalidTransition`, `InvalidInput`, `BackendFailure`
- * and `SandboxFailure` (a trap, the memory limit, the deadline; the next call runs on a
- * fresh instance).
+ * and `SandboxFailure` (a trap, the memory limit, the deadline in worker mode, a backend
+ * call the operation does not need; the next call runs on a fresh instance).
  */
 export class RuntimeStore {
   /** @type {Sandbox} */
   #sandbox;
 
   /**
-   * A store on `backend` with `component`. In worker mode (`deadlineMs`) the worker starts
-   * loading at once and the first call waits for it; `RuntimeStore.open` waits instead.
+   * A store on `backend` with `component`. In worker mode (`worker: true`, or `deadlineMs`
+   * given) the worker starts loading at once and the first call waits for it;
+   * `RuntimeStore.open` waits instead.
    * @param {Backend} backend the storage adapter
    * @param {RuntimeComponent} component the loaded component (`await RuntimeComponent.default()`)
    * @param {StoreOptions} [options]
@@ -40,7 +41,9 @@ export class RuntimeStore {
     if (!(component instanceof RuntimeComponent)) {
       throw new TypeError('RuntimeStore needs a RuntimeComponent; use `await RuntimeStore.open(backend)`');
     }
-    const { memoryLimit = DEFAULT_MEMORY_LIMIT, deadlineMs, startupTimeoutMs = 30_000 } = options;
+    const { memoryLimit = DEFAULT_MEMORY_LIMIT, startupTimeoutMs = 30_000 } = options;
+    const worker = options.worker ?? options.deadlineMs !== undefined;
+    const deadlineMs = worker ? checkDeadline(options.deadlineMs ?? DEFAULT_DEADLINE_MS) : undefined;
     const pages = memoryPages(memoryLimit);
     /** @type {Backend} */
     this.backend = backend;
@@ -48,16 +51,17 @@ export class RuntimeStore {
     this.component = component;
     /** The bound on one instance's linear memory, in bytes. */
     this.memoryLimit = memoryLimit;
-    /** The deadline of one call in milliseconds (worker mode), else undefined. */
+    /**
+     * The deadline of one call in milliseconds in worker mode; undefined in the default
+     * mode, which has no CPU bound.
+     */
     this.deadlineMs = deadlineMs;
     const imports = new BackendBridge(backend);
     if (deadlineMs === undefined) {
       this.#sandbox = new InProcessSandbox(component, pages, memoryLimit, imports);
     } else {
-      for (const [name, value] of Object.entries({ deadlineMs, startupTimeoutMs })) {
-        if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-          throw new TypeError(`${name} must be a positive number of milliseconds; got ${String(value)}`);
-        }
+      if (typeof startupTimeoutMs !== 'number' || !(startupTimeoutMs > 0) || !Number.isFinite(startupTimeoutMs)) {
+        throw new TypeError(`startupTimeoutMs must be a positive number of milliseconds; got ${String(startupTimeoutMs)}`);
       }
       this.#sandbox = new WorkerSandbox(component, pages, memoryLimit, imports, deadlineMs, startupTimeoutMs);
     }
@@ -326,10 +330,16 @@ function checked(value, check, which = '') {
  * The `backend` imports: each calls the adapter and turns whatever it throws, or an answer
  * of the wrong shape, into a `backend-error` (an exception escaping an import would trap).
  * An import answers its value, or throws `{ payload }` (jco's way to return an error).
+ * Each call may make the backend calls its operation needs (`begin`); one more throws
+ * `BackendCallsExceeded` without reaching the adapter, which traps the guest.
  */
 export class BackendBridge {
   /** @type {BackendError | undefined} */
   #thrown;
+  #limit = 0;
+  #made = 0;
+  /** @type {number | undefined} */
+  #exceeded;
 
   /** @param {Backend} backend */
   constructor(backend) {
@@ -346,6 +356,11 @@ export class BackendBridge {
       /** @param {string} detail */
       const failure = (detail) => ({ payload: BackendError.failed(`backend ${name}: ${detail}`).toVariant() });
       this.imports[name] = (...args) => {
+        if (this.#made >= this.#limit) {
+          this.#exceeded = this.#limit;
+          throw new BackendCallsExceeded(this.#limit);
+        }
+        this.#made += 1;
         let answer;
         try {
           answer = /** @type {Function} */ (backend[name]).apply(backend, args);
@@ -366,14 +381,33 @@ export class BackendBridge {
     }
   }
 
+  /**
+   * Starts a call of `operation`: it may call the backend once if it is a store operation,
+   * never if it is a rules function.
+   * @param {Operation} operation
+   */
+  begin(operation) {
+    this.#limit = SIGNATURES[operation].iface === 'store' ? 1 : 0;
+    this.#made = 0;
+    this.#exceeded = undefined;
+  }
+
   /** The BackendError the adapter threw during the current call, if any. */
   lastError() {
     return this.#thrown;
   }
 
+  /** The backend calls the current call was allowed, if it tried to make one more. */
+  exceeded() {
+    return this.#exceeded;
+  }
+
   /** Ends the current call. */
   forget() {
     this.#thrown = undefined;
+    this.#limit = 0;
+    this.#made = 0;
+    this.#exceeded = undefined;
   }
 }
 

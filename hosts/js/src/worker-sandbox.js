@@ -7,8 +7,8 @@
 // loading for the next call.
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { SIGNATURES } from './boundary.js';
-import { SandboxFailure, fill, storeError } from './errors.js';
-import { trappedReason } from './sandbox.js';
+import { BackendCallsExceeded, SandboxFailure, fill, storeError } from './errors.js';
+import { trapFailure } from './sandbox.js';
 import { SANDBOX_DEADLINE, SANDBOX_INSTANTIATION } from './vocabulary.js';
 
 /** @typedef {import('./model.js').Operation} Operation */
@@ -140,6 +140,7 @@ export class WorkerSandbox {
       }
     }
     const { iface, method } = SIGNATURES[operation];
+    this.#bridge.begin(operation);
     // The deadline bounds the component's time: time spent in the adapter does not count.
     let until = performance.now() + this.#deadlineMs;
     thread.calls.postMessage({ iface, method, args });
@@ -163,7 +164,7 @@ export class WorkerSandbox {
           case 'error':
             throw storeError(operation, gameId, message.payload, this.#bridge.lastError());
           case 'trap':
-            throw new SandboxFailure(operation, gameId, trappedReason(this.#memoryLimit, message.reason));
+            throw trapFailure(operation, gameId, this.#bridge.exceeded(), this.#memoryLimit, message.reason);
           case 'instantiation-failed':
             throw instantiationFailure(message.reason);
           default:
@@ -221,7 +222,9 @@ export class WorkerSandbox {
     try {
       answer = { value: this.#bridge.imports[name](...args) };
     } catch (error) {
-      answer = { payload: /** @type {{payload: unknown}} */ (error).payload };
+      // Over the backend-call cap: the worker's import throws, which traps the guest.
+      if (error instanceof BackendCallsExceeded) answer = { refused: error.message };
+      else answer = { payload: /** @type {{payload: unknown}} */ (error).payload };
     }
     thread.replies.postMessage(answer);
     Atomics.add(thread.signals, 1, 1);

@@ -36,6 +36,7 @@ function forward(name) {
       const received = receiveMessageOnPort(replies);
       if (received !== undefined) {
         const answer = received.message;
+        if (Object.hasOwn(answer, 'refused')) throw new Error(answer.refused);
         if (Object.hasOwn(answer, 'payload')) throw { payload: answer.payload };
         return answer.value;
       }
