@@ -5,30 +5,50 @@
 //! ```text
 //! cargo run --release -p runtime-store-conformance --bin soak -- \
 //!     --adapter memory|postgres [--sequences 10000] [--max-steps 40] [--jobs 2]
+//! cargo run --release -p runtime-store-conformance --bin soak -- \
+//!     --emit sequences.jsonl [--sequences 10000] [--max-steps 40]
 //! ```
+//!
+//! `--emit FILE` runs no store: it writes the random sequences with the model's answer to
+//! every step, one JSON object a line, for hosts in other languages to replay
+//! (`hosts/python/soak.py` on the Python host's SQLite adapter). A line is
+//! `{"steps": [{"op": OP, "expect": EXPECT}, ...], "final": [RECORD, ...]}`: `OP` is the
+//! operation with its arguments (`{"Get": "game-1"}`, `{"Insert": RECORD}`,
+//! `{"UpdateStatus": INPUT}`, ..., `"List"`; records and inputs with the WIT field names),
+//! `EXPECT` is `{"kind": "ok", "value": "Unit" | {"Record": RECORD} | {"Records": [...]}}`,
+//! `{"kind": "not-found" | "conflict" | "invalid-input"}` or
+//! `{"kind": "invalid-transition", "message": TEXT}`, and `final` is what `list()` must
+//! return after the last step.
 //!
 //! PostgreSQL is the server at `DATABASE_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`); every job works in a schema of its own,
 //! created for the run and dropped at its end, so nothing else on the server is touched.
 //! On the first divergence it prints the shrunk sequence and exits non-zero.
 
+use std::cell::{Cell, RefCell};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use runtime_store_conformance::model::{Budget, Tally, check_sequence, run_sequences};
+use runtime_store_conformance::model::{
+    Budget, Model, Outcome, Tally, check_sequence, run_sequences,
+};
+use serde_json::{Value, json};
 use runtime_store_host::RuntimeStore;
 use runtime_store_postgres::{PostgresBackend, PostgresOptions, migrate};
 use tokio::runtime::Handle;
 
 const USAGE: &str =
     "usage: soak --adapter memory|postgres [--sequences N] [--max-steps N] [--jobs N]
+       soak --emit FILE [--sequences N] [--max-steps N]
 
 Runs N random operation sequences (default 10000) through the wasm host on the adapter,
 each compared step by step and by its final list() with the reference model, and prints
 how many sequences and operations ran and what each operation answered. PostgreSQL is
 DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), one schema of its
-own per job, dropped at the end.";
+own per job, dropped at the end. With --emit, no store runs: the sequences and the
+model's answers are written to FILE, one JSON object a line, for other hosts to replay.";
 
 const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -38,8 +58,17 @@ enum Adapter {
     Postgres,
 }
 
+/// What the run does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Mode {
+    /// Run the sequences on an adapter.
+    Check(Adapter),
+    /// Write the sequences and the model's answers to a file.
+    Emit(PathBuf),
+}
+
 struct Settings {
-    adapter: Adapter,
+    mode: Mode,
     sequences: u32,
     max_steps: usize,
     jobs: u32,
@@ -47,6 +76,7 @@ struct Settings {
 
 fn settings() -> Result<Settings, String> {
     let mut adapter = None;
+    let mut emit = None;
     let mut sequences = 10_000;
     let mut max_steps = 40;
     let mut jobs = 1;
@@ -73,14 +103,21 @@ fn settings() -> Result<Settings, String> {
                     other => return Err(format!("unknown adapter {other:?}\n\n{USAGE}")),
                 });
             }
+            "--emit" => emit = Some(PathBuf::from(&value)),
             "--sequences" => sequences = number("--sequences")?,
             "--max-steps" => max_steps = number("--max-steps")? as usize,
             "--jobs" => jobs = number("--jobs")?,
             other => return Err(format!("unknown option {other:?}\n\n{USAGE}")),
         }
     }
+    let mode = match (adapter, emit) {
+        (Some(adapter), None) => Mode::Check(adapter),
+        (None, Some(file)) => Mode::Emit(file),
+        (Some(_), Some(_)) => return Err(format!("give --adapter or --emit, not both\n\n{USAGE}")),
+        (None, None) => return Err(format!("--adapter or --emit is required\n\n{USAGE}")),
+    };
     Ok(Settings {
-        adapter: adapter.ok_or_else(|| format!("--adapter is required\n\n{USAGE}"))?,
+        mode,
         sequences,
         max_steps,
         jobs: jobs.min(sequences),
@@ -193,12 +230,77 @@ fn job(
     outcome.map_err(|failure| failure.to_string())
 }
 
+/// Writes `sequences` random sequences with the model's answers to `file`, one JSON object
+/// a line; returns how many steps were written.
+fn emit(file: &Path, sequences: u32, max_steps: usize) -> Result<usize, String> {
+    let lines = RefCell::new(Vec::new());
+    let steps = Cell::new(0usize);
+    let budget = Budget {
+        cases: sequences,
+        max_steps,
+        max_shrink_iters: 0,
+    };
+    run_sequences(budget, |sequence| {
+        let mut model = Model::new();
+        let answered: Vec<Value> = sequence
+            .iter()
+            .map(|step| {
+                let op = model.resolve(step);
+                let outcome = model.apply(&op);
+                json!({"op": op, "expect": expectation(&outcome)})
+            })
+            .collect();
+        steps.set(steps.get() + answered.len());
+        lines
+            .borrow_mut()
+            .push(json!({"steps": answered, "final": model.list()}).to_string());
+        Ok(Tally::default())
+    })
+    .map_err(|failure| format!("generating the sequences: {failure}"))?;
+    let mut text = lines.into_inner().join("\n");
+    text.push('\n');
+    std::fs::write(file, text).map_err(|error| format!("write {}: {error}", file.display()))?;
+    Ok(steps.get())
+}
+
+/// The model's answer as `--emit` writes it.
+fn expectation(outcome: &Outcome) -> Value {
+    match outcome {
+        Outcome::Ok(value) => json!({"kind": "ok", "value": value}),
+        Outcome::InvalidTransition(message) => {
+            json!({"kind": "invalid-transition", "message": message})
+        }
+        other => json!({"kind": other.kind()}),
+    }
+}
+
 fn main() -> ExitCode {
     let settings = match settings() {
         Ok(settings) => settings,
         Err(message) => {
             eprintln!("{message}");
             return ExitCode::from(2);
+        }
+    };
+    let adapter = match &settings.mode {
+        Mode::Check(adapter) => *adapter,
+        Mode::Emit(file) => {
+            let started = Instant::now();
+            return match emit(file, settings.sequences, settings.max_steps) {
+                Ok(steps) => {
+                    println!(
+                        "soak: wrote {} sequences ({steps} operations) with the model's answers to {} in {}",
+                        settings.sequences,
+                        file.display(),
+                        seconds(started.elapsed())
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(message) => {
+                    eprintln!("soak: {message}");
+                    ExitCode::FAILURE
+                }
+            };
         }
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -214,7 +316,7 @@ fn main() -> ExitCode {
             .map(|index| {
                 let handle = runtime.handle().clone();
                 let count = per_job + u32::from(index < extra);
-                let (adapter, max_steps) = (settings.adapter, settings.max_steps);
+                let max_steps = settings.max_steps;
                 scope.spawn(move || job(&handle, adapter, index, count, max_steps))
             })
             .collect();
@@ -242,7 +344,7 @@ fn main() -> ExitCode {
     if failed {
         return ExitCode::FAILURE;
     }
-    let adapter = match settings.adapter {
+    let adapter = match adapter {
         Adapter::Memory => "memory",
         Adapter::Postgres => "postgres",
     };
