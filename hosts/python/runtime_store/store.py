@@ -246,6 +246,13 @@ class RuntimeStore:
             self._budget.start(0, self._deadline_ticks, set_deadline)
             instance = self._linker.instantiate(store, self.component.component)
         except WasmtimeError as error:
+            escaped = first_escaped(self._escaped)
+            if isinstance(escaped, BackendCallsExceeded):
+                raise sandbox_error(
+                    operation, game_id, SandboxFailure.BACKEND_CALLS, limit=escaped.limit
+                ) from error
+            if escaped is not None:
+                raise escaped from error
             if _reason(error) == _INTERRUPT:
                 raise self._deadline_failure(operation, game_id) from error
             raise sandbox_error(
