@@ -34,9 +34,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use runtime_store_conformance::model::{
     Budget, Model, Outcome, Tally, check_sequence, run_sequences,
 };
-use serde_json::{Value, json};
 use runtime_store_host::RuntimeStore;
 use runtime_store_postgres::{PostgresBackend, PostgresOptions, migrate};
+use serde_json::{Value, json};
 use tokio::runtime::Handle;
 
 const USAGE: &str =
