@@ -11,8 +11,8 @@
 #      the repository, run the quickstart and a type-checked TypeScript program there;
 #   6. `git status --porcelain -- hosts/js` reads as before: the build and the tests change
 #      no tracked file and leave nothing unignored behind (empty in a fresh clone).
-# RUNTIME_STORE_WASM is not used; RUNTIME_STORE_SHA256, when set, is also compared with the
-# package's component. Works from any directory; exits non-zero on any failure.
+# The package's component is the committed host/component/runtime-store.wasm (checked by the
+# tests). Works from any directory; exits non-zero on any failure.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here"

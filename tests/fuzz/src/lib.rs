@@ -355,8 +355,61 @@ pub fn record() -> BoxedStrategy<RuntimeRecord> {
     prop_oneof![arbitrary_record(), plausible_record()].boxed()
 }
 
+/// The strings of a record (game id, status, endpoint, image, version, health), its
+/// scheduling (turn, next tick, skip) and its five timestamps (created, updated, started,
+/// stopped, finished), as the record strategies generate them.
+type RecordParts = (
+    (String, Status, String, String, String, String),
+    (u32, Option<Timestamp>, bool),
+    (
+        Timestamp,
+        Timestamp,
+        Option<Timestamp>,
+        Option<Timestamp>,
+        Option<Timestamp>,
+    ),
+);
+
+fn assemble(parts: RecordParts) -> RuntimeRecord {
+    let (
+        (
+            game_id,
+            status,
+            engine_endpoint,
+            current_image_ref,
+            current_engine_version,
+            engine_health,
+        ),
+        (current_turn, next_generation_at, skip_next_tick),
+        (created_at, updated_at, started_at, stopped_at, finished_at),
+    ) = parts;
+    RuntimeRecord {
+        game_id,
+        status,
+        engine_endpoint,
+        current_image_ref,
+        current_engine_version,
+        engine_health,
+        current_turn,
+        next_generation_at,
+        skip_next_tick,
+        created_at,
+        updated_at,
+        started_at,
+        stopped_at,
+        finished_at,
+    }
+}
+
 fn plausible_record() -> BoxedStrategy<RuntimeRecord> {
     let stamp = || prop::option::weighted(0.3, plausible_timestamp());
+    let created_and_updated = (plausible_timestamp(), 0_i64..3).prop_map(|(created_at, later)| {
+        let updated_at = Timestamp {
+            seconds: created_at.seconds.saturating_add(later),
+            ..created_at
+        };
+        (created_at, updated_at)
+    });
     (
         (
             game_id(),
@@ -367,38 +420,15 @@ fn plausible_record() -> BoxedStrategy<RuntimeRecord> {
             text(),
         ),
         (any::<u32>(), stamp(), any::<bool>()),
-        (plausible_timestamp(), 0_i64..3, stamp(), stamp(), stamp()),
+        (created_and_updated, stamp(), stamp(), stamp()),
     )
         .prop_map(
-            |(
-                (
-                    game_id,
-                    status,
-                    engine_endpoint,
-                    current_image_ref,
-                    current_engine_version,
-                    engine_health,
-                ),
-                (current_turn, next_generation_at, skip_next_tick),
-                (created_at, later, started_at, stopped_at, finished_at),
-            )| RuntimeRecord {
-                game_id,
-                status,
-                engine_endpoint,
-                current_image_ref,
-                current_engine_version,
-                engine_health,
-                current_turn,
-                next_generation_at,
-                skip_next_tick,
-                created_at,
-                updated_at: Timestamp {
-                    seconds: created_at.seconds.saturating_add(later),
-                    ..created_at
-                },
-                started_at,
-                stopped_at,
-                finished_at,
+            |(texts, scheduling, ((created_at, updated_at), started, stopped, finished))| {
+                assemble((
+                    texts,
+                    scheduling,
+                    (created_at, updated_at, started, stopped, finished),
+                ))
             },
         )
         .boxed()
@@ -416,35 +446,7 @@ fn arbitrary_record() -> BoxedStrategy<RuntimeRecord> {
             optional_timestamp(),
         ),
     )
-        .prop_map(
-            |(
-                (
-                    game_id,
-                    status,
-                    engine_endpoint,
-                    current_image_ref,
-                    current_engine_version,
-                    engine_health,
-                ),
-                (current_turn, next_generation_at, skip_next_tick),
-                (created_at, updated_at, started_at, stopped_at, finished_at),
-            )| RuntimeRecord {
-                game_id,
-                status,
-                engine_endpoint,
-                current_image_ref,
-                current_engine_version,
-                engine_health,
-                current_turn,
-                next_generation_at,
-                skip_next_tick,
-                created_at,
-                updated_at,
-                started_at,
-                stopped_at,
-                finished_at,
-            },
-        )
+        .prop_map(assemble)
         .boxed()
 }
 

@@ -1,6 +1,6 @@
 //! Random operation sequences through the wasm host on PostgreSQL, every result and the
 //! final `list()` compared with the reference model of `runtime_store_conformance::model`
-//! (the property `tests/runner/tests/model_based.rs` checks on the in-memory adapter):
+//! (the property `tests/conformance/tests/all/model_based.rs` checks on the in-memory adapter):
 //! truncation to microseconds, game ids that differ only in case or by a non-ASCII
 //! letter, and result orders that must not follow the database's collation.
 

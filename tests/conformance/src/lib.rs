@@ -37,9 +37,9 @@ use std::path::{Path, PathBuf};
 pub use run::{Report, RunError, StepReport, run_vectors};
 pub use vectors::{Call, Expectation, LoadError, OkShape, OkValue, Step, VectorFile};
 
-/// `tests/conformance` of this repository, where the vector files live.
+/// `tests/conformance` of this repository, this crate's folder, where the vector files live.
 pub fn conformance_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).with_file_name("conformance")
+    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
 }
 
 /// Every `*.json` file in [`conformance_dir`], sorted by name.
