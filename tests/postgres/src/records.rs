@@ -12,22 +12,7 @@ pub fn at(seconds: i64, nanoseconds: u32) -> Timestamp {
 
 /// A plain record of `game_id` in `status`, created at 1 000 000 000 s.
 pub fn record(game_id: &str, status: Status) -> RuntimeRecord {
-    RuntimeRecord {
-        game_id: game_id.to_owned(),
-        status,
-        engine_endpoint: format!("http://engine-{game_id}:8080"),
-        current_image_ref: "registry.local/engine:1.0".to_owned(),
-        current_engine_version: "1.0.0".to_owned(),
-        engine_health: String::new(),
-        current_turn: 0,
-        next_generation_at: None,
-        skip_next_tick: false,
-        created_at: at(1_000_000_000, 0),
-        updated_at: at(1_000_000_000, 0),
-        started_at: None,
-        stopped_at: None,
-        finished_at: None,
-    }
+    runtime_store_backend::sample::record(game_id, status, at(1_000_000_000, 0))
 }
 
 /// A patch that only moves the status to `to` (no stamps) and writes `updated_at`.
