@@ -38,7 +38,8 @@ fn constants() -> Vec<(&'static str, &'static str)> {
 }
 
 /// A string literal that Python and JavaScript read alike, in ASCII: JSON quoting with every
-/// other character as `\uXXXX` (the vocabulary holds no character beyond the BMP).
+/// other character as a `\u` escape of four hex digits (the vocabulary holds no character
+/// beyond the BMP).
 fn literal(text: &str) -> String {
     quote(text)
         .chars()
