@@ -15,7 +15,6 @@ the step.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 import tempfile
@@ -24,6 +23,9 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+# The conformance tests' conversions between WIT-named JSON and the package's types.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "tests"))
 
 from runtime_store import (
     Conflict,
@@ -43,58 +45,13 @@ from runtime_store import (
     UpdateStatusInput,
 )
 
+from vectors import from_json, to_json
+
 Json = Any
 
 
 class Mismatch(Exception):
     """The store answered a step otherwise than the model."""
-
-
-def _snake(fields: dict[str, Json]) -> dict[str, Json]:
-    return {name.replace("-", "_"): value for name, value in fields.items()}
-
-
-def _timestamp(value: Json) -> Timestamp | None:
-    return None if value is None else Timestamp(value["seconds"], value["nanoseconds"])
-
-
-_TIMESTAMP_FIELDS = {
-    "now",
-    "created_at",
-    "updated_at",
-    "next_generation_at",
-    "started_at",
-    "stopped_at",
-    "finished_at",
-}
-_STATUS_FIELDS = {"status", "expected_from", "to", "expected_status"}
-
-
-def _build(kind: Callable[..., Any], fields: dict[str, Json]) -> Any:
-    values = {}
-    for name, value in _snake(fields).items():
-        if name in _TIMESTAMP_FIELDS:
-            value = _timestamp(value)
-        elif name in _STATUS_FIELDS:
-            value = Status(value)
-        values[name] = value
-    return kind(**values)
-
-
-def _plain(value: Any) -> Json:
-    """A result of the store in the JSON shape the model writes (WIT field names)."""
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    if isinstance(value, Status):
-        return value.value
-    if isinstance(value, Timestamp):
-        return {"seconds": value.seconds, "nanoseconds": value.nanoseconds}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            field.name.replace("_", "-"): _plain(getattr(value, field.name))
-            for field in dataclasses.fields(value)
-        }
-    return value
 
 
 def _call(store: RuntimeStore, op: Json) -> Any:
@@ -106,17 +63,17 @@ def _call(store: RuntimeStore, op: Json) -> Any:
     if name == "Delete":
         return store.delete(argument)
     if name == "Insert":
-        return store.insert(_build(RuntimeRecord, argument))
+        return store.insert(from_json(RuntimeRecord, argument))
     if name == "UpdateStatus":
-        return store.update_status(_build(UpdateStatusInput, argument))
+        return store.update_status(from_json(UpdateStatusInput, argument))
     if name == "UpdateScheduling":
-        return store.update_scheduling(_build(UpdateSchedulingInput, argument))
+        return store.update_scheduling(from_json(UpdateSchedulingInput, argument))
     if name == "UpdateImage":
-        return store.update_image(_build(UpdateImageInput, argument))
+        return store.update_image(from_json(UpdateImageInput, argument))
     if name == "UpdateEngineHealth":
-        return store.update_engine_health(_build(UpdateEngineHealthInput, argument))
+        return store.update_engine_health(from_json(UpdateEngineHealthInput, argument))
     if name == "ListDueRunning":
-        return store.list_due_running(_build(Timestamp, argument))
+        return store.list_due_running(from_json(Timestamp, argument))
     if name == "ListByStatus":
         return store.list_by_status(Status(argument))
     raise ValueError(f"unknown operation {name!r}")
@@ -144,8 +101,8 @@ def _answer(store: RuntimeStore, op: Json) -> Json:
     if result is None:
         return {"kind": "ok", "value": "Unit"}
     if isinstance(result, list):
-        return {"kind": "ok", "value": {"Records": _plain(result)}}
-    return {"kind": "ok", "value": {"Record": _plain(result)}}
+        return {"kind": "ok", "value": {"Records": to_json(result)}}
+    return {"kind": "ok", "value": {"Record": to_json(result)}}
 
 
 def _operation_name(op: Json) -> str:
@@ -169,7 +126,7 @@ def replay(
                     f"the model answers {expected}, the store {json.dumps(actual)}"
                 )
             answers[(_operation_name(step["op"]), actual["kind"])] += 1
-        final = _plain(store.list())
+        final = to_json(store.list())
         if final != sequence["final"]:
             raise Mismatch(f"sequence {count}: the final list() differs from the model's")
     return count, answers

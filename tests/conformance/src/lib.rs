@@ -34,7 +34,7 @@ mod vectors;
 
 use std::path::{Path, PathBuf};
 
-pub use run::{Report, RunError, StepReport, run_vectors};
+pub use run::{Report, RunError, StepReport, execute, run_vectors};
 pub use vectors::{Call, Expectation, LoadError, OkShape, OkValue, Step, VectorFile};
 
 /// `tests/conformance` of this repository, this crate's folder, where the vector files live.

@@ -214,7 +214,12 @@ fn restricted(value: OkValue, own_ids: &BTreeSet<&str>) -> OkValue {
     }
 }
 
-async fn execute(store: &RuntimeStore, rules: &Rules, call: &Call) -> Result<OkValue, StoreError> {
+/// Makes `call` on `store` (its `rules` for the rules functions) and returns its answer.
+pub async fn execute(
+    store: &RuntimeStore,
+    rules: &Rules,
+    call: &Call,
+) -> Result<OkValue, StoreError> {
     let unit = |result: Result<(), StoreError>| result.map(|()| OkValue::Unit);
     match call {
         Call::Get { game_id } => store

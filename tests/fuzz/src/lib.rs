@@ -28,6 +28,7 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use runtime_store_backend::{Backend, ScanFilter};
+use runtime_store_conformance::{Call, OkValue, execute};
 use runtime_store_host::{
     RuntimeRecord, RuntimeStore, Status, StoreError, Timestamp, UpdateEngineHealthInput,
     UpdateImageInput, UpdateSchedulingInput, UpdateStatusInput,
@@ -53,102 +54,11 @@ pub fn cases_from_env(cases: u32) -> u32 {
     }
 }
 
-/// One call of the component's exports with its arguments.
-#[derive(Debug, Clone)]
-pub enum Call {
-    /// `store.get`.
-    Get(String),
-    /// `store.insert`.
-    Insert(RuntimeRecord),
-    /// `store.update-status`.
-    UpdateStatus(UpdateStatusInput),
-    /// `store.update-scheduling`.
-    UpdateScheduling(UpdateSchedulingInput),
-    /// `store.update-image`.
-    UpdateImage(UpdateImageInput),
-    /// `store.update-engine-health`.
-    UpdateEngineHealth(UpdateEngineHealthInput),
-    /// `store.delete`.
-    Delete(String),
-    /// `store.list-due-running`.
-    ListDueRunning(Timestamp),
-    /// `store.list-by-status`.
-    ListByStatus(Status),
-    /// `store.list`.
-    List,
-    /// `rules.transition`.
-    Transition(Status, Status),
-    /// `rules.allowed-transitions`.
-    AllowedTransitions(Status),
-    /// `rules.validate-record`.
-    ValidateRecord(RuntimeRecord),
-    /// `rules.validate-update-status`.
-    ValidateUpdateStatus(UpdateStatusInput),
-    /// `rules.validate-update-scheduling`.
-    ValidateUpdateScheduling(UpdateSchedulingInput),
-    /// `rules.validate-update-image`.
-    ValidateUpdateImage(UpdateImageInput),
-    /// `rules.validate-update-engine-health`.
-    ValidateUpdateEngineHealth(UpdateEngineHealthInput),
-}
-
-impl Call {
-    /// The WIT function name.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Call::Get(_) => "get",
-            Call::Insert(_) => "insert",
-            Call::UpdateStatus(_) => "update-status",
-            Call::UpdateScheduling(_) => "update-scheduling",
-            Call::UpdateImage(_) => "update-image",
-            Call::UpdateEngineHealth(_) => "update-engine-health",
-            Call::Delete(_) => "delete",
-            Call::ListDueRunning(_) => "list-due-running",
-            Call::ListByStatus(_) => "list-by-status",
-            Call::List => "list",
-            Call::Transition(..) => "transition",
-            Call::AllowedTransitions(_) => "allowed-transitions",
-            Call::ValidateRecord(_) => "validate-record",
-            Call::ValidateUpdateStatus(_) => "validate-update-status",
-            Call::ValidateUpdateScheduling(_) => "validate-update-scheduling",
-            Call::ValidateUpdateImage(_) => "validate-update-image",
-            Call::ValidateUpdateEngineHealth(_) => "validate-update-engine-health",
-        }
-    }
-
-    /// The prefix of the call's `invalid-input` messages (contract §2.5), if it can
-    /// refuse its input.
-    fn refusal_prefix(&self) -> Option<&'static str> {
-        Some(match self {
-            Call::Get(_) => "get runtime record: ",
-            Call::Insert(_) | Call::ValidateRecord(_) => "insert runtime record: ",
-            Call::UpdateStatus(_) | Call::ValidateUpdateStatus(_) => "update runtime status: ",
-            Call::UpdateScheduling(_) | Call::ValidateUpdateScheduling(_) => {
-                "update runtime scheduling: "
-            }
-            Call::UpdateImage(_) | Call::ValidateUpdateImage(_) => "update runtime image: ",
-            Call::UpdateEngineHealth(_) | Call::ValidateUpdateEngineHealth(_) => {
-                "update runtime engine health: "
-            }
-            Call::Delete(_) => "delete runtime record: ",
-            Call::ListDueRunning(_) => "list due runtimes: ",
-            Call::ListByStatus(_) | Call::List | Call::AllowedTransitions(_) => return None,
-            Call::Transition(..) => "",
-        })
-    }
-}
-
 /// What a call answered, in terms both paths share.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
-    /// Success without a value.
-    Unit,
-    /// One record.
-    Record(Box<RuntimeRecord>),
-    /// Records, in order.
-    Records(Vec<RuntimeRecord>),
-    /// Statuses, in order.
-    Statuses(Vec<Status>),
+    /// Success with this value.
+    Ok(OkValue),
     /// `not-found`.
     NotFound,
     /// `conflict`.
@@ -162,7 +72,7 @@ pub enum Answer {
 impl Answer {
     fn kind(&self) -> &'static str {
         match self {
-            Answer::Unit | Answer::Record(_) | Answer::Records(_) | Answer::Statuses(_) => "ok",
+            Answer::Ok(_) => "ok",
             Answer::NotFound => "not-found",
             Answer::Conflict => "conflict",
             Answer::InvalidInput(_) => "invalid-input",
@@ -533,18 +443,18 @@ fn update_engine_health() -> BoxedStrategy<UpdateEngineHealthInput> {
 /// Any call with arbitrary arguments; the store's operations more often than the rules'.
 pub fn call() -> BoxedStrategy<Call> {
     prop_oneof![
-        3 => game_id().prop_map(Call::Get),
+        3 => game_id().prop_map(|game_id| Call::Get { game_id }),
         6 => record().prop_map(Call::Insert),
         4 => update_status().prop_map(Call::UpdateStatus),
         3 => update_scheduling().prop_map(Call::UpdateScheduling),
         3 => update_image().prop_map(Call::UpdateImage),
         3 => update_engine_health().prop_map(Call::UpdateEngineHealth),
-        2 => game_id().prop_map(Call::Delete),
-        2 => timestamp().prop_map(Call::ListDueRunning),
-        1 => status().prop_map(Call::ListByStatus),
+        2 => game_id().prop_map(|game_id| Call::Delete { game_id }),
+        2 => timestamp().prop_map(|now| Call::ListDueRunning { now }),
+        1 => status().prop_map(|status| Call::ListByStatus { status }),
         1 => Just(Call::List),
-        1 => (status(), status()).prop_map(|(from, to)| Call::Transition(from, to)),
-        1 => status().prop_map(Call::AllowedTransitions),
+        1 => (status(), status()).prop_map(|(from, to)| Call::Transition { from, to }),
+        1 => status().prop_map(|from| Call::AllowedTransitions { from }),
         1 => record().prop_map(Call::ValidateRecord),
         1 => update_status().prop_map(Call::ValidateUpdateStatus),
         1 => update_scheduling().prop_map(Call::ValidateUpdateScheduling),
@@ -564,31 +474,19 @@ fn seed_record() -> BoxedStrategy<RuntimeRecord> {
         0_u32..1_000_000_000,
         prop::option::of(1_700_000_000_i64..1_700_000_100),
     )
-        .prop_map(|(game_id, status, seconds, nanoseconds, due)| {
-            let at = Timestamp {
-                seconds,
-                nanoseconds,
-            };
-            RuntimeRecord {
-                game_id: game_id.into(),
-                status,
-                engine_endpoint: "http://engine:8080".into(),
-                current_image_ref: "registry.local/engine:1".into(),
-                current_engine_version: "1".into(),
-                engine_health: String::new(),
-                current_turn: 0,
-                next_generation_at: due.map(|seconds| Timestamp {
-                    seconds,
-                    nanoseconds: 0,
-                }),
-                skip_next_tick: false,
-                created_at: at,
-                updated_at: at,
-                started_at: None,
-                stopped_at: None,
-                finished_at: None,
-            }
-        })
+        .prop_map(
+            |(game_id, status, seconds, nanoseconds, due)| RuntimeRecord {
+                next_generation_at: due.map(runtime_store_backend::sample::at),
+                ..runtime_store_backend::sample::record(
+                    game_id,
+                    status,
+                    Timestamp {
+                        seconds,
+                        nanoseconds,
+                    },
+                )
+            },
+        )
         .boxed()
 }
 
@@ -622,7 +520,7 @@ fn has_huge_string(call: &Call) -> bool {
         .any(|text| huge(text))
     };
     match call {
-        Call::Get(game_id) | Call::Delete(game_id) => huge(game_id),
+        Call::Get { game_id } | Call::Delete { game_id } => huge(game_id),
         Call::Insert(input) | Call::ValidateRecord(input) => record(input),
         Call::UpdateStatus(input) | Call::ValidateUpdateStatus(input) => {
             huge(&input.game_id)
@@ -641,11 +539,11 @@ fn has_huge_string(call: &Call) -> bool {
         Call::UpdateEngineHealth(input) | Call::ValidateUpdateEngineHealth(input) => {
             huge(&input.game_id) || huge(&input.engine_health_summary)
         }
-        Call::ListDueRunning(_)
-        | Call::ListByStatus(_)
+        Call::ListDueRunning { .. }
+        | Call::ListByStatus { .. }
         | Call::List
-        | Call::Transition(..)
-        | Call::AllowedTransitions(_) => false,
+        | Call::Transition { .. }
+        | Call::AllowedTransitions { .. } => false,
     }
 }
 
@@ -791,16 +689,18 @@ fn native_answer<T>(
 }
 
 fn records(list: Vec<native::RuntimeRecord>) -> Answer {
-    Answer::Records(list.into_iter().map(from_native_record).collect())
+    Answer::Ok(OkValue::Records(
+        list.into_iter().map(from_native_record).collect(),
+    ))
 }
 
 /// Runs `call` natively on `storage`.
 pub fn run_native(storage: &mut MemoryStorage, call: &Call) -> Result<Answer, String> {
     use runtime_store_rules::{store, transitions, validation};
-    let unit = |()| Answer::Unit;
+    let unit = |()| Answer::Ok(OkValue::Unit);
     match call {
-        Call::Get(game_id) => native_answer(store::get(storage, game_id), |record| {
-            Answer::Record(Box::new(from_native_record(record)))
+        Call::Get { game_id } => native_answer(store::get(storage, game_id), |record| {
+            Answer::Ok(OkValue::Record(Box::new(from_native_record(record))))
         }),
         Call::Insert(record) => {
             native_answer(store::insert(storage, to_native_record(record)), unit)
@@ -821,27 +721,27 @@ pub fn run_native(storage: &mut MemoryStorage, call: &Call) -> Result<Answer, St
             store::update_engine_health(storage, to_native_update_engine_health(input)),
             unit,
         ),
-        Call::Delete(game_id) => native_answer(store::delete(storage, game_id), unit),
-        Call::ListDueRunning(now) => native_answer(
+        Call::Delete { game_id } => native_answer(store::delete(storage, game_id), unit),
+        Call::ListDueRunning { now } => native_answer(
             store::list_due_running(storage, to_native_time(*now)),
             records,
         ),
-        Call::ListByStatus(status) => native_answer(
+        Call::ListByStatus { status } => native_answer(
             store::list_by_status(storage, to_native_status(*status)),
             records,
         ),
         Call::List => native_answer(store::list(storage), records),
-        Call::Transition(from, to) => native_answer(
+        Call::Transition { from, to } => native_answer(
             transitions::transition(to_native_status(*from), to_native_status(*to)),
             unit,
         ),
-        Call::AllowedTransitions(from) => Ok(Answer::Statuses(
+        Call::AllowedTransitions { from } => Ok(Answer::Ok(OkValue::Statuses(
             transitions::allowed_transitions(to_native_status(*from))
                 .iter()
                 .copied()
                 .map(from_native_status)
                 .collect(),
-        )),
+        ))),
         Call::ValidateRecord(record) => {
             native_answer(validation::validate_record(&to_native_record(record)), unit)
         }
@@ -864,11 +764,35 @@ pub fn run_native(storage: &mut MemoryStorage, call: &Call) -> Result<Answer, St
     }
 }
 
+/// The prefix of the call's refusals: its operation's words (contract §2.5; a `validate-*`
+/// function uses its store operation's), empty for `rules.transition`, `None` for the
+/// calls that cannot refuse their input.
+fn refusal_prefix(call: &Call) -> Option<String> {
+    use runtime_store_vocabulary::Operation;
+    let operation = match call {
+        Call::Get { .. } => Operation::Get,
+        Call::Insert(_) | Call::ValidateRecord(_) => Operation::Insert,
+        Call::UpdateStatus(_) | Call::ValidateUpdateStatus(_) => Operation::UpdateStatus,
+        Call::UpdateScheduling(_) | Call::ValidateUpdateScheduling(_) => {
+            Operation::UpdateScheduling
+        }
+        Call::UpdateImage(_) | Call::ValidateUpdateImage(_) => Operation::UpdateImage,
+        Call::UpdateEngineHealth(_) | Call::ValidateUpdateEngineHealth(_) => {
+            Operation::UpdateEngineHealth
+        }
+        Call::Delete { .. } => Operation::Delete,
+        Call::ListDueRunning { .. } => Operation::ListDueRunning,
+        Call::Transition { .. } => return Some(String::new()),
+        Call::ListByStatus { .. } | Call::List | Call::AllowedTransitions { .. } => return None,
+    };
+    Some(format!("{}: ", operation.words()))
+}
+
 /// Checks what holds for every answer whichever path gave it: refusals carry the call's
 /// prefix, and calls that cannot refuse never do.
 fn check_answer(call: &Call, answer: &Answer) -> Result<(), String> {
-    let prefix = call.refusal_prefix();
-    match (answer, prefix) {
+    let prefix = refusal_prefix(call);
+    match (answer, prefix.as_deref()) {
         (Answer::InvalidInput(message), Some(prefix))
             if message.starts_with(prefix) && message.len() > prefix.len() =>
         {
@@ -882,7 +806,7 @@ fn check_answer(call: &Call, answer: &Answer) -> Result<(), String> {
         }
         (Answer::InvalidInput(_) | Answer::InvalidTransition(_), _) => Err(format!(
             "{}: refusal without the prefix {prefix:?}: {answer:?}",
-            call.name()
+            call.op()
         )),
         _ => Ok(()),
     }
@@ -893,45 +817,15 @@ fn check_answer(call: &Call, answer: &Answer) -> Result<(), String> {
 
 /// Runs `call` through the wasm host; a backend or sandbox failure is an error.
 pub async fn run_wasm(store: &RuntimeStore, call: &Call) -> Result<Answer, String> {
-    let rules = store.rules();
-    let unit = |result: Result<(), StoreError>| result.map(|()| Answer::Unit);
-    let listed = |result: Result<Vec<RuntimeRecord>, StoreError>| result.map(Answer::Records);
-    let result = match call {
-        Call::Get(game_id) => store
-            .get(game_id)
-            .await
-            .map(|record| Answer::Record(Box::new(record))),
-        Call::Insert(record) => unit(store.insert(record).await),
-        Call::UpdateStatus(input) => unit(store.update_status(input).await),
-        Call::UpdateScheduling(input) => unit(store.update_scheduling(input).await),
-        Call::UpdateImage(input) => unit(store.update_image(input).await),
-        Call::UpdateEngineHealth(input) => unit(store.update_engine_health(input).await),
-        Call::Delete(game_id) => unit(store.delete(game_id).await),
-        Call::ListDueRunning(now) => listed(store.list_due_running(*now).await),
-        Call::ListByStatus(status) => listed(store.list_by_status(*status).await),
-        Call::List => listed(store.list().await),
-        Call::Transition(from, to) => unit(rules.transition(*from, *to).await),
-        Call::AllowedTransitions(from) => {
-            rules.allowed_transitions(*from).await.map(Answer::Statuses)
-        }
-        Call::ValidateRecord(record) => unit(rules.validate_record(record).await),
-        Call::ValidateUpdateStatus(input) => unit(rules.validate_update_status(input).await),
-        Call::ValidateUpdateScheduling(input) => {
-            unit(rules.validate_update_scheduling(input).await)
-        }
-        Call::ValidateUpdateImage(input) => unit(rules.validate_update_image(input).await),
-        Call::ValidateUpdateEngineHealth(input) => {
-            unit(rules.validate_update_engine_health(input).await)
-        }
-    };
+    let result = execute(store, &store.rules(), call).await;
     match result {
-        Ok(answer) => Ok(answer),
+        Ok(value) => Ok(Answer::Ok(value)),
         Err(StoreError::NotFound { .. }) => Ok(Answer::NotFound),
         Err(StoreError::Conflict { .. }) => Ok(Answer::Conflict),
         Err(StoreError::InvalidInput(message)) => Ok(Answer::InvalidInput(message)),
         Err(StoreError::InvalidTransition(message)) => Ok(Answer::InvalidTransition(message)),
         Err(error @ (StoreError::Backend { .. } | StoreError::Sandbox { .. })) => {
-            Err(format!("{}: not a typed answer: {error}", call.name()))
+            Err(format!("{}: not a typed answer: {error}", call.op()))
         }
     }
 }
@@ -952,10 +846,7 @@ fn tally(stats: &RefCell<Stats>, call: &Call, answer: &Answer) {
     let mut stats = stats.borrow_mut();
     stats.calls += 1;
     stats.huge_inputs += u64::from(has_huge_string(call));
-    *stats
-        .answers
-        .entry((call.name(), answer.kind()))
-        .or_default() += 1;
+    *stats.answers.entry((call.op(), answer.kind())).or_default() += 1;
 }
 
 /// A case as text for a failure: each call, long strings cut.

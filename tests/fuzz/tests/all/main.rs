@@ -1,7 +1,8 @@
 //! The fuzz harness at CI size (`RUNTIME_STORE_FUZZ_CASES` cases, a few hundred by
 //! default), natively and through the wasm host; the soak size is the `fuzz` binary.
 
-use runtime_store_fuzz::{Answer, Call, cases_from_env, fuzz_native, fuzz_wasm, run_native};
+use runtime_store_conformance::Call;
+use runtime_store_fuzz::{Answer, cases_from_env, fuzz_native, fuzz_wasm, run_native};
 use runtime_store_host::Status;
 use runtime_store_rules::memory::MemoryStorage;
 
@@ -41,11 +42,21 @@ fn arbitrary_calls_through_wasm_answer_as_natively_and_never_trap() {
 fn the_native_path_reports_what_it_answered() {
     let mut storage = MemoryStorage::default();
     assert_eq!(
-        run_native(&mut storage, &Call::Get("g".into())),
+        run_native(
+            &mut storage,
+            &Call::Get {
+                game_id: "g".into()
+            }
+        ),
         Ok(Answer::NotFound)
     );
     assert_eq!(
-        run_native(&mut storage, &Call::Get("\u{3000}".into())),
+        run_native(
+            &mut storage,
+            &Call::Get {
+                game_id: "\u{3000}".into()
+            }
+        ),
         Ok(Answer::InvalidInput(
             "get runtime record: game id must not be empty".into()
         ))
@@ -53,7 +64,10 @@ fn the_native_path_reports_what_it_answered() {
     assert_eq!(
         run_native(
             &mut storage,
-            &Call::Transition(Status::Finished, Status::Running)
+            &Call::Transition {
+                from: Status::Finished,
+                to: Status::Running
+            }
         ),
         Ok(Answer::InvalidTransition(
             "runtime status transition from \"finished\" to \"running\" is not allowed".into()
