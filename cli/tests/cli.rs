@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+use runtime_store_backend::sample;
+
 /// A PostgreSQL URL nothing answers on: a command that used it would fail.
 const UNREACHABLE_DATABASE: &str = "postgres://nobody@127.0.0.1:1/none";
 
@@ -290,29 +292,17 @@ fn migrate_without_any_backend_says_how_to_give_one() {
 const WRITER_IDS: [&str; 4] = ["prod-game-42", "andromeda", "betelgeuse", "cygnus"];
 
 fn writer_record(game_id: &str) -> runtime_store_host::RuntimeRecord {
-    let created = runtime_store_host::Timestamp {
-        seconds: 1_764_000_000,
-        nanoseconds: 0,
-    };
     runtime_store_host::RuntimeRecord {
-        game_id: game_id.into(),
-        status: runtime_store_host::Status::Running,
         engine_endpoint: "http://prod:8080".into(),
         current_image_ref: "prod/engine:9".into(),
         current_engine_version: "9".into(),
-        engine_health: String::new(),
-        current_turn: 0,
         // Due at every instant the vectors and the demo list: only filtering hides it.
-        next_generation_at: Some(runtime_store_host::Timestamp {
-            seconds: 1,
-            nanoseconds: 0,
-        }),
-        skip_next_tick: false,
-        created_at: created,
-        updated_at: created,
-        started_at: None,
-        stopped_at: None,
-        finished_at: None,
+        next_generation_at: Some(sample::at(1)),
+        ..sample::record(
+            game_id,
+            runtime_store_host::Status::Running,
+            sample::at(1_764_000_000),
+        )
     }
 }
 

@@ -246,11 +246,7 @@ class RuntimeStore:
             self._budget.start(0, self._deadline_ticks, set_deadline)
             instance = self._linker.instantiate(store, self.component.component)
         except WasmtimeError as error:
-            escaped = first_escaped(self._escaped)
-            if isinstance(escaped, BackendCallsExceeded):
-                raise sandbox_error(
-                    operation, game_id, SandboxFailure.BACKEND_CALLS, limit=escaped.limit
-                ) from error
+            escaped = self._escaped_failure(operation, game_id)
             if escaped is not None:
                 raise escaped from error
             if _reason(error) == _INTERRUPT:
@@ -266,6 +262,16 @@ class RuntimeStore:
         bound = _Instance(store, exports, set_fuel, set_deadline)
         self._instance = bound
         return bound
+
+    def _escaped_failure(self, operation: str, game_id: str | None) -> BaseException | None:
+        """What a host function raised during the call that trapped, as the error to report:
+        the backend-call cap as its sandbox failure, an adapter's failure as it is."""
+        escaped = first_escaped(self._escaped)
+        if isinstance(escaped, BackendCallsExceeded):
+            return sandbox_error(
+                operation, game_id, SandboxFailure.BACKEND_CALLS, limit=escaped.limit
+            )
+        return escaped
 
     def _export(
         self, store: Store, instance: Any, interface: Any, name: str, signature: Signature
@@ -289,11 +295,7 @@ class RuntimeStore:
         except WasmtimeError as error:
             # A trapped instance is poisoned: the next call gets a fresh one.
             self._instance = None
-            escaped = first_escaped(self._escaped)
-            if isinstance(escaped, BackendCallsExceeded):
-                raise sandbox_error(
-                    operation, game_id, SandboxFailure.BACKEND_CALLS, limit=escaped.limit
-                ) from error
+            escaped = self._escaped_failure(operation, game_id)
             if escaped is not None:
                 raise escaped from error
             raise self._sandbox_failure(instance, operation, game_id, error) from error
