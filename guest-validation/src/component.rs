@@ -6,8 +6,8 @@ use crate::bindings::galaxy::gamemaster::backend;
 use crate::store::{self, Storage};
 use crate::transitions;
 use crate::types::{
-    BackendError, InsertOutcome, PatchOutcome, RecordPatch, RuntimeRecord, ScanFilter, Status,
-    StoreError, Timestamp, UpdateEngineHealthInput, UpdateImageInput, UpdateSchedulingInput,
+    BackendError, InsertOutcome, PatchOutcome, RecordPatch, RuntimePage, RuntimeRecord, ScanFilter,
+    ScanKey, Status, StoreError, Timestamp, UpdateEngineHealthInput, UpdateImageInput, UpdateSchedulingInput,
     UpdateStatusInput,
 };
 use crate::validation;
@@ -37,8 +37,13 @@ impl Storage for ImportedBackend {
         backend::remove(game_id)
     }
 
-    fn scan(&mut self, filter: ScanFilter) -> Result<Vec<RuntimeRecord>, BackendError> {
-        backend::scan(filter)
+    fn scan(
+        &mut self,
+        filter: ScanFilter,
+        after: Option<&ScanKey>,
+        limit: u32,
+    ) -> Result<Vec<RuntimeRecord>, BackendError> {
+        backend::scan(filter, after, limit)
     }
 }
 
@@ -114,9 +119,29 @@ impl store_exports::Guest for Component {
     fn list() -> Result<Vec<RuntimeRecord>, StoreError> {
         store::list(&mut ImportedBackend)
     }
+
+    fn list_page(cursor: Option<String>, limit: u32) -> Result<RuntimePage, StoreError> {
+        store::list_page(&mut ImportedBackend, cursor.as_deref(), limit)
+    }
+
+    fn list_by_status_page(
+        status: Status,
+        cursor: Option<String>,
+        limit: u32,
+    ) -> Result<RuntimePage, StoreError> {
+        store::list_by_status_page(&mut ImportedBackend, status, cursor.as_deref(), limit)
+    }
+
+    fn list_due_running_page(
+        now: Timestamp,
+        cursor: Option<String>,
+        limit: u32,
+    ) -> Result<RuntimePage, StoreError> {
+        store::list_due_running_page(&mut ImportedBackend, now, cursor.as_deref(), limit)
+    }
 }
 
-// The export symbols are named like `galaxy:gamemaster/store@0.1.0#get`, which native
+// The export symbols are named like `galaxy:gamemaster/store@0.2.0#get`, which native
 // linkers reject in a shared library's version script; natively the glue is only type-checked.
 #[cfg(target_arch = "wasm32")]
 crate::bindings::export!(Component with_types_in crate::bindings);

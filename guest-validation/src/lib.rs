@@ -2,7 +2,7 @@
 //!
 //! Every rule of the store lives here: input validation with its exact messages, the
 //! status transition table, the lifecycle stamps of a status change, truncation of
-//! timestamps to microseconds, result ordering and the mapping of backend outcomes to
+//! timestamps to microseconds, list orders, page cursors and the mapping of backend outcomes to
 //! [`StoreError`](types::StoreError). Storage comes from elsewhere: built for
 //! `wasm32-unknown-unknown`, the crate is the `runtime-store` component and reaches
 //! storage through the imported `backend` interface; compiled natively, the same rules
@@ -50,14 +50,16 @@
 //!   correct backend never gives) is still `conflict`: one mapping for every patch.
 //! * `get`, `delete`, `list`, `list-by-status` return what the backend stored without
 //!   re-validating it; a backend that cannot decode a row reports `backend(corrupt)`.
-//! * A record without `next-generation-at` in a `list-due-running` answer (which a
-//!   correct backend never gives) sorts first, as "no time" before any time.
+//! * A backend's page that breaks the scan contract (out of order, not after the cursor,
+//!   not matching the filter, beyond the limit) is `backend(failed)`; the rules check every
+//!   list answer instead of sorting it, so a page is never silently wrong.
+//! * Page limits are 1..=500 and cursors are the component's own text (see [`cursor`]).
 //!
 //! # Building the component
 //!
 //! `cargo build -p runtime-store-rules --target wasm32-unknown-unknown --profile guest`
 //! gives the core module; `wit-component` turns it into the component. It imports only
-//! `galaxy:gamemaster/backend@0.1.0`: no WASI, clock or randomness. Natively the export
+//! `galaxy:gamemaster/backend@0.2.0`: no WASI, clock or randomness. Natively the export
 //! glue is type-checked but not exported.
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
@@ -76,6 +78,7 @@ mod bindings {
 #[allow(unsafe_code)]
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod component;
+pub mod cursor;
 pub mod memory;
 pub mod ordering;
 pub mod store;

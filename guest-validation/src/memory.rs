@@ -1,14 +1,15 @@
 //! A native in-memory [`Storage`], the reference the guest is tested and benchmarked against.
 //!
-//! It is plain storage, like every backend: it never validates, derives or sorts (the
-//! map's key order is an accident the store's sorting hides).
+//! It is plain storage, like every backend: it never validates or derives; it serves a
+//! scan in its filter's order by sorting, where an adapter would read an index.
 
 use std::collections::BTreeMap;
 
+use crate::ordering::{self, ListOrder, Position};
 use crate::store::Storage;
-use crate::time;
 use crate::types::{
-    BackendError, InsertOutcome, PatchOutcome, RecordPatch, RuntimeRecord, ScanFilter, Status,
+    BackendError, InsertOutcome, PatchOutcome, RecordPatch, RuntimeRecord, ScanFilter, ScanKey,
+    Status,
 };
 
 /// Records keyed by game id.
@@ -65,26 +66,30 @@ impl Storage for MemoryStorage {
         Ok(())
     }
 
-    fn scan(&mut self, filter: ScanFilter) -> Result<Vec<RuntimeRecord>, BackendError> {
-        Ok(self
+    /// Filters and sorts every record: a reference, not an index.
+    fn scan(
+        &mut self,
+        filter: ScanFilter,
+        after: Option<&ScanKey>,
+        limit: u32,
+    ) -> Result<Vec<RuntimeRecord>, BackendError> {
+        let order = ListOrder::of(filter);
+        let mut selected: Vec<RuntimeRecord> = self
             .records
             .values()
-            .filter(|record| matches(record, filter))
+            .filter(|record| ordering::matches(filter, record))
+            .filter(|record| {
+                after.is_none_or(|after| {
+                    order
+                        .compare(Position::of_key(after), order.position(record))
+                        .is_lt()
+                })
+            })
             .cloned()
-            .collect())
-    }
-}
-
-fn matches(record: &RuntimeRecord, filter: ScanFilter) -> bool {
-    match filter {
-        ScanFilter::All => true,
-        ScanFilter::ByStatus(status) => record.status == status,
-        ScanFilter::DueRunning(now) => {
-            record.status == Status::Running
-                && record
-                    .next_generation_at
-                    .is_some_and(|due| time::compare(due, now).is_le())
-        }
+            .collect();
+        order.sort(&mut selected);
+        selected.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(selected)
     }
 }
 

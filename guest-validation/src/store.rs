@@ -1,20 +1,23 @@
 //! The ten store operations, written once over any [`Storage`].
 //!
 //! Every operation validates first and touches no storage when validation fails. Values
-//! handed to storage carry timestamps truncated to microseconds; list results are sorted
-//! here, whatever order storage returns.
+//! handed to storage carry timestamps truncated to microseconds. Storage serves lists in
+//! the order of their filter, a page at a time; every answer is checked here before it is
+//! returned (see [`ordering`]).
 
-use crate::ordering;
+use crate::cursor;
+use crate::ordering::{self, ListOrder};
 use crate::time::{truncate_optional, truncate_to_micros};
 use crate::types::{
-    BackendError, InsertOutcome, PatchOutcome, RecordPatch, RuntimeRecord, ScanFilter, Scheduling,
-    Status, StatusChange, StoreError, Timestamp, UpdateEngineHealthInput, UpdateImageInput,
-    UpdateSchedulingInput, UpdateStatusInput,
+    BackendError, InsertOutcome, PatchOutcome, RecordPatch, RuntimePage, RuntimeRecord,
+    ScanFilter, ScanKey, Scheduling, Status, StatusChange, StoreError, Timestamp,
+    UpdateEngineHealthInput, UpdateImageInput, UpdateSchedulingInput, UpdateStatusInput,
 };
-use crate::validation;
+use crate::validation::{self, Operation};
 
 /// The five storage primitives of the WIT `backend` interface. Each is atomic; none holds
-/// a rule (no validation, derivation or sorting).
+/// a rule (no validation or derivation; a scan serves the order its filter names, which the
+/// rules check).
 pub trait Storage {
     /// The record of `game_id`, if any.
     fn fetch(&mut self, game_id: &str) -> Result<Option<RuntimeRecord>, BackendError>;
@@ -34,8 +37,14 @@ pub trait Storage {
     /// Removes the record if it exists.
     fn remove(&mut self, game_id: &str) -> Result<(), BackendError>;
 
-    /// The records matching `filter`, in any order.
-    fn scan(&mut self, filter: ScanFilter) -> Result<Vec<RuntimeRecord>, BackendError>;
+    /// At most `limit` records matching `filter` that come strictly after `after` in the
+    /// filter's order ([`ListOrder::of`]), in that order.
+    fn scan(
+        &mut self,
+        filter: ScanFilter,
+        after: Option<&ScanKey>,
+        limit: u32,
+    ) -> Result<Vec<RuntimeRecord>, BackendError>;
 }
 
 /// The record of `game_id`; `not-found` when none exists.
@@ -158,10 +167,8 @@ pub fn list_due_running<S: Storage>(
     storage: &mut S,
     now: Timestamp,
 ) -> Result<Vec<RuntimeRecord>, StoreError> {
-    validation::validate_list_due_running(now)?;
-    let mut records = scan(storage, ScanFilter::DueRunning(truncate_to_micros(now)))?;
-    ordering::sort_due_first(&mut records);
-    Ok(records)
+    validation::validate_list_due_running(Operation::ListDueRunning, now)?;
+    whole_list(storage, due_at(now))
 }
 
 /// Records in `status`, newest first.
@@ -169,15 +176,95 @@ pub fn list_by_status<S: Storage>(
     storage: &mut S,
     status: Status,
 ) -> Result<Vec<RuntimeRecord>, StoreError> {
-    let mut records = scan(storage, ScanFilter::ByStatus(status))?;
-    ordering::sort_newest_first(&mut records);
-    Ok(records)
+    whole_list(storage, ScanFilter::ByStatus(status))
 }
 
 /// Every record, newest first.
 pub fn list<S: Storage>(storage: &mut S) -> Result<Vec<RuntimeRecord>, StoreError> {
-    let mut records = scan(storage, ScanFilter::All)?;
-    ordering::sort_newest_first(&mut records);
+    whole_list(storage, ScanFilter::All)
+}
+
+/// A page of [`list_due_running`]: `now` is checked first, then `limit` and `cursor`.
+pub fn list_due_running_page<S: Storage>(
+    storage: &mut S,
+    now: Timestamp,
+    cursor: Option<&str>,
+    limit: u32,
+) -> Result<RuntimePage, StoreError> {
+    let operation = Operation::ListDueRunningPage;
+    validation::validate_list_due_running(operation, now)?;
+    page(storage, operation, due_at(now), cursor, limit)
+}
+
+/// A page of [`list_by_status`].
+pub fn list_by_status_page<S: Storage>(
+    storage: &mut S,
+    status: Status,
+    cursor: Option<&str>,
+    limit: u32,
+) -> Result<RuntimePage, StoreError> {
+    let filter = ScanFilter::ByStatus(status);
+    page(storage, Operation::ListByStatusPage, filter, cursor, limit)
+}
+
+/// A page of [`list`].
+pub fn list_page<S: Storage>(
+    storage: &mut S,
+    cursor: Option<&str>,
+    limit: u32,
+) -> Result<RuntimePage, StoreError> {
+    page(storage, Operation::ListPage, ScanFilter::All, cursor, limit)
+}
+
+fn due_at(now: Timestamp) -> ScanFilter {
+    ScanFilter::DueRunning(truncate_to_micros(now))
+}
+
+/// Every record `filter` selects, in one backend call: bounded by the guest's memory, not
+/// by a limit.
+fn whole_list<S: Storage>(
+    storage: &mut S,
+    filter: ScanFilter,
+) -> Result<Vec<RuntimeRecord>, StoreError> {
+    checked_scan(storage, filter, None, u32::MAX)
+}
+
+/// Asks for one record more than the page holds: the extra one tells whether a next page
+/// exists without a call that would come back empty.
+fn page<S: Storage>(
+    storage: &mut S,
+    operation: Operation,
+    filter: ScanFilter,
+    cursor: Option<&str>,
+    limit: u32,
+) -> Result<RuntimePage, StoreError> {
+    let order = ListOrder::of(filter);
+    let after = validation::validate_page(operation, order, cursor, limit)?;
+    let mut records = checked_scan(storage, filter, after.as_ref(), limit + 1)?;
+    let next_cursor = if records.len() > limit as usize {
+        records.truncate(limit as usize);
+        records
+            .last()
+            .map(|last| cursor::encode(order, order.position(last)))
+    } else {
+        None
+    };
+    Ok(RuntimePage {
+        records,
+        next_cursor,
+    })
+}
+
+fn checked_scan<S: Storage>(
+    storage: &mut S,
+    filter: ScanFilter,
+    after: Option<&ScanKey>,
+    asked: u32,
+) -> Result<Vec<RuntimeRecord>, StoreError> {
+    let records = storage
+        .scan(filter, after, asked)
+        .map_err(StoreError::Backend)?;
+    ordering::check_page(filter, after, asked, &records).map_err(StoreError::Backend)?;
     Ok(records)
 }
 
@@ -207,8 +294,4 @@ fn apply_patch<S: Storage>(
         PatchOutcome::NotFound => Err(StoreError::NotFound),
         PatchOutcome::StatusMismatch(_) => Err(StoreError::Conflict),
     }
-}
-
-fn scan<S: Storage>(storage: &mut S, filter: ScanFilter) -> Result<Vec<RuntimeRecord>, StoreError> {
-    storage.scan(filter).map_err(StoreError::Backend)
 }

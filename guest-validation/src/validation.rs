@@ -7,10 +7,14 @@
 //! rejecting it here gives the same answer on every backend. The first failing check is
 //! the answer.
 
+use runtime_store_vocabulary::{fill, page};
+
+use crate::cursor;
+use crate::ordering::ListOrder;
 use crate::time;
 use crate::transitions;
 use crate::types::{
-    RuntimeRecord, StoreError, Timestamp, UpdateEngineHealthInput, UpdateImageInput,
+    RuntimeRecord, ScanKey, StoreError, Timestamp, UpdateEngineHealthInput, UpdateImageInput,
     UpdateSchedulingInput, UpdateStatusInput,
 };
 
@@ -168,11 +172,32 @@ pub fn validate_delete(game_id: &str) -> Result<(), StoreError> {
     Operation::Delete.game_id(game_id)
 }
 
-/// The checks of `store.list-due-running`: `now` not zero, then valid.
-pub fn validate_list_due_running(now: Timestamp) -> Result<(), StoreError> {
-    let operation = Operation::ListDueRunning;
+/// The checks of `store.list-due-running` (and the first of its page function, whose
+/// `operation` is given): `now` not zero, then valid.
+pub fn validate_list_due_running(operation: Operation, now: Timestamp) -> Result<(), StoreError> {
     operation.not_zero("now", now)?;
     operation.field_checks(&[], &[("now", Some(now))])
+}
+
+/// The checks of a page function after those of its list's arguments: `limit` in range,
+/// then the cursor, which must be one the same list order handed out. Answers where the
+/// page starts.
+pub fn validate_page(
+    operation: Operation,
+    order: ListOrder,
+    cursor: Option<&str>,
+    limit: u32,
+) -> Result<Option<ScanKey>, StoreError> {
+    let fill = |template: &str| fill(template, &[("operation", operation.words())]);
+    if !(page::SMALLEST_LIMIT..=page::LARGEST_LIMIT).contains(&limit) {
+        return Err(StoreError::InvalidInput(fill(page::LIMIT_OUT_OF_RANGE)));
+    }
+    cursor
+        .map(|text| {
+            cursor::decode(order, text)
+                .ok_or_else(|| StoreError::InvalidInput(fill(page::MALFORMED_CURSOR)))
+        })
+        .transpose()
 }
 
 /// The checks of `store.insert` and `rules.validate-record`. Fields only: a record may

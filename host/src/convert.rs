@@ -214,3 +214,5 @@ convert!(record wit_backend::RecordPatch => plain::RecordPatch {
 });
 
 convert!(enum wit_backend::ScanFilter => plain::ScanFilter { All; ByStatus(_), DueRunning(_) });
+
+convert!(record wit_backend::ScanKey => plain::ScanKey { at, game_id });

@@ -197,7 +197,10 @@ impl<'a> Call<'a> {
             | Operation::Delete
             | Operation::ListDueRunning
             | Operation::ListByStatus
-            | Operation::List => 1,
+            | Operation::List
+            | Operation::ListDueRunningPage
+            | Operation::ListByStatusPage
+            | Operation::ListPage => 1,
             Operation::Transition
             | Operation::AllowedTransitions
             | Operation::ValidateRecord
@@ -522,9 +525,15 @@ impl wit_backend::Host for HostState {
     async fn scan(
         &mut self,
         filter: wit_backend::ScanFilter,
+        after: Option<wit_backend::ScanKey>,
+        limit: u32,
     ) -> wasmtime::Result<Result<Vec<wit::RuntimeRecord>, wit::BackendError>> {
         let started = self.backend_call_starts()?;
-        let records = self.backend.scan(filter.into()).await;
+        let after = after.map(Into::into);
+        let records = self
+            .backend
+            .scan(filter.into(), after.as_ref(), limit)
+            .await;
         self.backend_call_ended(started);
         Ok(records
             .map(|records| records.into_iter().map(Into::into).collect())

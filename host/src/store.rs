@@ -1,5 +1,6 @@
 //! The public async API: [`RuntimeStore`], [`Rules`] and [`RuntimeStoreBuilder`].
 
+use std::collections::HashSet;
 use std::ops::RangeInclusive;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use runtime_store_backend::{
 use runtime_store_memory::MemoryFactory;
 
 use crate::bindings::exports::galaxy::gamemaster::{
-    rules::Guest as RulesExports, store::Guest as StoreExports,
+    rules::Guest as RulesExports, store as wit_store, store::Guest as StoreExports,
 };
 use crate::bindings::galaxy::gamemaster::types as wit;
 use crate::convert::handed_over;
@@ -21,6 +22,8 @@ use crate::inputs::{
     UpdateEngineHealthInput, UpdateImageInput, UpdateSchedulingInput, UpdateStatusInput,
 };
 use crate::sandbox::{Call, HostState, Limits, Sandbox};
+
+pub use runtime_store_vocabulary::page::LARGEST_LIMIT as LARGEST_PAGE_LIMIT;
 
 /// The default CPU budget of one call, in fuel units (roughly wasm instructions):
 /// enough to list some 25 000 records (a listed record costs 4 000 to 8 000), and a
@@ -169,34 +172,151 @@ impl RuntimeStore {
     }
 
     /// Running records whose next generation is due at `now`, by due time then game id.
+    ///
+    /// Assembled from pages of [`LARGEST_PAGE_LIMIT`] records, so it works over any number
+    /// of records; it is not a snapshot: a record that moves while the list is read
+    /// appears once, at one of its places.
     pub async fn list_due_running(&self, now: Timestamp) -> Result<Vec<RuntimeRecord>, StoreError> {
-        let call = Call::new(Operation::ListDueRunning, None);
-        let records = self
-            .run(call, async |guest, store| {
-                guest.call_list_due_running(store, now.into()).await
-            })
-            .await?;
-        Ok(plain_records(records))
+        let operation = Operation::ListDueRunning;
+        self.whole_list(async |cursor| {
+            self.due_running_page(operation, now, cursor, LARGEST_PAGE_LIMIT)
+                .await
+        })
+        .await
     }
 
-    /// Records in `status`, newest first (then by game id).
+    /// Records in `status`, newest first (then by game id); assembled from pages, as
+    /// [`RuntimeStore::list_due_running`].
     pub async fn list_by_status(&self, status: Status) -> Result<Vec<RuntimeRecord>, StoreError> {
-        let call = Call::new(Operation::ListByStatus, None);
-        let records = self
-            .run(call, async |guest, store| {
-                guest.call_list_by_status(store, status.into()).await
-            })
-            .await?;
-        Ok(plain_records(records))
+        let operation = Operation::ListByStatus;
+        self.whole_list(async |cursor| {
+            self.by_status_page(operation, status, cursor, LARGEST_PAGE_LIMIT)
+                .await
+        })
+        .await
     }
 
-    /// Every record, newest first (then by game id).
+    /// Every record, newest first (then by game id); assembled from pages, as
+    /// [`RuntimeStore::list_due_running`].
     pub async fn list(&self) -> Result<Vec<RuntimeRecord>, StoreError> {
-        let call = Call::new(Operation::List, None);
-        let records = self
-            .run(call, async |guest, store| guest.call_list(store).await)
+        self.whole_list(async |cursor| {
+            self.all_page(Operation::List, cursor, LARGEST_PAGE_LIMIT)
+                .await
+        })
+        .await
+    }
+
+    /// At most `limit` (1..=[`LARGEST_PAGE_LIMIT`]) running records due at `now`, after
+    /// `cursor` (from the start when `None`), in the order of
+    /// [`RuntimeStore::list_due_running`]. Pass [`RecordPage::next_cursor`] to get the next
+    /// page; it is `None` after the last one. A limit out of range or a cursor this list
+    /// did not hand out is [`StoreError::InvalidInput`].
+    pub async fn list_due_running_page(
+        &self,
+        now: Timestamp,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<RecordPage, StoreError> {
+        self.due_running_page(Operation::ListDueRunningPage, now, cursor, limit)
+            .await
+    }
+
+    /// A page of [`RuntimeStore::list_by_status`]; limit and cursor as for
+    /// [`RuntimeStore::list_due_running_page`].
+    pub async fn list_by_status_page(
+        &self,
+        status: Status,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<RecordPage, StoreError> {
+        self.by_status_page(Operation::ListByStatusPage, status, cursor, limit)
+            .await
+    }
+
+    /// A page of [`RuntimeStore::list`]; limit and cursor as for
+    /// [`RuntimeStore::list_due_running_page`].
+    pub async fn list_page(
+        &self,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<RecordPage, StoreError> {
+        self.all_page(Operation::ListPage, cursor, limit).await
+    }
+
+    async fn due_running_page(
+        &self,
+        operation: Operation,
+        now: Timestamp,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<RecordPage, StoreError> {
+        let cursor = cursor.map(handed_over);
+        let page = self
+            .run(Call::new(operation, None), async |guest, store| {
+                guest
+                    .call_list_due_running_page(store, now.into(), cursor.as_deref(), limit)
+                    .await
+            })
             .await?;
-        Ok(plain_records(records))
+        Ok(page.into())
+    }
+
+    async fn by_status_page(
+        &self,
+        operation: Operation,
+        status: Status,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<RecordPage, StoreError> {
+        let cursor = cursor.map(handed_over);
+        let page = self
+            .run(Call::new(operation, None), async |guest, store| {
+                guest
+                    .call_list_by_status_page(store, status.into(), cursor.as_deref(), limit)
+                    .await
+            })
+            .await?;
+        Ok(page.into())
+    }
+
+    async fn all_page(
+        &self,
+        operation: Operation,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<RecordPage, StoreError> {
+        let cursor = cursor.map(handed_over);
+        let page = self
+            .run(Call::new(operation, None), async |guest, store| {
+                guest
+                    .call_list_page(store, cursor.as_deref(), limit)
+                    .await
+            })
+            .await?;
+        Ok(page.into())
+    }
+
+    /// Reads pages until the last one, keeping each game's first appearance: pages follow
+    /// the list order and each starts after the one before, so what is kept stays in order.
+    async fn whole_list(
+        &self,
+        mut page_after: impl AsyncFnMut(Option<&str>) -> Result<RecordPage, StoreError>,
+    ) -> Result<Vec<RuntimeRecord>, StoreError> {
+        let mut records = Vec::new();
+        let mut seen = HashSet::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = page_after(cursor.as_deref()).await?;
+            for record in page.records {
+                if seen.insert(record.game_id.clone()) {
+                    records.push(record);
+                }
+            }
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => return Ok(records),
+            }
+        }
     }
 
     /// The most address space this store's instances reserve at once, in bytes:
@@ -233,8 +353,24 @@ impl RuntimeStore {
     }
 }
 
-fn plain_records(records: Vec<wit::RuntimeRecord>) -> Vec<RuntimeRecord> {
-    records.into_iter().map(Into::into).collect()
+/// One page of a list: at most the asked number of records, in the list's order, and the
+/// cursor of the next page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordPage {
+    /// The page's records.
+    pub records: Vec<RuntimeRecord>,
+    /// Where the next page starts; `None` when this page ends the list. Opaque: hand it
+    /// back unchanged to the same list's page function.
+    pub next_cursor: Option<String>,
+}
+
+impl From<wit_store::RuntimePage> for RecordPage {
+    fn from(page: wit_store::RuntimePage) -> Self {
+        RecordPage {
+            records: page.records.into_iter().map(Into::into).collect(),
+            next_cursor: page.next_cursor,
+        }
+    }
 }
 
 impl Rules {

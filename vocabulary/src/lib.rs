@@ -119,7 +119,8 @@ impl FromStr for Status {
     }
 }
 
-/// A call of the component: the ten `store` functions and the seven `rules` functions.
+/// A call of the component: the thirteen `store` functions (the ten operations and three
+/// page functions) and the seven `rules` functions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Operation {
     /// `store.get`.
@@ -142,6 +143,12 @@ pub enum Operation {
     ListByStatus,
     /// `store.list`.
     List,
+    /// `store.list-due-running-page`.
+    ListDueRunningPage,
+    /// `store.list-by-status-page`.
+    ListByStatusPage,
+    /// `store.list-page`.
+    ListPage,
     /// `rules.transition`.
     Transition,
     /// `rules.allowed-transitions`.
@@ -160,7 +167,7 @@ pub enum Operation {
 
 impl Operation {
     /// Every operation: the `store` functions, then the `rules` functions, in WIT order.
-    pub const ALL: [Operation; 17] = [
+    pub const ALL: [Operation; 20] = [
         Operation::Get,
         Operation::Insert,
         Operation::UpdateStatus,
@@ -171,6 +178,9 @@ impl Operation {
         Operation::ListDueRunning,
         Operation::ListByStatus,
         Operation::List,
+        Operation::ListDueRunningPage,
+        Operation::ListByStatusPage,
+        Operation::ListPage,
         Operation::Transition,
         Operation::AllowedTransitions,
         Operation::ValidateRecord,
@@ -204,6 +214,9 @@ impl Operation {
             Operation::ListDueRunning => ("list-due-running", "list due runtimes"),
             Operation::ListByStatus => ("list-by-status", "list runtimes by status"),
             Operation::List => ("list", "list runtimes"),
+            Operation::ListDueRunningPage => ("list-due-running-page", "list due runtimes"),
+            Operation::ListByStatusPage => ("list-by-status-page", "list runtimes by status"),
+            Operation::ListPage => ("list-page", "list runtimes"),
             Operation::Transition => ("transition", "check runtime status transition"),
             Operation::AllowedTransitions => (
                 "allowed-transitions",
@@ -241,6 +254,24 @@ pub const NOT_FOUND: &str = "runtime record not found";
 pub const RECORD_EXISTS: &str = "a runtime record with this game id exists already";
 /// The detail of `conflict` answering a compare-and-swap.
 pub const STATUS_DIFFERS: &str = "the stored status differs from the expected one";
+
+/// The messages of the page functions' own checks (after the checks of the whole list's
+/// arguments); `{operation}` is the operation's words.
+pub mod page {
+    /// The fewest records a page may ask for.
+    pub const SMALLEST_LIMIT: u32 = 1;
+    /// The most records a page may ask for: a page of the largest records (a 256-byte game
+    /// id and four 4096-byte texts) stays well inside the guest's 16 MiB memory.
+    pub const LARGEST_LIMIT: u32 = 500;
+    /// `limit` outside `SMALLEST_LIMIT..=LARGEST_LIMIT`.
+    pub const LIMIT_OUT_OF_RANGE: &str = "{operation}: limit must be between 1 and 500";
+    /// A cursor the same list's page function did not hand out.
+    pub const MALFORMED_CURSOR: &str = "{operation}: cursor is malformed";
+    /// The reason of the `failed` backend error the rules answer when a backend's page
+    /// breaks the scan contract.
+    pub const SCAN_OUT_OF_ORDER: &str =
+        "scan answered records out of order, not matching its filter or beyond its limit";
+}
 
 /// The case of a WIT `backend-error`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -482,6 +513,16 @@ mod tests {
             .filter(|c| c.is_whitespace())
             .collect();
         assert_eq!(listed, trimmed);
+    }
+
+    #[test]
+    fn the_limit_message_names_the_limit_range() {
+        let expected = format!(
+            "limit must be between {} and {}",
+            page::SMALLEST_LIMIT,
+            page::LARGEST_LIMIT
+        );
+        assert!(page::LIMIT_OUT_OF_RANGE.ends_with(&expected));
     }
 
     #[test]

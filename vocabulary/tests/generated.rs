@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use runtime_store_vocabulary::{
     BackendErrorKind, LARGEST_STRING_PASSED, NOT_FOUND, Operation, RECORD_EXISTS, STATUS_DIFFERS,
-    Status, StoreErrorCase, WHITE_SPACE, boundary, quote, sandbox, store_error_message,
+    Status, StoreErrorCase, WHITE_SPACE, boundary, page, quote, sandbox, store_error_message,
 };
 
 const REWRITE_COMMAND: &str = "UPDATE_GENERATED=1 cargo test -p runtime-store-vocabulary";
@@ -33,6 +33,9 @@ fn constants() -> Vec<(&'static str, &'static str)> {
         ("BOUNDARY_STATUS", boundary::STATUS),
         ("BOUNDARY_TIMESTAMP", boundary::TIMESTAMP),
         ("BOUNDARY_RECORD", boundary::RECORD),
+        ("PAGE_LIMIT_OUT_OF_RANGE", page::LIMIT_OUT_OF_RANGE),
+        ("PAGE_MALFORMED_CURSOR", page::MALFORMED_CURSOR),
+        ("PAGE_SCAN_OUT_OF_ORDER", page::SCAN_OUT_OF_ORDER),
         ("WHITE_SPACE", WHITE_SPACE),
     ]
 }
@@ -126,6 +129,10 @@ fn module(syntax: &Syntax) -> String {
     text.push_str(&(syntax.constant)(
         "LARGEST_STRING_PASSED",
         &LARGEST_STRING_PASSED.to_string(),
+    ));
+    text.push_str(&(syntax.constant)(
+        "LARGEST_PAGE_LIMIT",
+        &page::LARGEST_LIMIT.to_string(),
     ));
     text
 }

@@ -3,8 +3,9 @@
 //! The rules component (see `wit/gamemaster.wit`) owns every rule; it reaches storage
 //! only through five primitives: [`Backend::fetch`], [`Backend::insert`],
 //! [`Backend::patch`], [`Backend::remove`] and [`Backend::scan`]. A storage adapter
-//! implements this trait and nothing else: it never validates, derives timestamps or
-//! sorts, and it knows nothing of WebAssembly.
+//! implements this trait and nothing else: it never validates or derives timestamps; it
+//! serves scans in the order their filter names (the rules check it), and it knows nothing
+//! of WebAssembly.
 //!
 //! Adapters are found by URL scheme through a [`Registry`] of [`BackendFactory`]s, so a
 //! further adapter in its own crate plugs in without touching the host or the rules.
@@ -15,7 +16,7 @@
 //! use std::sync::Arc;
 //! use runtime_store_backend::{
 //!     async_trait, Backend, BackendError, BackendFactory, InsertOutcome, PatchOutcome,
-//!     RecordPatch, Registry, RuntimeRecord, ScanFilter, Status,
+//!     RecordPatch, Registry, RuntimeRecord, ScanFilter, ScanKey, Status,
 //! };
 //!
 //! /// A backend that stores nothing and reports every write as failed.
@@ -40,7 +41,12 @@
 //!     async fn remove(&self, _game_id: &str) -> Result<(), BackendError> {
 //!         Ok(())
 //!     }
-//!     async fn scan(&self, _filter: ScanFilter) -> Result<Vec<RuntimeRecord>, BackendError> {
+//!     async fn scan(
+//!         &self,
+//!         _filter: ScanFilter,
+//!         _after: Option<&ScanKey>,
+//!         _limit: u32,
+//!     ) -> Result<Vec<RuntimeRecord>, BackendError> {
 //!         Ok(Vec::new())
 //!     }
 //! }
@@ -80,8 +86,8 @@ pub use async_trait::async_trait;
 pub use registry::{BackendFactory, DuplicateScheme, OpenError, Registry};
 pub use runtime_store_vocabulary::BackendErrorKind;
 pub use types::{
-    InsertOutcome, PatchOutcome, RecordPatch, RuntimeRecord, ScanFilter, Scheduling, Status,
-    StatusChange, Timestamp, UnknownStatus,
+    InsertOutcome, ListPosition, PatchOutcome, RecordPatch, RuntimeRecord, ScanFilter, ScanKey,
+    Scheduling, Status, StatusChange, Timestamp, UnknownStatus,
 };
 
 /// A storage failure. Carried unchanged through the rules component to the caller.
@@ -158,6 +164,15 @@ pub trait Backend: Send + Sync + 'static {
     /// Removes the record of `game_id`; succeeds when there is none.
     async fn remove(&self, game_id: &str) -> Result<(), BackendError>;
 
-    /// Every record that matches `filter`, in any order (the rules sort).
-    async fn scan(&self, filter: ScanFilter) -> Result<Vec<RuntimeRecord>, BackendError>;
+    /// The first `limit` records that match `filter` and come strictly after `after` in
+    /// the filter's order (from the start when `after` is `None`), in that order (see
+    /// [`ScanFilter`]). A database serves it from an index by keyset, never by OFFSET; the
+    /// rules check the answer and refuse a page out of order, not after `after`, not
+    /// matching the filter or longer than `limit`.
+    async fn scan(
+        &self,
+        filter: ScanFilter,
+        after: Option<&ScanKey>,
+        limit: u32,
+    ) -> Result<Vec<RuntimeRecord>, BackendError>;
 }

@@ -1,5 +1,7 @@
 //! Plain record types, field for field those of `wit/gamemaster.wit`.
 
+use std::cmp::Reverse;
+
 /// An instant in UTC: seconds since the Unix epoch and a nanosecond part.
 ///
 /// Ordered by `seconds`, then `nanoseconds`. Whether a value is valid or "zero" is a rule
@@ -152,7 +154,10 @@ pub enum PatchOutcome {
     StatusMismatch(Status),
 }
 
-/// Which records [`crate::Backend::scan`] returns.
+/// Which records [`crate::Backend::scan`] returns, and in which order:
+/// [`ScanFilter::All`] and [`ScanFilter::ByStatus`] newest first (`created_at` descending,
+/// then game id ascending), [`ScanFilter::DueRunning`] soonest first (`next_generation_at`
+/// ascending, then game id ascending). Game ids compare by their UTF-8 bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScanFilter {
     /// Every record.
@@ -161,6 +166,27 @@ pub enum ScanFilter {
     ByStatus(Status),
     /// Running records whose `next_generation_at` is set and not after the instant.
     DueRunning(Timestamp),
+}
+
+/// A position in a filter's order (WIT `scan-key`): a page starts strictly after it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ScanKey {
+    /// `created_at` under [`ScanFilter::All`] and [`ScanFilter::ByStatus`],
+    /// `next_generation_at` under [`ScanFilter::DueRunning`].
+    pub at: Timestamp,
+    /// The game id, which breaks every tie.
+    pub game_id: String,
+}
+
+/// Where a record stands in a filter's order, as a value whose ascending [`Ord`] is that
+/// order: what an in-memory adapter keeps in an ordered index. Positions of one filter
+/// are always the same variant.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ListPosition {
+    /// `created_at` descending, then game id ascending.
+    NewestFirst(Reverse<Timestamp>, String),
+    /// `next_generation_at` ascending, then game id ascending.
+    DueFirst(Timestamp, String),
 }
 
 impl ScanFilter {
@@ -175,6 +201,51 @@ impl ScanFilter {
                     && record.next_generation_at.is_some_and(|due| due <= now)
             }
         }
+    }
+
+    /// The position `key` names in this filter's order.
+    pub fn position_of_key(&self, key: &ScanKey) -> ListPosition {
+        match self {
+            ScanFilter::All | ScanFilter::ByStatus(_) => {
+                ListPosition::NewestFirst(Reverse(key.at), key.game_id.clone())
+            }
+            ScanFilter::DueRunning(_) => ListPosition::DueFirst(key.at, key.game_id.clone()),
+        }
+    }
+
+    /// Where `record` stands in this filter's order; a record without
+    /// `next_generation_at` (which [`ScanFilter::DueRunning`] never selects) stands first.
+    pub fn position(&self, record: &RuntimeRecord) -> ListPosition {
+        let at = match self {
+            ScanFilter::All | ScanFilter::ByStatus(_) => record.created_at,
+            ScanFilter::DueRunning(_) => record.next_generation_at.unwrap_or_default(),
+        };
+        self.position_of_key(&ScanKey {
+            at,
+            game_id: record.game_id.clone(),
+        })
+    }
+
+    /// A page served by filtering and sorting `records`: for stores without an index
+    /// (test doubles, examples). An adapter over many records reads an ordered index.
+    pub fn page_of<'a>(
+        &self,
+        records: impl IntoIterator<Item = &'a RuntimeRecord>,
+        after: Option<&ScanKey>,
+        limit: u32,
+    ) -> Vec<RuntimeRecord> {
+        let start = after.map(|key| self.position_of_key(key));
+        let mut page: Vec<(ListPosition, &RuntimeRecord)> = records
+            .into_iter()
+            .filter(|record| self.matches(record))
+            .map(|record| (self.position(record), record))
+            .filter(|(position, _)| start.as_ref().is_none_or(|start| position > start))
+            .collect();
+        page.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        page.into_iter()
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .map(|(_, record)| record.clone())
+            .collect()
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use runtime_store_backend::{
-    Backend, BackendError, InsertOutcome, PatchOutcome, RecordPatch, RuntimeRecord, ScanFilter,
+    Backend, BackendError, InsertOutcome, PatchOutcome, RecordPatch, RuntimeRecord, ScanFilter, ScanKey,
     Status, Timestamp, async_trait,
 };
 use sqlx::PgPool;
@@ -236,28 +236,44 @@ impl PostgresBackend {
             .await
     }
 
-    async fn scan_rows(&self, filter: ScanFilter) -> Result<Vec<PgRow>, sqlx::Error> {
-        match filter {
-            ScanFilter::All => {
-                sqlx::query(statements::SCAN_ALL)
-                    .fetch_all(&self.pool)
-                    .await
+    async fn scan_rows(
+        &self,
+        filter: ScanFilter,
+        after: Option<&ScanKey>,
+        limit: u32,
+    ) -> Result<Vec<PgRow>, sqlx::Error> {
+        let instant = |at| {
+            PgInstant::from_timestamp(at).map_err(|error| sqlx::Error::Encode(Box::new(error)))
+        };
+        let limit = i64::from(limit);
+        let after = after
+            .map(|key| Ok::<_, sqlx::Error>((instant(key.at)?, key.game_id.as_str())))
+            .transpose()?;
+        let query = match (filter, after) {
+            (ScanFilter::All, None) => sqlx::query(statements::SCAN_ALL),
+            (ScanFilter::All, Some((at, game_id))) => sqlx::query(statements::SCAN_ALL_AFTER)
+                .bind(at)
+                .bind(game_id),
+            (ScanFilter::ByStatus(status), None) => {
+                sqlx::query(statements::SCAN_BY_STATUS).bind(status.stored_text())
             }
-            ScanFilter::ByStatus(status) => {
-                sqlx::query(statements::SCAN_BY_STATUS)
+            (ScanFilter::ByStatus(status), Some((at, game_id))) => {
+                sqlx::query(statements::SCAN_BY_STATUS_AFTER)
                     .bind(status.stored_text())
-                    .fetch_all(&self.pool)
-                    .await
+                    .bind(at)
+                    .bind(game_id)
             }
-            ScanFilter::DueRunning(now) => {
-                let now = PgInstant::from_timestamp(now)
-                    .map_err(|error| sqlx::Error::Encode(Box::new(error)))?;
-                sqlx::query(statements::SCAN_DUE_RUNNING)
-                    .bind(now)
-                    .fetch_all(&self.pool)
-                    .await
+            (ScanFilter::DueRunning(now), None) => {
+                sqlx::query(statements::SCAN_DUE_RUNNING).bind(instant(now)?)
             }
-        }
+            (ScanFilter::DueRunning(now), Some((at, game_id))) => {
+                sqlx::query(statements::SCAN_DUE_RUNNING_AFTER)
+                    .bind(instant(now)?)
+                    .bind(at)
+                    .bind(game_id)
+            }
+        };
+        query.bind(limit).fetch_all(&self.pool).await
     }
 }
 
@@ -380,10 +396,15 @@ impl Backend for PostgresBackend {
         Ok(())
     }
 
-    async fn scan(&self, filter: ScanFilter) -> Result<Vec<RuntimeRecord>, BackendError> {
+    async fn scan(
+        &self,
+        filter: ScanFilter,
+        after: Option<&ScanKey>,
+        limit: u32,
+    ) -> Result<Vec<RuntimeRecord>, BackendError> {
         let context = OnScan(filter);
         let rows = self
-            .read(|| self.scan_rows(filter))
+            .read(|| self.scan_rows(filter, after, limit))
             .await
             .map_err(|error| self.fail(&context, error))?;
         rows.iter()

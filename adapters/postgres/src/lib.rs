@@ -32,8 +32,9 @@
 //!
 //! let registry = Registry::new().with(PostgresFactory::with_options(options))?;
 //! let shared = registry.open(url).await?;
-//! let everything = shared.scan(ScanFilter::All).await?;
-//! # drop(everything);
+//! // The newest 100 records; the rules component pages on from the last one's key.
+//! let first_page = shared.scan(ScanFilter::All, None, 100).await?;
+//! # drop(first_page);
 //! # Ok(())
 //! # }
 //! ```

@@ -76,17 +76,44 @@ SELECT (SELECT status FROM target) AS stored_status, EXISTS (SELECT 1 FROM updat
 /// `$1` game id.
 pub const REMOVE: &str = "DELETE FROM runtime_records WHERE game_id = $1";
 
-/// Every record, in list order so the rows stream from `runtime_records_created_idx`
-/// (the rules sort again; sorted input costs them one pass).
-pub const SCAN_ALL: &str = select_records!("ORDER BY created_at DESC, game_id");
+// The scans: one statement per filter for the first page and one for the pages after a
+// key, each read in its index's order and cut by LIMIT (the last parameter, a bigint).
+// A page after a key is a keyset condition on the index columns, never an OFFSET: its
+// cost follows the page, not its depth. The newest-first order mixes directions
+// (`created_at DESC, game_id ASC`), which a row comparison cannot say; `created_at <= $at`
+// bounds the index range and the OR settles the ties. game_id is `COLLATE "C"`, so its
+// comparisons and its index order are by bytes, as the rules check.
 
-/// `$1` status text; served by `runtime_records_status_created_idx`.
+/// Every record newest first, from `runtime_records_created_idx`. `$1` limit.
+pub const SCAN_ALL: &str = select_records!("ORDER BY created_at DESC, game_id LIMIT $1");
+
+/// As [`SCAN_ALL`], after the record created at `$1` with game id `$2`; `$3` limit.
+pub const SCAN_ALL_AFTER: &str = select_records!(
+    "WHERE created_at <= $1 AND (created_at < $1 OR game_id > $2) \
+     ORDER BY created_at DESC, game_id LIMIT $3"
+);
+
+/// `$1` status text, `$2` limit; served by `runtime_records_status_created_idx`.
 pub const SCAN_BY_STATUS: &str =
-    select_records!("WHERE status = $1 ORDER BY created_at DESC, game_id");
+    select_records!("WHERE status = $1 ORDER BY created_at DESC, game_id LIMIT $2");
 
-/// `$1` now. `'running'` is written into the statement, not bound: only a literal lets
-/// the planner prove the partial index `runtime_records_due_idx` applies to every
-/// execution of the prepared statement.
+/// As [`SCAN_BY_STATUS`], after the record created at `$2` with game id `$3`; `$4` limit.
+pub const SCAN_BY_STATUS_AFTER: &str = select_records!(
+    "WHERE status = $1 AND created_at <= $2 AND (created_at < $2 OR game_id > $3) \
+     ORDER BY created_at DESC, game_id LIMIT $4"
+);
+
+/// `$1` now, `$2` limit. `'running'` is written into the statement, not bound: only a
+/// literal lets the planner prove the partial index `runtime_records_due_idx` applies to
+/// every execution of the prepared statement.
 pub const SCAN_DUE_RUNNING: &str = select_records!(
-    "WHERE status = 'running' AND next_generation_at <= $1 ORDER BY next_generation_at, game_id"
+    "WHERE status = 'running' AND next_generation_at <= $1 \
+     ORDER BY next_generation_at, game_id LIMIT $2"
+);
+
+/// As [`SCAN_DUE_RUNNING`], after the record due at `$2` with game id `$3`; `$4` limit.
+pub const SCAN_DUE_RUNNING_AFTER: &str = select_records!(
+    "WHERE status = 'running' AND next_generation_at <= $1 \
+     AND (next_generation_at, game_id) > ($2, $3) \
+     ORDER BY next_generation_at, game_id LIMIT $4"
 );

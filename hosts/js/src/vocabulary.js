@@ -24,6 +24,9 @@ export const OPERATIONS = Object.freeze({
   "list-due-running": "list due runtimes",
   "list-by-status": "list runtimes by status",
   "list": "list runtimes",
+  "list-due-running-page": "list due runtimes",
+  "list-by-status-page": "list runtimes by status",
+  "list-page": "list runtimes",
   "transition": "check runtime status transition",
   "allowed-transitions": "list allowed runtime status transitions",
   "validate-record": "validate runtime record",
@@ -58,5 +61,9 @@ export const BOUNDARY_BOOLEAN = "a boolean";
 export const BOUNDARY_STATUS = "one of the statuses {statuses}";
 export const BOUNDARY_TIMESTAMP = "a timestamp with seconds and nanoseconds";
 export const BOUNDARY_RECORD = "a value of type {record}";
+export const PAGE_LIMIT_OUT_OF_RANGE = "{operation}: limit must be between 1 and 500";
+export const PAGE_MALFORMED_CURSOR = "{operation}: cursor is malformed";
+export const PAGE_SCAN_OUT_OF_ORDER = "scan answered records out of order, not matching its filter or beyond its limit";
 export const WHITE_SPACE = "\t\n\u000b\f\r \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000";
 export const LARGEST_STRING_PASSED = 8192;
+export const LARGEST_PAGE_LIMIT = 500;

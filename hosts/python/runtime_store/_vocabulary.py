@@ -28,6 +28,9 @@ OPERATIONS: Final[dict[str, str]] = {
     "list-due-running": "list due runtimes",
     "list-by-status": "list runtimes by status",
     "list": "list runtimes",
+    "list-due-running-page": "list due runtimes",
+    "list-by-status-page": "list runtimes by status",
+    "list-page": "list runtimes",
     "transition": "check runtime status transition",
     "allowed-transitions": "list allowed runtime status transitions",
     "validate-record": "validate runtime record",
@@ -62,5 +65,9 @@ BOUNDARY_BOOLEAN: Final = "a boolean"
 BOUNDARY_STATUS: Final = "one of the statuses {statuses}"
 BOUNDARY_TIMESTAMP: Final = "a timestamp with seconds and nanoseconds"
 BOUNDARY_RECORD: Final = "a value of type {record}"
+PAGE_LIMIT_OUT_OF_RANGE: Final = "{operation}: limit must be between 1 and 500"
+PAGE_MALFORMED_CURSOR: Final = "{operation}: cursor is malformed"
+PAGE_SCAN_OUT_OF_ORDER: Final = "scan answered records out of order, not matching its filter or beyond its limit"
 WHITE_SPACE: Final = "\t\n\u000b\f\r \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 LARGEST_STRING_PASSED: Final = 8192
+LARGEST_PAGE_LIMIT: Final = 500
