@@ -10,14 +10,16 @@ from .types import (
     RecordPatch,
     RuntimeRecord,
     ScanFilter,
+    ScanKey,
     Status,
 )
 
 
 @runtime_checkable
 class Backend(Protocol):
-    """What a storage adapter implements. It only persists: it never validates, derives or
-    sorts (the component does all of that).
+    """What a storage adapter implements. It only persists and serves scans in their
+    filter's order: it never validates or derives values (the component does that, and
+    checks every scan answer).
 
     Each method is atomic. A storage failure is reported by raising `BackendError`
     (`unavailable`, `corrupt` or `failed`); the store hands it to the component, which
@@ -48,6 +50,20 @@ class Backend(Protocol):
         """Removes the record if it exists; succeeds when none does."""
         ...
 
-    def scan(self, scan_filter: ScanFilter, /) -> list[RuntimeRecord]:
-        """The records matching `scan_filter`, in any order."""
+    def scan(
+        self, scan_filter: ScanFilter, after: ScanKey | None, limit: int, /
+    ) -> list[RuntimeRecord]:
+        """The first `limit` records that match `scan_filter` and come strictly after
+        `after` in the filter's order (from the start when `after` is `None`), in that
+        order: `ALL` and `BY_STATUS` newest first (`created_at` descending, then game id
+        ascending), `DUE_RUNNING` soonest first (`next_generation_at` ascending, then game
+        id ascending); game ids compare by their UTF-8 bytes (Python's `str` order).
+        `ScanFilter.position` gives that order as a sortable tuple and
+        `ScanFilter.position_of_key(after)` where the page starts.
+
+        `limit` is 1..=500 (`LARGEST_PAGE_LIMIT`). A database serves it from an index by
+        keyset (`WHERE (created_at, game_id) ...`), never by OFFSET. The rules check the
+        answer: a record out of order, not after `after`, not matching the filter or
+        beyond `limit` makes the call fail with `BackendError.failed`.
+        """
         ...

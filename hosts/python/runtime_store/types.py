@@ -1,4 +1,4 @@
-"""Python values of the WIT package `galaxy:gamemaster@0.1.0`.
+"""Python values of the WIT package `galaxy:gamemaster@0.2.0`.
 
 Every WIT record is a frozen dataclass whose attributes are the WIT field names in
 snake_case (`game-id` -> `game_id`); `option<T>` is `T | None`; `status` is the `Status`
@@ -8,6 +8,7 @@ enum; the backend's variants are small dataclasses with named constructors.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from . import _vocabulary as words
@@ -250,10 +251,33 @@ class ScanKind(enum.Enum):
 
 
 @dataclass(frozen=True)
-class ScanFilter:
-    """Which records a backend `scan` returns (WIT `scan-filter`).
+class ScanKey:
+    """A position in a scan filter's order (WIT `scan-key`): a page starts strictly after it.
 
-    `status` is set for `BY_STATUS`, `now` for `DUE_RUNNING`.
+    `at` is the record's `created_at` under `ALL` and `BY_STATUS`, its `next_generation_at`
+    under `DUE_RUNNING`; the game id breaks every tie.
+    """
+
+    at: Timestamp
+    game_id: str
+
+
+ListPosition = tuple[int, int, str]
+"""Where a record stands in a filter's order, as a tuple whose ascending order is that
+order (what an in-memory adapter keeps in a sorted index): `(-seconds, -nanoseconds,
+game_id)` of `created_at` for `ALL` and `BY_STATUS` (newest first), `(seconds, nanoseconds,
+game_id)` of `next_generation_at` for `DUE_RUNNING` (soonest first). Python compares
+strings by code point, which is the order of their UTF-8 bytes, as the rules compare."""
+
+
+@dataclass(frozen=True)
+class ScanFilter:
+    """Which records a backend `scan` returns, and in which order (WIT `scan-filter`).
+
+    `status` is set for `BY_STATUS`, `now` for `DUE_RUNNING`. `ALL` and `BY_STATUS` are
+    served newest first (`created_at` descending, then game id ascending), `DUE_RUNNING`
+    soonest first (`next_generation_at` ascending, then game id ascending); game ids
+    compare by their UTF-8 bytes (in Python: by code point, the same order).
     """
 
     kind: ScanKind
@@ -287,3 +311,37 @@ class ScanFilter:
             and self.now is not None
             and record.next_generation_at <= self.now
         )
+
+    def key_of(self, record: RuntimeRecord) -> ScanKey:
+        """The scan key of `record` in this filter's order; a record without
+        `next_generation_at` (which `DUE_RUNNING` never selects) gets the epoch."""
+        if self.kind is ScanKind.DUE_RUNNING:
+            at = record.next_generation_at or Timestamp(0)
+        else:
+            at = record.created_at
+        return ScanKey(at, record.game_id)
+
+    def position_of_key(self, key: ScanKey) -> ListPosition:
+        """The position `key` names in this filter's order (see `ListPosition`)."""
+        if self.kind is ScanKind.DUE_RUNNING:
+            return (key.at.seconds, key.at.nanoseconds, key.game_id)
+        return (-key.at.seconds, -key.at.nanoseconds, key.game_id)
+
+    def position(self, record: RuntimeRecord) -> ListPosition:
+        """Where `record` stands in this filter's order (see `ListPosition`)."""
+        return self.position_of_key(self.key_of(record))
+
+    def page_of(
+        self, records: Iterable[RuntimeRecord], after: ScanKey | None, limit: int
+    ) -> list[RuntimeRecord]:
+        """A page served by filtering and sorting `records`: for stores without an index
+        (test doubles, examples). An adapter over many records reads an ordered index."""
+        start = None if after is None else self.position_of_key(after)
+        page: list[tuple[ListPosition, RuntimeRecord]] = []
+        for record in records:
+            if self.matches(record):
+                position = self.position(record)
+                if start is None or position > start:
+                    page.append((position, record))
+        page.sort(key=lambda pair: pair[0])
+        return [record for _, record in page[: max(limit, 0)]]
