@@ -44,6 +44,7 @@ from .store import (
     DEFAULT_DEADLINE_PER_CALL,
     DEFAULT_FUEL_PER_CALL,
     DEFAULT_MEMORY_LIMIT,
+    LARGEST_PAGE_LIMIT,
     RuntimeStore,
 )
 from .types import (
@@ -54,6 +55,7 @@ from .types import (
     PatchOutcome,
     PatchOutcomeKind,
     RecordPatch,
+    RuntimePage,
     RuntimeRecord,
     ScanFilter,
     ScanKey,
@@ -76,6 +78,7 @@ __all__ = [
     "DEFAULT_FUEL_PER_CALL",
     "DEFAULT_MEMORY_LIMIT",
     "FAST_PATH_AVAILABLE",
+    "LARGEST_PAGE_LIMIT",
     "SUPPORTED_WASMTIME",
     "WASMTIME_VERSION",
     "WASM_ENV",
@@ -96,6 +99,7 @@ __all__ = [
     "PatchOutcomeKind",
     "RecordPatch",
     "RuntimeComponent",
+    "RuntimePage",
     "RuntimeRecord",
     "RuntimeStore",
     "SandboxError",

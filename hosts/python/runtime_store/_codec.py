@@ -91,7 +91,7 @@ def status_expected() -> str:
 class ComponentMismatch(Exception):
     """The component declares a type other than the one this package binds to.
 
-    `interface` and `function` name what differs (`galaxy:gamemaster/store@0.1.0`, `get`),
+    `interface` and `function` name what differs (`galaxy:gamemaster/store@0.2.0`, `get`),
     when it is one interface or function."""
 
     def __init__(self, message: str, *, interface: str | None = None, function: str | None = None):

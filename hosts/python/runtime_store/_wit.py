@@ -27,8 +27,10 @@ from .types import (
     PatchOutcome,
     PatchOutcomeKind,
     RecordPatch,
+    RuntimePage,
     RuntimeRecord,
     ScanFilter,
+    ScanKey,
     ScanKind,
     Scheduling,
     Status,
@@ -41,7 +43,7 @@ from .types import (
 )
 
 PACKAGE = "galaxy:gamemaster"
-VERSION = "0.1.0"
+VERSION = "0.2.0"
 STORE_INTERFACE = f"{PACKAGE}/store@{VERSION}"
 RULES_INTERFACE = f"{PACKAGE}/rules@{VERSION}"
 BACKEND_INTERFACE = f"{PACKAGE}/backend@{VERSION}"
@@ -91,6 +93,9 @@ def _record(record_class: Any, wit_name: str, **overrides: Codec) -> RecordCodec
 
 RUNTIME_RECORD = _record(RuntimeRecord, "runtime-record")
 RECORD_LIST = ListCodec(RUNTIME_RECORD)
+RUNTIME_PAGE = _record(
+    RuntimePage, "runtime-page", records=RECORD_LIST, next_cursor=OPTIONAL_STRING
+)
 UPDATE_STATUS_INPUT = _record(
     UpdateStatusInput,
     "update-status-input",
@@ -161,6 +166,7 @@ SCAN_FILTER = VariantCodec(
         now=payload if case == "due-running" else None,
     ),
 )
+SCAN_KEY = _record(ScanKey, "scan-key", at=TIMESTAMP)
 
 
 @dataclass(frozen=True)
@@ -187,6 +193,8 @@ def _fallible(ok: Codec | None, *params: tuple[str, Codec]) -> Signature:
 
 GAME_ID = ("game-id", STRING)
 RECORD = ("record", RUNTIME_RECORD)
+CURSOR = ("cursor", OPTIONAL_STRING)
+LIMIT = ("limit", U32)
 
 STORE_FUNCTIONS: dict[str, Signature] = {
     "get": _fallible(RUNTIME_RECORD, GAME_ID),
@@ -199,7 +207,20 @@ STORE_FUNCTIONS: dict[str, Signature] = {
     "list-due-running": _fallible(RECORD_LIST, ("now", TIMESTAMP)),
     "list-by-status": _fallible(RECORD_LIST, ("status", STATUS)),
     "list": _fallible(RECORD_LIST),
+    "list-due-running-page": _fallible(RUNTIME_PAGE, ("now", TIMESTAMP), CURSOR, LIMIT),
+    "list-by-status-page": _fallible(RUNTIME_PAGE, ("status", STATUS), CURSOR, LIMIT),
+    "list-page": _fallible(RUNTIME_PAGE, CURSOR, LIMIT),
 }
+
+WHOLE_LISTS: dict[str, str] = {
+    "list-due-running": "list-due-running-page",
+    "list-by-status": "list-by-status-page",
+    "list": "list-page",
+}
+"""The whole-list exports, each with the page export a host assembles it from instead: a
+whole list is answered with one backend call, so it must fit in the guest's memory (about
+900 records at the largest sizes in 16 MiB); the store never calls them, and only checks
+their types at load."""
 
 RULES_FUNCTIONS: dict[str, Signature] = {
     "transition": _fallible(None, ("from", STATUS), ("to", STATUS)),
@@ -232,5 +253,5 @@ BACKEND_FUNCTIONS: dict[str, Signature] = {
         ("changes", RECORD_PATCH),
     ),
     "remove": _backend(None, GAME_ID),
-    "scan": _backend(RECORD_LIST, ("filter", SCAN_FILTER)),
+    "scan": _backend(RECORD_LIST, ("filter", SCAN_FILTER), ("after", OptionCodec(SCAN_KEY)), LIMIT),
 }

@@ -14,6 +14,7 @@ from wasmtime import Engine, Instance, Module, Store, WasmtimeError
 from wasmtime.component import Linker
 
 from . import _clock
+from . import _vocabulary as words
 from ._binding import BackendCallsExceeded, CallBudget, HostFunction, first_escaped
 from ._codec import Refused
 from ._wasmtime import FAST_PATH_AVAILABLE, default_binding, fast_path_unavailable_reason
@@ -23,6 +24,7 @@ from ._wit import (
     EXPORTS,
     RULES_FUNCTIONS,
     STORE_FUNCTIONS,
+    WHOLE_LISTS,
     Lookup,
     Signature,
 )
@@ -30,6 +32,7 @@ from .backend import Backend
 from .component import SANDBOX_ENGINES, RuntimeComponent
 from .errors import SandboxError, SandboxFailure, boundary_error, sandbox_error, store_error
 from .types import (
+    RuntimePage,
     RuntimeRecord,
     Status,
     Timestamp,
@@ -49,6 +52,10 @@ guest running, the host converting its values): the Rust host's `DEFAULT_DEADLIN
 DEADLINE_PER_CALL_RANGE = (0.01, 3600.0)
 """The deadlines a call may be given, in seconds: the ticker's granularity (10 ms) to an
 hour, as in the Rust host."""
+
+LARGEST_PAGE_LIMIT: int = words.LARGEST_PAGE_LIMIT
+"""The most records a page may ask for (500; the fewest is 1): the limit of the pages the
+whole lists are assembled from, and the page methods' default."""
 
 DEFAULT_MEMORY_LIMIT = 16 * 1024 * 1024
 """Linear memory bound of one instance, in bytes (16 MiB, as in the Rust host)."""
@@ -179,17 +186,48 @@ class RuntimeStore:
         """Removes the record; succeeds when none exists."""
         self._call("delete", _id(game_id), game_id)
 
-    def list_due_running(self, now: Timestamp) -> list[RuntimeRecord]:
-        """Running records due at `now`, by `next_generation_at`, then game id."""
-        return self._call("list-due-running", None, now)  # type: ignore[no-any-return]
+    def list_due_running(self, now: Timestamp) -> builtins.list[RuntimeRecord]:
+        """Running records due at `now`, by `next_generation_at`, then game id.
 
-    def list_by_status(self, status: Status) -> list[RuntimeRecord]:
-        """Records in `status`, newest `created_at` first, then game id."""
-        return self._call("list-by-status", None, status)  # type: ignore[no-any-return]
+        Assembled from pages of `LARGEST_PAGE_LIMIT` records (`list_due_running_page`), so
+        it works over any number of records. It is not a snapshot: each page is one call,
+        and a record that moves while the list is read appears once, at one of its places.
+        """
+        return self._whole_list("list-due-running", (now,))
 
-    def list(self) -> list[RuntimeRecord]:
-        """Every record, newest `created_at` first, then game id (WIT `list`)."""
-        return self._call("list", None)  # type: ignore[no-any-return]
+    def list_by_status(self, status: Status) -> builtins.list[RuntimeRecord]:
+        """Records in `status`, newest `created_at` first, then game id; assembled from
+        pages, as `list_due_running`."""
+        return self._whole_list("list-by-status", (status,))
+
+    def list(self) -> builtins.list[RuntimeRecord]:
+        """Every record, newest `created_at` first, then game id; assembled from pages, as
+        `list_due_running`."""
+        return self._whole_list("list", ())
+
+    def list_due_running_page(
+        self, now: Timestamp, cursor: str | None = None, limit: int = LARGEST_PAGE_LIMIT
+    ) -> RuntimePage:
+        """At most `limit` (1..=`LARGEST_PAGE_LIMIT`) running records due at `now`, after
+        `cursor` (from the start when `None`), in the order of `list_due_running`.
+
+        Pass the page's `next_cursor` to get the next page; it is `None` after the last
+        one. Iterating to the end returns every record that existed unchanged throughout
+        exactly once, in order. `now` is checked first, then a limit out of range (`list due
+        runtimes: limit must be between 1 and 500`) or a cursor this list did not hand out
+        (`list due runtimes: cursor is malformed`) is `InvalidInput`.
+        """
+        return self._page("list-due-running-page", "list-due-running-page", (now, cursor, limit))
+
+    def list_by_status_page(
+        self, status: Status, cursor: str | None = None, limit: int = LARGEST_PAGE_LIMIT
+    ) -> RuntimePage:
+        """A page of `list_by_status`; cursor and limit as for `list_due_running_page`."""
+        return self._page("list-by-status-page", "list-by-status-page", (status, cursor, limit))
+
+    def list_page(self, cursor: str | None = None, limit: int = LARGEST_PAGE_LIMIT) -> RuntimePage:
+        """A page of `list`; cursor and limit as for `list_due_running_page`."""
+        return self._page("list-page", "list-page", (cursor, limit))
 
     # --- rules interface -------------------------------------------------------------
 
@@ -258,7 +296,8 @@ class RuntimeStore:
         for interface, functions in EXPORTS.items():
             interface_index = instance.get_export_index(store, interface)
             for name, signature in functions.items():
-                exports[name] = self._export(store, instance, interface_index, name, signature)
+                if name not in WHOLE_LISTS:
+                    exports[name] = self._export(store, instance, interface_index, name, signature)
         bound = _Instance(store, exports, set_fuel, set_deadline)
         self._instance = bound
         return bound
@@ -280,14 +319,23 @@ class RuntimeStore:
         func = instance.get_func(store, index)
         return self._bind.export(store, func, signature)  # type: ignore[no-any-return]
 
-    def _invoke(self, operation: str, game_id: str | None, args: tuple[Any, ...]) -> Any:
+    def _invoke(
+        self,
+        operation: str,
+        game_id: str | None,
+        args: tuple[Any, ...],
+        export: str | None = None,
+    ) -> Any:
+        """Calls `export` (by default the export named `operation`) with `args`; failures
+        are reported as failures of `operation`."""
+        export = export or operation
         instance = self._instance or self._instantiate(operation, game_id)
         try:
             instance.set_fuel(self.fuel_per_call)
             self._budget.start(
-                BACKEND_CALLS_PER_OPERATION[operation], self._deadline_ticks, instance.set_deadline
+                BACKEND_CALLS_PER_OPERATION[export], self._deadline_ticks, instance.set_deadline
             )
-            return instance.exports[operation](args)
+            return instance.exports[export](args)
         except Refused as refused:
             raise boundary_error(
                 operation, game_id, refused.field or "the value", refused.expected
@@ -338,6 +386,34 @@ class RuntimeStore:
         if is_ok:
             return payload
         raise store_error(operation, game_id, payload)
+
+    def _page(self, operation: str, export: str, args: tuple[Any, ...]) -> RuntimePage:
+        """One page from the page export `export`, failures reported as `operation`'s."""
+        with self._lock:
+            is_ok, payload = self._invoke(operation, None, args, export)
+        if is_ok:
+            return payload  # type: ignore[no-any-return]
+        raise store_error(operation, None, payload)
+
+    def _whole_list(self, operation: str, first: tuple[Any, ...]) -> builtins.list[RuntimeRecord]:
+        """The whole list `operation` names, read page after page from its page export with
+        `first` (the list's own arguments) and the largest limit, keeping each game's first
+        appearance: pages follow the list order and each starts after the one before, so
+        what is kept stays in order. Each page is its own call (the lock is released
+        between pages)."""
+        export = WHOLE_LISTS[operation]
+        records: builtins.list[RuntimeRecord] = []
+        seen: set[str] = set()
+        cursor: str | None = None
+        while True:
+            page = self._page(operation, export, (*first, cursor, LARGEST_PAGE_LIMIT))
+            for record in page.records:
+                if record.game_id not in seen:
+                    seen.add(record.game_id)
+                    records.append(record)
+            if page.next_cursor is None:
+                return records
+            cursor = page.next_cursor
 
 
 def _id(game_id: Any) -> str | None:

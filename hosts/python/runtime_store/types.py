@@ -74,6 +74,19 @@ class RuntimeRecord:
 
 
 @dataclass(frozen=True)
+class RuntimePage:
+    """One page of a list (WIT `runtime-page`): at most the asked number of records, in the
+    list's order, and where the next page starts.
+
+    `next_cursor` is `None` when this page ends the list; otherwise hand it back unchanged
+    to the same list's page method (it is opaque, and another list's cursor is refused).
+    """
+
+    records: list[RuntimeRecord]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
 class UpdateStatusInput:
     """One status transition under a compare-and-swap guard (WIT `update-status-input`)."""
 

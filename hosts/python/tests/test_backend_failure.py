@@ -19,6 +19,7 @@ from runtime_store import (
     RuntimeRecord,
     RuntimeStore,
     ScanFilter,
+    ScanKey,
     Status,
     UpdateStatusInput,
 )
@@ -46,9 +47,13 @@ class FlakyBackend(MemoryBackend):
         answer = self._answer("fetch")
         return super().fetch(game_id) if answer is self.MISSING else answer  # type: ignore[return-value]
 
-    def scan(self, scan_filter: ScanFilter) -> list[RuntimeRecord]:
+    def scan(
+        self, scan_filter: ScanFilter, after: ScanKey | None, limit: int
+    ) -> list[RuntimeRecord]:
         answer = self._answer("scan")
-        return super().scan(scan_filter) if answer is self.MISSING else answer  # type: ignore[return-value]
+        if answer is self.MISSING:
+            return super().scan(scan_filter, after, limit)
+        return answer  # type: ignore[return-value]
 
     def insert(self, record: RuntimeRecord) -> Any:
         answer = self._answer("insert")

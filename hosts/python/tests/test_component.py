@@ -55,7 +55,7 @@ def test_a_path_given_to_the_store_is_loaded() -> None:
 
 
 def test_component_without_the_interfaces_is_refused(component: RuntimeComponent) -> None:
-    with pytest.raises(ComponentMismatch, match=r"has no galaxy:gamemaster/store@0\.1\.0"):
+    with pytest.raises(ComponentMismatch, match=r"has no galaxy:gamemaster/store@0\.2\.0"):
         RuntimeComponent(b"\x00asm\x0d\x00\x01\x00", engine=component.engine, source="empty.wasm")
 
 

@@ -32,6 +32,7 @@ from runtime_store import (
     SandboxError,
     SandboxFailure,
     ScanFilter,
+    ScanKey,
     Status,
     StoreError,
 )
@@ -343,9 +344,11 @@ class _Counting(MemoryBackend):
         self.calls.append("fetch")
         return super().fetch(game_id)
 
-    def scan(self, scan_filter: ScanFilter, /) -> list[RuntimeRecord]:
+    def scan(
+        self, scan_filter: ScanFilter, after: ScanKey | None, limit: int, /
+    ) -> list[RuntimeRecord]:
         self.calls.append("scan")
-        return super().scan(scan_filter)
+        return super().scan(scan_filter, after, limit)
 
 
 def test_a_fetch_loop_is_stopped_at_its_second_backend_call(
@@ -420,8 +423,8 @@ def test_deep_recursion_is_stopped_by_the_stack_limit(
 
 
 WRONG_GET = (
-    "the rules component's export `get` of galaxy:gamemaster/store@0.1.0 does not have the "
-    "type the runtime-store world gives it (galaxy:gamemaster/store@0.1.0#get(game-id): "
+    "the rules component's export `get` of galaxy:gamemaster/store@0.2.0 does not have the "
+    "type the runtime-store world gives it (galaxy:gamemaster/store@0.2.0#get(game-id): "
     "expected string)"
 )
 
@@ -433,7 +436,7 @@ def test_a_component_exporting_the_wrong_types_is_refused_when_loaded_naming_the
     with pytest.raises(ComponentMismatch) as raised:
         RuntimeComponent.from_file(path)
     assert (raised.value.interface, raised.value.function) == (
-        "galaxy:gamemaster/store@0.1.0",
+        "galaxy:gamemaster/store@0.2.0",
         "get",
     )
     assert str(raised.value) == f"{path}: {WRONG_GET}"
