@@ -61,8 +61,10 @@ class Backend(Protocol):
         `ScanFilter.position` gives that order as a sortable tuple and
         `ScanFilter.position_of_key(after)` where the page starts.
 
-        `limit` is 1..=500 (`LARGEST_PAGE_LIMIT`). A database serves it from an index by
-        keyset (`WHERE (created_at, game_id) ...`), never by OFFSET. The rules check the
+        `limit` is 2..=501: the rules ask for one record more than the page they answer
+        (at most `LARGEST_PAGE_LIMIT`) to learn whether another page follows. A database
+        serves it from an index by keyset (`WHERE (created_at, game_id) ...`), never by
+        OFFSET. The rules check the
         answer: a record out of order, not after `after`, not matching the filter or
         beyond `limit` makes the call fail with `BackendError.failed`.
         """

@@ -12,7 +12,7 @@ import pytest
 from runtime_store import Backend, RuntimeComponent, RuntimeStore
 
 from conftest import STEP_COUNTS
-from vectors import load, outcome, vector_files
+from vectors import PageCursors, load, outcome, vector_files
 
 
 def test_vector_files_exist() -> None:
@@ -28,9 +28,10 @@ def test_vector_file(
     kind = f"{make_backend.kind} adapter, {binding} binding"  # type: ignore[attr-defined]
     counts = STEP_COUNTS.setdefault(kind, [0, 0])
     failures = []
+    cursors = PageCursors()
     for index, step in enumerate(load(path)["steps"]):
         counts[0] += 1
-        actual = outcome(store, step["op"], step["args"])
+        actual = outcome(store, step, cursors)
         if actual == step["expect"]:
             counts[1] += 1
             continue

@@ -14,6 +14,7 @@ from runtime_store import (
     InvalidInput,
     InvalidTransition,
     NotFound,
+    RuntimePage,
     RuntimeRecord,
     RuntimeStore,
     Status,
@@ -38,6 +39,7 @@ _INPUT_TYPES = {
     "validate-update-engine-health": UpdateEngineHealthInput,
 }
 _STATUS_FIELDS = {"status", "expected_from", "expected_status", "to"}
+_PAGE_OPS = ("list-page", "list-by-status-page", "list-due-running-page")
 _ERROR_CASES = {
     NotFound: "not-found",
     Conflict: "conflict",
@@ -94,9 +96,50 @@ def to_json(value: Any) -> Any:
     return value
 
 
-def call(store: RuntimeStore, op: str, args: dict[str, Any]) -> Any:
+class PageCursors:
+    """A file's page state (format 2): the `next-cursor` of the most recent step whose
+    expectation is an ok page, which `{"previous-page": true}` names."""
+
+    def __init__(self) -> None:
+        self.previous: str | None = None
+
+    def cursor(self, argument: Any) -> str | None:
+        """The cursor a step's `args.cursor` names: `null`, a literal string, or the
+        previous page's; `MissingCursor` when that page returned none."""
+        if isinstance(argument, dict):
+            if argument != {"previous-page": True}:
+                raise ValueError(f"unknown cursor argument {argument!r}")
+            if self.previous is None:
+                raise MissingCursor()
+            return self.previous
+        if argument is not None and not isinstance(argument, str):
+            raise ValueError(f"unknown cursor argument {argument!r}")
+        return argument
+
+    def remember(self, step: dict[str, Any], actual: Any) -> None:
+        """After a step: when it expects an ok page, its actual cursor becomes the previous
+        one (`None` when it did not return a page with a cursor)."""
+        expect = step["expect"]
+        if isinstance(expect.get("ok"), dict) and "has-next-cursor" in expect["ok"]:
+            self.previous = actual.next_cursor if isinstance(actual, RuntimePage) else None
+
+
+class MissingCursor(Exception):
+    """`{"previous-page": true}` where the previous page step returned no cursor."""
+
+
+def call(
+    store: RuntimeStore, op: str, args: dict[str, Any], cursors: PageCursors | None = None
+) -> Any:
     """Runs one vector step's operation with its arguments."""
     method = getattr(store, op.replace("-", "_"))
+    if op in _PAGE_OPS:
+        cursor = (cursors or PageCursors()).cursor(args["cursor"])
+        if op == "list-page":
+            return method(cursor, args["limit"])
+        if op == "list-by-status-page":
+            return method(Status(args["status"]), cursor, args["limit"])
+        return method(from_json(Timestamp, args["now"]), cursor, args["limit"])
     if op in _INPUT_TYPES:
         return method(from_json(_INPUT_TYPES[op], args["input"]))
     if "record" in args:
@@ -114,10 +157,25 @@ def call(store: RuntimeStore, op: str, args: dict[str, Any]) -> Any:
     return method()
 
 
-def outcome(store: RuntimeStore, op: str, args: dict[str, Any]) -> dict[str, Any]:
-    """The step's result in the vector's `expect` form."""
+def outcome(
+    store: RuntimeStore, step: dict[str, Any], cursors: PageCursors | None = None
+) -> dict[str, Any]:
+    """The step's result in the vector's `expect` form; with `cursors`, page steps follow
+    the file's earlier pages."""
+    cursors = cursors or PageCursors()
+    result: Any = None
     try:
-        return {"ok": to_json(call(store, op, args))}
+        result = call(store, step["op"], step["args"], cursors)
+        if isinstance(result, RuntimePage):
+            return {
+                "ok": {
+                    "records": to_json(result.records),
+                    "has-next-cursor": result.next_cursor is not None,
+                }
+            }
+        return {"ok": to_json(result)}
+    except MissingCursor:
+        return {"runner": "the previous page step returned no next cursor"}
     except StoreError as error:
         answer = {"error": _ERROR_CASES[type(error)]}
         if isinstance(error, (InvalidInput, InvalidTransition)):
@@ -125,3 +183,5 @@ def outcome(store: RuntimeStore, op: str, args: dict[str, Any]) -> dict[str, Any
         if isinstance(error, BackendFailure):
             answer["backend"] = repr(error.error)
         return answer
+    finally:
+        cursors.remember(step, result)
