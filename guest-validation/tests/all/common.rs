@@ -4,9 +4,9 @@
 use runtime_store_rules::memory::MemoryStorage;
 use runtime_store_rules::store::Storage;
 use runtime_store_rules::types::{
-    BackendError, InsertOutcome, PatchOutcome, RecordPatch, RuntimeRecord, ScanFilter, Status,
-    StoreError, Timestamp, UpdateEngineHealthInput, UpdateImageInput, UpdateSchedulingInput,
-    UpdateStatusInput,
+    BackendError, InsertOutcome, PatchOutcome, RecordPatch, RuntimeRecord, ScanFilter, ScanKey,
+    Status, StoreError, Timestamp, UpdateEngineHealthInput, UpdateImageInput,
+    UpdateSchedulingInput, UpdateStatusInput,
 };
 
 pub const CREATED: Timestamp = at(1_764_000_000, 0);
@@ -93,7 +93,7 @@ pub enum Call {
     Insert(RuntimeRecord),
     Patch(String, Option<Status>, RecordPatch),
     Remove(String),
-    Scan(ScanFilter),
+    Scan(ScanFilter, Option<ScanKey>, u32),
 }
 
 /// Records every primitive call, then answers with `failure` when set, otherwise with the
@@ -151,7 +151,14 @@ impl Storage for RecordingStorage {
         self.answer(Call::Remove(game_id.into()), |inner| inner.remove(game_id))
     }
 
-    fn scan(&mut self, filter: ScanFilter) -> Result<Vec<RuntimeRecord>, BackendError> {
-        self.answer(Call::Scan(filter), |inner| inner.scan(filter))
+    fn scan(
+        &mut self,
+        filter: ScanFilter,
+        after: Option<&ScanKey>,
+        limit: u32,
+    ) -> Result<Vec<RuntimeRecord>, BackendError> {
+        self.answer(Call::Scan(filter, after.cloned(), limit), |inner| {
+            inner.scan(filter, after, limit)
+        })
     }
 }

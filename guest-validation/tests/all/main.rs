@@ -2,6 +2,7 @@
 
 mod common;
 mod conformance_vectors;
+mod pages;
 mod properties;
 mod store_operations;
 mod time_and_transitions;

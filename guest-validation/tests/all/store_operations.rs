@@ -9,9 +9,11 @@ use runtime_store_rules::memory::MemoryStorage;
 use runtime_store_rules::store::{self, Storage};
 use runtime_store_rules::transitions::{ALL_STATUSES, allowed_transitions};
 use runtime_store_rules::types::{
-    BackendError, InsertOutcome, PatchOutcome, RecordPatch, RuntimeRecord, ScanFilter, Scheduling,
-    Status, StatusChange, StoreError, Timestamp, UpdateSchedulingInput, UpdateStatusInput,
+    BackendError, InsertOutcome, PatchOutcome, RecordPatch, RuntimeRecord, ScanFilter, ScanKey,
+    Scheduling, Status, StatusChange, StoreError, Timestamp, UpdateSchedulingInput,
+    UpdateStatusInput,
 };
+use runtime_store_vocabulary::page::SCAN_OUT_OF_ORDER;
 
 const FINE: Timestamp = at(1_764_000_100, 123_456_789);
 const FINE_TRUNCATED: Timestamp = at(1_764_000_100, 123_456_000);
@@ -383,7 +385,8 @@ fn delete_is_idempotent() {
 }
 
 /// Storage with fixed answers, whatever it is asked: every patch answers `patched`, every
-/// scan answers `scanned` in that order; nothing is ever stored.
+/// scan answers `scanned` in that order (whatever its filter, key and limit); nothing is
+/// ever stored.
 struct Canned {
     patched: PatchOutcome,
     scanned: Vec<RuntimeRecord>,
@@ -407,7 +410,12 @@ impl Storage for Canned {
     fn remove(&mut self, _: &str) -> Result<(), BackendError> {
         Ok(())
     }
-    fn scan(&mut self, _: ScanFilter) -> Result<Vec<RuntimeRecord>, BackendError> {
+    fn scan(
+        &mut self,
+        _: ScanFilter,
+        _: Option<&ScanKey>,
+        _: u32,
+    ) -> Result<Vec<RuntimeRecord>, BackendError> {
         Ok(self.scanned.clone())
     }
 }
@@ -426,6 +434,25 @@ fn ids(records: Result<Vec<RuntimeRecord>, StoreError>) -> Vec<String> {
         .unwrap_or_default()
 }
 
+fn out_of_order() -> StoreError {
+    StoreError::Backend(BackendError::Failed(SCAN_OUT_OF_ORDER.into()))
+}
+
+/// Every arrangement of `records` but `sorted` (which is one of them), by rotating and
+/// swapping neighbours: enough to put each record out of its place.
+fn disorders(sorted: &[RuntimeRecord]) -> Vec<Vec<RuntimeRecord>> {
+    let mut disorders = Vec::new();
+    for index in 0..sorted.len().saturating_sub(1) {
+        let mut swapped = sorted.to_vec();
+        swapped.swap(index, index + 1);
+        disorders.push(swapped);
+    }
+    let mut reversed = sorted.to_vec();
+    reversed.reverse();
+    disorders.push(reversed);
+    disorders
+}
+
 #[test]
 fn lists_are_newest_first_with_ties_by_game_id_bytes() {
     let created = |game_id: &str, created_at| RuntimeRecord {
@@ -433,7 +460,7 @@ fn lists_are_newest_first_with_ties_by_game_id_bytes() {
         updated_at: created_at,
         ..record(game_id)
     };
-    // Byte order puts "B" before "a" before "ä"; the backend answers in another order.
+    // Byte order puts "B" before "a" before "ä".
     let scrambled = vec![
         created("a", CREATED),
         created("old", at(CREATED.seconds - 1, 999_999_000)),
@@ -442,17 +469,33 @@ fn lists_are_newest_first_with_ties_by_game_id_bytes() {
         created("B", CREATED),
     ];
     let expected = ["new", "B", "a", "ä", "old"];
+    // The reference storage serves the order...
+    let mut storage = MemoryStorage::default();
+    for record in scrambled.clone() {
+        assert_eq!(store::insert(&mut storage, record), Ok(()));
+    }
+    assert_eq!(ids(store::list(&mut storage)), expected);
     assert_eq!(
-        ids(store::list(&mut fixed_scan(scrambled.clone()))),
+        ids(store::list_by_status(&mut storage, Status::Starting)),
         expected
     );
-    assert_eq!(
-        ids(store::list_by_status(
-            &mut fixed_scan(scrambled),
-            Status::Starting
-        )),
-        expected
-    );
+    // ...the rules accept it from any backend...
+    let sorted: Vec<RuntimeRecord> = expected
+        .iter()
+        .map(|id| scrambled.iter().find(|r| r.game_id == *id).unwrap().clone())
+        .collect();
+    assert_eq!(ids(store::list(&mut fixed_scan(sorted.clone()))), expected);
+    // ...and refuse every other order, ties by game id included.
+    for disorder in disorders(&sorted) {
+        assert_eq!(
+            store::list(&mut fixed_scan(disorder.clone())),
+            Err(out_of_order())
+        );
+        assert_eq!(
+            store::list_by_status(&mut fixed_scan(disorder), Status::Starting),
+            Err(out_of_order())
+        );
+    }
 }
 
 #[test]
@@ -470,9 +513,64 @@ fn due_running_is_soonest_first_with_ties_by_game_id_bytes() {
         due("a2", at(100, 0)),
         due("a10", at(100, 0)),
     ];
+    let expected = ["early", "a10", "a2", "b", "z", "late"];
+    let mut storage = MemoryStorage::default();
+    for record in scrambled.clone() {
+        assert_eq!(store::insert(&mut storage, record), Ok(()));
+    }
+    assert_eq!(ids(store::list_due_running(&mut storage, LATER)), expected);
+    let sorted: Vec<RuntimeRecord> = expected
+        .iter()
+        .map(|id| scrambled.iter().find(|r| r.game_id == *id).unwrap().clone())
+        .collect();
     assert_eq!(
-        ids(store::list_due_running(&mut fixed_scan(scrambled), LATER)),
-        ["early", "a10", "a2", "b", "z", "late"]
+        ids(store::list_due_running(
+            &mut fixed_scan(sorted.clone()),
+            LATER
+        )),
+        expected
+    );
+    for disorder in disorders(&sorted) {
+        assert_eq!(
+            store::list_due_running(&mut fixed_scan(disorder), LATER),
+            Err(out_of_order())
+        );
+    }
+}
+
+#[test]
+fn a_whole_list_holding_a_record_its_filter_does_not_select_is_refused() {
+    let running = RuntimeRecord {
+        status: Status::Running,
+        next_generation_at: Some(at(100, 0)),
+        ..record("running")
+    };
+    // Another status, not running, not due yet, no tick: each outside one filter.
+    let starting = record("starting");
+    let not_due = RuntimeRecord {
+        next_generation_at: Some(at(LATER.seconds, 1_000)),
+        ..running.clone()
+    };
+    let no_tick = RuntimeRecord {
+        next_generation_at: None,
+        ..running.clone()
+    };
+    assert_eq!(
+        store::list_by_status(&mut fixed_scan(vec![starting]), Status::Running),
+        Err(out_of_order())
+    );
+    for stray in [record("starting"), not_due, no_tick] {
+        assert_eq!(
+            store::list_due_running(&mut fixed_scan(vec![stray]), LATER),
+            Err(out_of_order())
+        );
+    }
+    assert_eq!(
+        ids(store::list_due_running(
+            &mut fixed_scan(vec![running]),
+            LATER
+        )),
+        ["running"]
     );
 }
 
@@ -488,9 +586,13 @@ fn list_scans_ask_for_the_right_filter_with_now_truncated() {
     assert_eq!(
         storage.calls,
         [
-            Call::Scan(ScanFilter::DueRunning(FINE_TRUNCATED)),
-            Call::Scan(ScanFilter::ByStatus(Status::GenerationFailed)),
-            Call::Scan(ScanFilter::All),
+            Call::Scan(ScanFilter::DueRunning(FINE_TRUNCATED), None, u32::MAX),
+            Call::Scan(
+                ScanFilter::ByStatus(Status::GenerationFailed),
+                None,
+                u32::MAX
+            ),
+            Call::Scan(ScanFilter::All, None, u32::MAX),
         ]
     );
 }

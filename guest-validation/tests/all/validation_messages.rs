@@ -13,7 +13,7 @@ use runtime_store_rules::types::{
     RuntimeRecord, Status, StoreError, UpdateEngineHealthInput, UpdateImageInput,
     UpdateSchedulingInput, UpdateStatusInput,
 };
-use runtime_store_rules::validation;
+use runtime_store_rules::validation::{self, Operation};
 
 /// A change that makes exactly one check fail, and the error that check returns.
 struct Breaker<T> {
@@ -441,7 +441,7 @@ fn list_due_running_checks_now_zero_then_validity() {
     ];
     for (now, message) in cases {
         assert_eq!(
-            validation::validate_list_due_running(now),
+            validation::validate_list_due_running(Operation::ListDueRunning, now),
             invalid_input(message)
         );
         let mut storage = RecordingStorage::default();
@@ -451,9 +451,12 @@ fn list_due_running_checks_now_zero_then_validity() {
         );
         assert!(storage.calls.is_empty());
     }
-    assert_eq!(validation::validate_list_due_running(at(0, 1_000)), Ok(()));
     assert_eq!(
-        validation::validate_list_due_running(at(MIN_SECONDS, 0)),
+        validation::validate_list_due_running(Operation::ListDueRunning, at(0, 1_000)),
+        Ok(())
+    );
+    assert_eq!(
+        validation::validate_list_due_running(Operation::ListDueRunning, at(MIN_SECONDS, 0)),
         Ok(())
     );
 }
