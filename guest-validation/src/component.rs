@@ -7,8 +7,8 @@ use crate::store::{self, Storage};
 use crate::transitions;
 use crate::types::{
     BackendError, InsertOutcome, PatchOutcome, RecordPatch, RuntimePage, RuntimeRecord, ScanFilter,
-    ScanKey, Status, StoreError, Timestamp, UpdateEngineHealthInput, UpdateImageInput, UpdateSchedulingInput,
-    UpdateStatusInput,
+    ScanKey, Status, StoreError, Timestamp, UpdateEngineHealthInput, UpdateImageInput,
+    UpdateSchedulingInput, UpdateStatusInput,
 };
 use crate::validation;
 

@@ -9,9 +9,9 @@ use crate::cursor;
 use crate::ordering::{self, ListOrder};
 use crate::time::{truncate_optional, truncate_to_micros};
 use crate::types::{
-    BackendError, InsertOutcome, PatchOutcome, RecordPatch, RuntimePage, RuntimeRecord,
-    ScanFilter, ScanKey, Scheduling, Status, StatusChange, StoreError, Timestamp,
-    UpdateEngineHealthInput, UpdateImageInput, UpdateSchedulingInput, UpdateStatusInput,
+    BackendError, InsertOutcome, PatchOutcome, RecordPatch, RuntimePage, RuntimeRecord, ScanFilter,
+    ScanKey, Scheduling, Status, StatusChange, StoreError, Timestamp, UpdateEngineHealthInput,
+    UpdateImageInput, UpdateSchedulingInput, UpdateStatusInput,
 };
 use crate::validation::{self, Operation};
 

@@ -3,10 +3,10 @@
 //! The same types serve the wasm exports and native callers, so natively tested rules are
 //! byte for byte the rules the component runs.
 
+pub use crate::bindings::exports::galaxy::gamemaster::store::RuntimePage;
 pub use crate::bindings::galaxy::gamemaster::backend::{
     InsertOutcome, PatchOutcome, RecordPatch, ScanFilter, ScanKey, Scheduling, StatusChange,
 };
-pub use crate::bindings::exports::galaxy::gamemaster::store::RuntimePage;
 pub use crate::bindings::galaxy::gamemaster::types::{
     BackendError, RuntimeRecord, Status, StoreError, Timestamp, UpdateEngineHealthInput,
     UpdateImageInput, UpdateSchedulingInput, UpdateStatusInput,

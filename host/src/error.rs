@@ -218,7 +218,7 @@ pub enum BuildError {
     /// `runtime-store` world gives it.
     #[error("the rules component's export `{function}` of {interface} {reason}")]
     Export {
-        /// The exported interface (`galaxy:gamemaster/store@0.1.0`).
+        /// The exported interface (`galaxy:gamemaster/store@0.2.0`).
         interface: &'static str,
         /// The function (`get`).
         function: &'static str,
@@ -231,7 +231,7 @@ pub enum BuildError {
     /// The component does not fit the `runtime-store` world: it imports something the
     /// host does not provide or lacks an export.
     #[error(
-        "link the rules component (it may import only galaxy:gamemaster/backend@0.1.0 and must export rules and store)"
+        "link the rules component (it may import only galaxy:gamemaster/backend@0.2.0 and must export rules and store)"
     )]
     Link(#[source] WasmtimeError),
 }

@@ -16,7 +16,7 @@ pub struct ComponentInfo {
     pub size: usize,
     /// SHA-256 of the bytes, lowercase hex.
     pub sha256: String,
-    /// Imported names (`galaxy:gamemaster/backend@0.1.0`, ...), in the component's order.
+    /// Imported names (`galaxy:gamemaster/backend@0.2.0`, ...), in the component's order.
     pub imports: Vec<String>,
     /// Exported names, in the component's order.
     pub exports: Vec<String>,

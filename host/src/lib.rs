@@ -109,9 +109,9 @@ pub use runtime_store_backend::{
 pub use store::{
     DEADLINE_PER_CALL_RANGE, DEFAULT_DEADLINE_PER_CALL, DEFAULT_FUEL_PER_CALL,
     DEFAULT_MAX_IDLE_INSTANCES, DEFAULT_MAX_INSTANCE_WAIT, DEFAULT_MAX_INSTANCES,
-    DEFAULT_MEMORY_LIMIT, FUEL_PER_CALL_RANGE, MAX_IDLE_INSTANCES_RANGE, MAX_INSTANCE_WAIT_RANGE,
-    LARGEST_PAGE_LIMIT, MAX_INSTANCES_RANGE, MEMORY_LIMIT_RANGE, RecordPage, Rules, RuntimeStore,
-    RuntimeStoreBuilder, default_registry,
+    DEFAULT_MEMORY_LIMIT, FUEL_PER_CALL_RANGE, LARGEST_PAGE_LIMIT, MAX_IDLE_INSTANCES_RANGE,
+    MAX_INSTANCE_WAIT_RANGE, MAX_INSTANCES_RANGE, MEMORY_LIMIT_RANGE, RecordPage, Rules,
+    RuntimeStore, RuntimeStoreBuilder, default_registry,
 };
 
 /// The rules component, built from `guest-validation/` and committed with this crate

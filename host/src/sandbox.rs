@@ -23,6 +23,7 @@ mod shared;
 
 use std::future::{Future, poll_fn};
 use std::pin::pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Poll;
 use std::time::{Duration, Instant};
@@ -56,6 +57,8 @@ pub(crate) struct Sandbox {
     /// `max_instance_wait`) when all are busy.
     permits: Semaphore,
     idle: Mutex<Vec<Instance>>,
+    /// The largest linear memory any instance has been granted, in bytes.
+    memory_peak: Arc<AtomicUsize>,
 }
 
 /// An instantiated component in its own store.
@@ -116,6 +119,8 @@ fn millis(duration: Duration) -> u64 {
 struct MemoryLimiter {
     limit: usize,
     limits: StoreLimits,
+    /// Shared with the [`Sandbox`]: raised to every size granted.
+    peak: Arc<AtomicUsize>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -145,6 +150,7 @@ impl ResourceLimiter for MemoryLimiter {
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
         if self.limits.memory_growing(current, desired, maximum)? {
+            self.peak.fetch_max(desired, Ordering::Relaxed);
             Ok(true)
         } else {
             Err(wasmtime::Error::new(MemoryLimitExceeded {
@@ -272,7 +278,13 @@ impl Sandbox {
             limits,
             permits: Semaphore::new(limits.max_instances),
             idle: Mutex::new(Vec::new()),
+            memory_peak: Arc::default(),
         })
+    }
+
+    /// The largest linear memory any instance of this sandbox has been granted, in bytes.
+    pub(crate) fn memory_peak(&self) -> usize {
+        self.memory_peak.load(Ordering::Relaxed)
     }
 
     /// The most address space the store's instances reserve at once: `max_instances`
@@ -374,6 +386,7 @@ impl Sandbox {
                 limits: StoreLimitsBuilder::new()
                     .memory_size(self.limits.memory_limit)
                     .build(),
+                peak: Arc::clone(&self.memory_peak),
             },
             budget,
         };

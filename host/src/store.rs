@@ -288,9 +288,7 @@ impl RuntimeStore {
         let cursor = cursor.map(handed_over);
         let page = self
             .run(Call::new(operation, None), async |guest, store| {
-                guest
-                    .call_list_page(store, cursor.as_deref(), limit)
-                    .await
+                guest.call_list_page(store, cursor.as_deref(), limit).await
             })
             .await?;
         Ok(page.into())
@@ -326,6 +324,13 @@ impl RuntimeStore {
     /// every store of the process that has the same memory limit.
     pub fn reserved_address_space_bound(&self) -> u64 {
         self.sandbox.reserved_address_space_bound()
+    }
+
+    /// The largest linear memory any of this store's instances has had, in bytes: what the
+    /// busiest call needed (memory a guest grew stays with its instance). Whole lists are
+    /// read in pages, so it does not grow with the number of records stored.
+    pub fn guest_memory_peak(&self) -> usize {
+        self.sandbox.memory_peak()
     }
 
     /// The pure rules of the same component, run in the same sandbox.
@@ -519,13 +524,17 @@ impl Default for RuntimeStoreBuilder {
     }
 }
 
-/// The adapters every host knows without registration: `memory:` and, with the
-/// `postgres` feature (on by default), `postgres://` / `postgresql://`.
+/// The adapters every host knows without registration: `memory:`, with the `postgres`
+/// feature (on by default) `postgres://` / `postgresql://`, and with the `sqlite` feature
+/// (on by default) `sqlite://path` / `sqlite::memory:`.
 pub fn default_registry() -> Registry {
     let registry = Registry::new().with(MemoryFactory);
     #[cfg(feature = "postgres")]
     let registry =
         registry.and_then(|registry| registry.with(runtime_store_postgres::PostgresFactory::new()));
+    #[cfg(feature = "sqlite")]
+    let registry =
+        registry.and_then(|registry| registry.with(runtime_store_sqlite::SqliteFactory::new()));
     registry.expect("the built-in adapters have distinct schemes")
 }
 

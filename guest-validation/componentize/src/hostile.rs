@@ -10,7 +10,7 @@
 //!   the canonical ABI lowers it: every argument zero (an empty game id, the `all` scan
 //!   filter, ...) and the answer written to a return area in the guest's memory. The core
 //!   module imports exactly the functions its body calls, so the component imports
-//!   `galaxy:gamemaster/backend@0.1.0` only when it uses it.
+//!   `galaxy:gamemaster/backend@0.2.0` only when it uses it.
 //! * `$recurse` is a helper function calling itself forever (a stack overflow).
 
 use std::fmt::Write as _;
@@ -25,7 +25,7 @@ use crate::repository;
 pub const HOSTILE_DIR: &str = "tests/hostile";
 
 /// The interface whose functions a body may call with `{backend.<function>}`.
-const BACKEND_INTERFACE: &str = "galaxy:gamemaster/backend@0.1.0";
+const BACKEND_INTERFACE: &str = "galaxy:gamemaster/backend@0.2.0";
 
 /// Where a lowered backend call's answer is written in the stub's memory (8-aligned, clear
 /// of the 1024 bytes `cabi_realloc` hands out).

@@ -6,17 +6,19 @@
 use wasmtime::component::types::ComponentItem;
 use wasmtime::component::{Component, ComponentNamedList, InstancePre, Lift, Lower};
 
+use crate::bindings::exports::galaxy::gamemaster::store::RuntimePage;
 use crate::bindings::galaxy::gamemaster::types::{
     RuntimeRecord, Status, StoreError, Timestamp, UpdateEngineHealthInput, UpdateImageInput,
     UpdateSchedulingInput, UpdateStatusInput,
 };
 use crate::error::BuildError;
 
-const RULES: &str = "galaxy:gamemaster/rules@0.1.0";
-const STORE: &str = "galaxy:gamemaster/store@0.1.0";
+const RULES: &str = "galaxy:gamemaster/rules@0.2.0";
+const STORE: &str = "galaxy:gamemaster/store@0.2.0";
 
 type Checked = Result<(), StoreError>;
 type Records = Result<Vec<RuntimeRecord>, StoreError>;
+type Page = Result<RuntimePage, StoreError>;
 
 /// Every export of the world, checked in WIT order.
 pub(super) fn check<T>(pre: &InstancePre<T>) -> Result<(), BuildError> {
@@ -42,6 +44,10 @@ pub(super) fn check<T>(pre: &InstancePre<T>) -> Result<(), BuildError> {
     exports.function::<(Timestamp,), (Records,)>(STORE, "list-due-running")?;
     exports.function::<(Status,), (Records,)>(STORE, "list-by-status")?;
     exports.function::<(), (Records,)>(STORE, "list")?;
+    exports.function::<(Option<String>, u32), (Page,)>(STORE, "list-page")?;
+    exports.function::<(Status, Option<String>, u32), (Page,)>(STORE, "list-by-status-page")?;
+    exports
+        .function::<(Timestamp, Option<String>, u32), (Page,)>(STORE, "list-due-running-page")?;
     Ok(())
 }
 

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use runtime_store_backend::{
-    Backend, BackendError, InsertOutcome, PatchOutcome, RecordPatch, ScanFilter, async_trait,
+    Backend, BackendError, InsertOutcome, PatchOutcome, RecordPatch, ScanFilter, ScanKey,
+    async_trait,
 };
 use runtime_store_host::{RuntimeRecord, RuntimeStore, Status};
 use runtime_store_memory::MemoryBackend;
@@ -45,7 +46,12 @@ impl Backend for FailingBackend {
     async fn remove(&self, _game_id: &str) -> Result<(), BackendError> {
         Err(self.0.clone())
     }
-    async fn scan(&self, _filter: ScanFilter) -> Result<Vec<RuntimeRecord>, BackendError> {
+    async fn scan(
+        &self,
+        _filter: ScanFilter,
+        _after: Option<&ScanKey>,
+        _limit: u32,
+    ) -> Result<Vec<RuntimeRecord>, BackendError> {
         Err(self.0.clone())
     }
 }
@@ -92,8 +98,13 @@ impl Backend for HangingFetchBackend {
     async fn remove(&self, game_id: &str) -> Result<(), BackendError> {
         self.0.remove(game_id).await
     }
-    async fn scan(&self, filter: ScanFilter) -> Result<Vec<RuntimeRecord>, BackendError> {
-        self.0.scan(filter).await
+    async fn scan(
+        &self,
+        filter: ScanFilter,
+        after: Option<&ScanKey>,
+        limit: u32,
+    ) -> Result<Vec<RuntimeRecord>, BackendError> {
+        self.0.scan(filter, after, limit).await
     }
 }
 

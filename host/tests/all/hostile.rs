@@ -245,7 +245,7 @@ async fn a_component_exporting_the_wrong_types_is_refused_at_build_naming_the_fu
     let took = started.elapsed();
     match &error {
         BuildError::Export {
-            interface: "galaxy:gamemaster/store@0.1.0",
+            interface: "galaxy:gamemaster/store@0.2.0",
             function: "get",
             ..
         } => {}
@@ -253,7 +253,7 @@ async fn a_component_exporting_the_wrong_types_is_refused_at_build_naming_the_fu
     }
     assert_eq!(
         error.to_string(),
-        "the rules component's export `get` of galaxy:gamemaster/store@0.1.0 does not have the type the runtime-store world gives it"
+        "the rules component's export `get` of galaxy:gamemaster/store@0.2.0 does not have the type the runtime-store world gives it"
     );
     eprintln!("hostile | wrong export types | build (export check) | {took:?} | no store built");
 }
@@ -327,9 +327,11 @@ async fn time_spent_in_the_backend_does_not_count_against_the_deadline() {
         async fn scan(
             &self,
             filter: runtime_store_backend::ScanFilter,
+            after: Option<&runtime_store_backend::ScanKey>,
+            limit: u32,
         ) -> Result<Vec<runtime_store_host::RuntimeRecord>, runtime_store_host::BackendError>
         {
-            self.0.scan(filter).await
+            self.0.scan(filter, after, limit).await
         }
     }
     let store = RuntimeStore::builder()

@@ -6,15 +6,15 @@ use runtime_store_host::{embedded_component, inspect_component};
 fn embedded_component_imports_only_the_backend_and_exports_rules_and_store() {
     let info = inspect_component(embedded_component()).expect("the embedded component compiles");
     let mut imports = info.imports.clone();
-    imports.retain(|name| name != "galaxy:gamemaster/types@0.1.0");
-    assert_eq!(imports, ["galaxy:gamemaster/backend@0.1.0"], "{info:?}");
+    imports.retain(|name| name != "galaxy:gamemaster/types@0.2.0");
+    assert_eq!(imports, ["galaxy:gamemaster/backend@0.2.0"], "{info:?}");
     assert!(
         info.imports.iter().all(|name| !name.starts_with("wasi:")),
         "{info:?}"
     );
     for export in [
-        "galaxy:gamemaster/rules@0.1.0",
-        "galaxy:gamemaster/store@0.1.0",
+        "galaxy:gamemaster/rules@0.2.0",
+        "galaxy:gamemaster/store@0.2.0",
     ] {
         assert!(info.exports.iter().any(|name| name == export), "{info:?}");
     }

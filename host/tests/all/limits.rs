@@ -8,17 +8,18 @@ use runtime_store_host::{BuildError, Operation, RuntimeStore, SandboxFailure, St
 
 #[tokio::test]
 async fn a_call_out_of_fuel_is_stopped_and_the_next_call_gets_a_fresh_instance() {
-    let budget = 2_000_000;
+    // A page of 500 records costs some 2 to 4 million fuel units.
+    let budget = 200_000;
     let store = RuntimeStore::builder()
-        .backend(large_memory_backend(5_000, 32).await)
+        .backend(large_memory_backend(1_000, 32).await)
         .fuel_per_call(budget)
         .build()
         .await
         .unwrap();
     assert_eq!(
-        store.list().await,
+        store.list_page(None, 500).await,
         Err(StoreError::Sandbox {
-            operation: Operation::List,
+            operation: Operation::ListPage,
             game_id: None,
             reason: SandboxFailure::OutOfFuel { budget },
         })
@@ -30,18 +31,21 @@ async fn a_call_out_of_fuel_is_stopped_and_the_next_call_gets_a_fresh_instance()
 }
 
 #[tokio::test]
-async fn a_list_larger_than_the_memory_limit_is_a_sandbox_error_not_a_crash() {
-    let limit = 4 << 20;
+async fn a_page_larger_than_the_memory_limit_is_a_sandbox_error_not_a_crash() {
+    let limit = 2 << 20;
     let store = RuntimeStore::builder()
         .backend(large_memory_backend(2_000, 4_000).await)
         .memory_limit(limit)
         .build()
         .await
         .unwrap();
-    let error = store.list_by_status(Status::Running).await.unwrap_err();
+    let error = store
+        .list_by_status_page(Status::Running, None, 500)
+        .await
+        .unwrap_err();
     match &error {
         StoreError::Sandbox {
-            operation: Operation::ListByStatus,
+            operation: Operation::ListByStatusPage,
             game_id: None,
             reason:
                 SandboxFailure::MemoryLimit {
@@ -56,7 +60,7 @@ async fn a_list_larger_than_the_memory_limit_is_a_sandbox_error_not_a_crash() {
     }
     assert!(
         error.to_string().starts_with(
-            "list runtimes by status: the guest exceeded its memory limit of 4194304 bytes"
+            "list runtimes by status: the guest exceeded its memory limit of 2097152 bytes"
         ),
         "{error}"
     );
@@ -67,6 +71,12 @@ async fn a_list_larger_than_the_memory_limit_is_a_sandbox_error_not_a_crash() {
             .await
             .is_ok()
     );
+    // Smaller pages fit: the whole list of 8 MB of records is read within 2 MiB.
+    let pages_of_100 = store
+        .list_by_status_page(Status::Running, None, 100)
+        .await
+        .unwrap();
+    assert_eq!(pages_of_100.records.len(), 100);
 }
 
 #[tokio::test]

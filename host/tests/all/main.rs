@@ -7,6 +7,7 @@ mod concurrency;
 mod hostile;
 mod inspect;
 mod limits;
+mod pages;
 mod registry;
 mod resources;
 #[cfg(feature = "serde")]

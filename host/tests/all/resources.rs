@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use crate::common::record;
 use runtime_store_backend::{
-    Backend, BackendError, InsertOutcome, PatchOutcome, RecordPatch, ScanFilter, async_trait,
+    Backend, BackendError, InsertOutcome, PatchOutcome, RecordPatch, ScanFilter, ScanKey,
+    async_trait,
 };
 use runtime_store_host::{BuildError, RuntimeRecord, RuntimeStore, RuntimeStoreBuilder, Status};
 use runtime_store_memory::MemoryBackend;
@@ -185,8 +186,13 @@ impl Backend for Gathering {
     async fn remove(&self, game_id: &str) -> Result<(), BackendError> {
         self.inner.remove(game_id).await
     }
-    async fn scan(&self, filter: ScanFilter) -> Result<Vec<RuntimeRecord>, BackendError> {
-        self.inner.scan(filter).await
+    async fn scan(
+        &self,
+        filter: ScanFilter,
+        after: Option<&ScanKey>,
+        limit: u32,
+    ) -> Result<Vec<RuntimeRecord>, BackendError> {
+        self.inner.scan(filter, after, limit).await
     }
 }
 
