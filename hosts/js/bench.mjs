@@ -44,7 +44,8 @@ const only = process.argv[2];
 for (const [mode, options] of Object.entries(MODES)) {
   if (only !== undefined && only !== mode) continue;
   const store = await storeWith(1, options);
-  const [ten, hundred] = [await storeWith(10, options), await storeWith(100, options)];
+  const [ten, hundred, thousand] = [await storeWith(10, options), await storeWith(100, options), await storeWith(1000, options)];
+  const middle = thousand.listPage(undefined, 500).nextCursor;
   let freshIds = 0;
   let flips = 0;
   const statuses = [Status.RUNNING, Status.GENERATION_IN_PROGRESS];
@@ -57,6 +58,7 @@ for (const [mode, options] of Object.entries(MODES)) {
     },
     'list (10 records)': () => ten.list(),
     'list (100 records)': () => hundred.list(),
+    'list page of 100 (of 1000)': () => thousand.listPage(middle, 100),
     'rules transition (no storage)': () => store.transition(Status.RUNNING, Status.STOPPED),
   };
   console.log(
@@ -66,5 +68,5 @@ for (const [mode, options] of Object.entries(MODES)) {
   for (const [name, operation] of Object.entries(operations)) {
     console.log(`  ${name.padEnd(32)} ${microsPerCall(operation).toFixed(1).padStart(8)}`);
   }
-  for (const each of [store, ten, hundred]) each.close();
+  for (const each of [store, ten, hundred, thousand]) each.close();
 }

@@ -259,6 +259,17 @@ export const SIGNATURES = {
   'list-due-running': { iface: 'store', method: 'listDueRunning', params: [['now', timestamp]] },
   'list-by-status': { iface: 'store', method: 'listByStatus', params: [['status', status]] },
   list: { iface: 'store', method: 'list', params: [] },
+  'list-due-running-page': {
+    iface: 'store',
+    method: 'listDueRunningPage',
+    params: [['now', timestamp], ['cursor', option(string)], ['limit', u32]],
+  },
+  'list-by-status-page': {
+    iface: 'store',
+    method: 'listByStatusPage',
+    params: [['status', status], ['cursor', option(string)], ['limit', u32]],
+  },
+  'list-page': { iface: 'store', method: 'listPage', params: [['cursor', option(string)], ['limit', u32]] },
   transition: { iface: 'rules', method: 'transition', params: [['from', status], ['to', status]] },
   'allowed-transitions': { iface: 'rules', method: 'allowedTransitions', params: [['from', status]] },
   'validate-record': { iface: 'rules', method: 'validateRecord', params: [['record', RUNTIME_RECORD]] },

@@ -20,10 +20,15 @@ export {
   InsertOutcome,
   PatchOutcome,
   Status,
+  compareGameIds,
+  compareScanKeys,
+  compareTimestamps,
+  scanKeyOf,
   scanMatches,
   storedText,
   timestampAtOrBefore,
 } from './types.js';
+export { LARGEST_PAGE_LIMIT } from './vocabulary.js';
 
 /** @typedef {import('./model.js').Status} StatusName */
 /** @typedef {import('./model.js').Timestamp} Timestamp */
@@ -39,6 +44,8 @@ export {
 /** @typedef {import('./model.js').StatusChange} StatusChange */
 /** @typedef {import('./model.js').Scheduling} Scheduling */
 /** @typedef {import('./model.js').ScanFilter} ScanFilter */
+/** @typedef {import('./model.js').ScanKey} ScanKey */
+/** @typedef {import('./model.js').RuntimePage} RuntimePage */
 /** @typedef {import('./model.js').PatchOutcome} PatchOutcomeValue */
 /** @typedef {import('./model.js').InsertOutcomeName} InsertOutcomeName */
 /** @typedef {import('./model.js').BackendErrorKindName} BackendErrorKindName */

@@ -1,4 +1,4 @@
-// The values of the WIT package `galaxy:gamemaster@0.1.0` as this package maps them (types
+// The values of the WIT package `galaxy:gamemaster@0.2.0` as this package maps them (types
 // only; nothing runs here). Records are plain objects with camelCase keys; `option<T>` is
 // `undefined` (a missing key, or `null` on input) or the value; statuses are WIT case names.
 
@@ -158,13 +158,34 @@
  */
 
 /**
- * Which records a backend `scan` returns, in any order (see `scanMatches`).
+ * Which records a backend `scan` returns, and in which order (see `scanMatches` and
+ * `compareScanKeys`): `all` and `by-status` newest `createdAt` first, then game id
+ * ascending; `due-running` (status running and `nextGenerationAt` at or before the instant)
+ * earliest `nextGenerationAt` first, then game id ascending. Game ids compare by their UTF-8
+ * bytes (`compareGameIds`), not as JavaScript compares strings.
  * @typedef {{ tag: 'all' } | { tag: 'by-status', val: Status } | { tag: 'due-running', val: Timestamp }} ScanFilter
  */
 
 /**
- * A storage adapter: five synchronous primitives that only persist (never validate, derive
- * or sort). A failure is reported by throwing a `BackendError`; anything else thrown, or an
+ * A position in a scan filter's order: the record with this game id and this `at` (its
+ * `createdAt` for `all` and `by-status`, its `nextGenerationAt` for `due-running`).
+ * @typedef {object} ScanKey
+ * @property {Timestamp} at
+ * @property {string} gameId
+ */
+
+/**
+ * One page of a list: at most the asked number of records, in the list's order, and the
+ * cursor of the next page (`undefined` when this page ends the list). The cursor is opaque:
+ * hand it back unchanged to the same list's page method.
+ * @typedef {object} RuntimePage
+ * @property {RuntimeRecord[]} records
+ * @property {string | undefined} nextCursor
+ */
+
+/**
+ * A storage adapter: five synchronous primitives that only persist (never validate or
+ * derive; `scan` serves its filter's order, from an ordered structure or an index). A failure is reported by throwing a `BackendError`; anything else thrown, or an
  * answer of the wrong shape, reaches the caller as a `BackendFailure` of kind `failed`.
  * @typedef {object} Backend
  * @property {(gameId: string) => RuntimeRecordInput | undefined | null} fetch
@@ -176,14 +197,19 @@
  *   status) applies every change; otherwise writes nothing
  * @property {(gameId: string) => void} remove
  *   removes the record if it exists
- * @property {(filter: ScanFilter) => RuntimeRecordInput[]} scan
- *   the records matching `filter`, in any order
+ * @property {(filter: ScanFilter, after: ScanKey | undefined, limit: number) => RuntimeRecordInput[]} scan
+ *   the first `limit` records matching `filter` that come strictly after `after` in the
+ *   filter's order (from the start when `after` is undefined), in that order. `limit` may
+ *   be far above any page size (the rules ask one record more than a page holds). The
+ *   rules check the answer: a record out of order, not after `after`, not matching the
+ *   filter or beyond `limit` makes the call a `BackendFailure` of kind `failed`
  */
 
 /**
  * A WIT function of the `store` or `rules` interface.
  * @typedef {'get' | 'insert' | 'update-status' | 'update-scheduling' | 'update-image'
  *   | 'update-engine-health' | 'delete' | 'list-due-running' | 'list-by-status' | 'list'
+ *   | 'list-due-running-page' | 'list-by-status-page' | 'list-page'
  *   | 'transition' | 'allowed-transitions' | 'validate-record' | 'validate-update-status'
  *   | 'validate-update-scheduling' | 'validate-update-image' | 'validate-update-engine-health'} Operation
  */

@@ -50,8 +50,9 @@ export function trapFailure(operation, gameId, exceeded, memoryLimit, reason, ca
 /**
  * How a store runs its component.
  * @typedef {object} Sandbox
- * @property {(operation: Operation, gameId: string | undefined, args: unknown[]) => any} call
- *   runs one operation on lowered arguments; throws a StoreError
+ * @property {(operation: Operation, gameId: string | undefined, args: unknown[], reported?: Operation) => any} call
+ *   runs one operation on lowered arguments; throws a StoreError naming `reported` (default
+ *   `operation`: a whole list names itself while it runs its page export)
  * @property {() => Promise<void>} ready resolves once a call would not wait for start-up
  * @property {() => void} close drops the instance or ends the worker
  */
@@ -118,14 +119,15 @@ export class InProcessSandbox {
    * @param {Operation} operation
    * @param {string | undefined} gameId
    * @param {unknown[]} args
+   * @param {Operation} [reported] the operation failures name
    */
-  call(operation, gameId, args) {
+  call(operation, gameId, args, reported = operation) {
     const { iface, method } = SIGNATURES[operation];
     if (this.#exports === undefined) {
       try {
         this.#exports = instantiate(this.#component.instantiate, this.#modules, this.#imports.imports);
       } catch (error) {
-        throw new SandboxFailure(operation, gameId, fill(SANDBOX_INSTANTIATION, { reason: trapReason(error) }), {
+        throw new SandboxFailure(reported, gameId, fill(SANDBOX_INSTANTIATION, { reason: trapReason(error) }), {
           cause: error,
         });
       }
@@ -136,12 +138,12 @@ export class InProcessSandbox {
     } catch (error) {
       const exceeded = this.#imports.exceeded();
       if (carriesPayload(error) && exceeded === undefined) {
-        throw storeError(operation, gameId, error.payload, this.#imports.lastError());
+        throw storeError(reported, gameId, error.payload, this.#imports.lastError());
       }
       // A trap, a backend call over the cap (or anything else escaping the bindings): the
       // instance may be inconsistent.
       this.#exports = undefined;
-      throw trapFailure(operation, gameId, exceeded, this.#memoryLimit, trapReason(error), error);
+      throw trapFailure(reported, gameId, exceeded, this.#memoryLimit, trapReason(error), error);
     } finally {
       this.#imports.forget();
     }

@@ -5,12 +5,14 @@ import { BackendCallsExceeded, InvalidInput } from './errors.js';
 import { DEFAULT_DEADLINE_MS, InProcessSandbox, checkDeadline } from './sandbox.js';
 import { WorkerSandbox } from './worker-sandbox.js';
 import { BackendError, InsertOutcome } from './types.js';
+import { LARGEST_PAGE_LIMIT } from './vocabulary.js';
 
 /** @typedef {import('./model.js').Operation} Operation */
 /** @typedef {import('./model.js').Backend} Backend */
 /** @typedef {import('./model.js').StoreOptions} StoreOptions */
 /** @typedef {import('./model.js').RuntimeRecord} RuntimeRecord */
 /** @typedef {import('./model.js').Status} Status */
+/** @typedef {import('./model.js').RuntimePage} RuntimePage */
 /** @typedef {import('./sandbox.js').Sandbox} Sandbox */
 
 const PRIMITIVES = /** @type {const} */ (['fetch', 'insert', 'patch', 'remove', 'scan']);
@@ -153,28 +155,71 @@ export class RuntimeStore {
 
   /**
    * Running records due at `now`, by `nextGenerationAt`, then game id.
+   *
+   * Assembled from pages of `LARGEST_PAGE_LIMIT` (500) records, so it works over any
+   * number of records (the component's own whole-list export answers in one call and is
+   * bounded by its memory, about 900 records at the largest sizes in 16 MiB: it is never
+   * called). It is not a snapshot: a record that moves while the list is read appears
+   * once, at the first place it was seen.
    * @param {import('./model.js').TimestampInput} now
    * @returns {RuntimeRecord[]}
    */
   listDueRunning(now) {
-    return this.#call('list-due-running', undefined, [now]);
+    return this.#wholeList('list-due-running', 'list-due-running-page', [now]);
   }
 
   /**
-   * Records in `status`, newest `createdAt` first, then game id.
+   * Records in `status`, newest `createdAt` first, then game id; assembled from pages, as
+   * `listDueRunning`.
    * @param {Status} status
    * @returns {RuntimeRecord[]}
    */
   listByStatus(status) {
-    return this.#call('list-by-status', undefined, [status]);
+    return this.#wholeList('list-by-status', 'list-by-status-page', [status]);
   }
 
   /**
-   * Every record, newest `createdAt` first, then game id.
+   * Every record, newest `createdAt` first, then game id; assembled from pages, as
+   * `listDueRunning`.
    * @returns {RuntimeRecord[]}
    */
   list() {
-    return this.#call('list', undefined, []);
+    return this.#wholeList('list', 'list-page', []);
+  }
+
+  /**
+   * At most `limit` (1..=500) running records due at `now`, after `cursor` (from the start
+   * when `undefined`), in the order of `listDueRunning`. Pass the page's `nextCursor` to get
+   * the next page; it is `undefined` after the last one. A limit out of range or a cursor
+   * this list did not hand out is `InvalidInput`.
+   * @param {import('./model.js').TimestampInput} now
+   * @param {string | undefined | null} cursor
+   * @param {number | bigint} limit
+   * @returns {RuntimePage}
+   */
+  listDueRunningPage(now, cursor, limit) {
+    return page(this.#call('list-due-running-page', undefined, [now, cursor, limit]));
+  }
+
+  /**
+   * A page of `listByStatus`; cursor and limit as for `listDueRunningPage`.
+   * @param {Status} status
+   * @param {string | undefined | null} cursor
+   * @param {number | bigint} limit
+   * @returns {RuntimePage}
+   */
+  listByStatusPage(status, cursor, limit) {
+    return page(this.#call('list-by-status-page', undefined, [status, cursor, limit]));
+  }
+
+  /**
+   * A page of `list`; cursor and limit as for `listDueRunningPage`.
+   * @param {string | undefined | null} cursor
+   * @param {number | bigint} limit
+   * @returns {RuntimePage}
+   */
+  listPage(cursor, limit) {
+    return page(this.#call('list-page', undefined, [cursor, limit]));
   }
 
   // --- rules interface -----------------------------------------------------------------
@@ -253,14 +298,61 @@ export class RuntimeStore {
    */
   #call(operation, gameId, args) {
     const id = typeof gameId === 'string' ? gameId : undefined;
-    let lowered;
-    try {
-      lowered = lowerArguments(operation, args);
-    } catch (error) {
-      if (error instanceof BoundaryViolation) throw new InvalidInput(operation, id, error.messageFor(operation));
-      throw error;
+    return this.#sandbox.call(operation, id, lowered(operation, id, args));
+  }
+
+  /**
+   * A whole list read page by page with `pageOperation` (pages of LARGEST_PAGE_LIMIT),
+   * keeping each game's first appearance: pages follow the list's order and each starts
+   * after the one before, so what is kept stays in order. Arguments are checked, and
+   * failures named, as `operation`'s.
+   * @param {'list' | 'list-by-status' | 'list-due-running'} operation
+   * @param {'list-page' | 'list-by-status-page' | 'list-due-running-page'} pageOperation
+   * @param {unknown[]} args `operation`'s arguments
+   * @returns {RuntimeRecord[]}
+   */
+  #wholeList(operation, pageOperation, args) {
+    const listed = lowered(operation, undefined, args);
+    /** @type {RuntimeRecord[]} */
+    const records = [];
+    const seen = new Set();
+    /** @type {string | undefined} */
+    let cursor;
+    for (;;) {
+      const next = page(this.#sandbox.call(pageOperation, undefined, [...listed, cursor, LARGEST_PAGE_LIMIT], operation));
+      for (const record of next.records) {
+        if (seen.has(record.gameId)) continue;
+        seen.add(record.gameId);
+        records.push(record);
+      }
+      if (next.nextCursor === undefined) return records;
+      cursor = next.nextCursor;
     }
-    return this.#sandbox.call(operation, id, lowered);
+  }
+}
+
+/**
+ * A page as the component answered it, with `nextCursor` always present.
+ * @param {{records: RuntimeRecord[], nextCursor?: string}} answer
+ * @returns {RuntimePage}
+ */
+function page({ records, nextCursor }) {
+  return { records, nextCursor };
+}
+
+/**
+ * `args` checked against `operation`'s WIT types and lowered; `InvalidInput` naming the
+ * first field a WIT type cannot hold.
+ * @param {Operation} operation
+ * @param {string | undefined} gameId
+ * @param {unknown[]} args
+ */
+function lowered(operation, gameId, args) {
+  try {
+    return lowerArguments(operation, args);
+  } catch (error) {
+    if (error instanceof BoundaryViolation) throw new InvalidInput(operation, gameId, error.messageFor(operation));
+    throw error;
   }
 }
 

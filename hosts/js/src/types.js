@@ -1,4 +1,4 @@
-// Values of the WIT package `galaxy:gamemaster@0.1.0` as jco maps them: records are plain
+// Values of the WIT package `galaxy:gamemaster@0.2.0` as jco maps them: records are plain
 // objects with camelCase keys, `option<T>` is `undefined` or the value, `s64` is a BigInt,
 // enums are their WIT case names, variants are `{ tag, val }`.
 import { BACKEND_ERROR_KINDS, STATUSES } from './vocabulary.js';
@@ -124,6 +124,78 @@ export const PatchOutcome = Object.freeze({
 /** Backend `insert` answers. */
 export const InsertOutcome = /** @type {const} */ ({ INSERTED: 'inserted', ALREADY_EXISTS: 'already-exists' });
 Object.freeze(InsertOutcome);
+
+/**
+ * How two timestamps compare: negative when `a` is earlier, 0 when equal, positive when later.
+ * @param {Timestamp} a
+ * @param {Timestamp} b
+ * @returns {number}
+ */
+export function compareTimestamps(a, b) {
+  if (a.seconds < b.seconds) return -1;
+  if (a.seconds > b.seconds) return 1;
+  return a.nanoseconds - b.nanoseconds;
+}
+
+/**
+ * How two game ids compare by their UTF-8 bytes (the order every backend serves, and
+ * code point order): negative, 0 or positive. JavaScript's `<` compares UTF-16 code
+ * units, which puts a character beyond U+FFFF (a surrogate pair) before U+E000..U+FFFF;
+ * this does not.
+ * @param {string} a
+ * @param {string} b
+ * @returns {number}
+ */
+export function compareGameIds(a, b) {
+  const length = Math.min(a.length, b.length);
+  for (let index = 0; index < length; index += 1) {
+    const x = a.charCodeAt(index);
+    const y = b.charCodeAt(index);
+    if (x !== y) return codePointRank(x) - codePointRank(y);
+  }
+  return a.length - b.length;
+}
+
+/**
+ * A UTF-16 code unit where two strings first differ, ranked in code point order: a
+ * surrogate (a character beyond U+FFFF) above U+E000..U+FFFF.
+ * @param {number} unit
+ */
+function codePointRank(unit) {
+  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
+  if (unit >= 0xe000) return unit - 0x800;
+  return unit;
+}
+
+/**
+ * Where `record` stands in `filter`'s order: its `createdAt` (`all`, `by-status`) or its
+ * `nextGenerationAt` (`due-running`; the epoch when none, which no due filter selects),
+ * with its game id.
+ * @param {import('./model.js').ScanFilter} filter
+ * @param {import('./model.js').RuntimeRecord} record
+ * @returns {import('./model.js').ScanKey}
+ */
+export function scanKeyOf(filter, record) {
+  const at = filter.tag === 'due-running' ? (record.nextGenerationAt ?? EPOCH) : record.createdAt;
+  return { at, gameId: record.gameId };
+}
+
+const EPOCH = Object.freeze({ seconds: 0n, nanoseconds: 0 });
+
+/**
+ * How two positions compare in `filter`'s order: negative when `a` comes first. `all` and
+ * `by-status`: newest `at` first; `due-running`: earliest `at` first; then game ids
+ * ascending by UTF-8 bytes (`compareGameIds`). A `scan` answers the records matching its
+ * filter whose keys compare after its `after`, in this order.
+ * @param {import('./model.js').ScanFilter} filter
+ * @param {import('./model.js').ScanKey} a
+ * @param {import('./model.js').ScanKey} b
+ * @returns {number}
+ */
+export function compareScanKeys(filter, a, b) {
+  const byTime = filter.tag === 'due-running' ? compareTimestamps(a.at, b.at) : compareTimestamps(b.at, a.at);
+  return byTime !== 0 ? byTime : compareGameIds(a.gameId, b.gameId);
+}
 
 /**
  * Whether `record` belongs to a backend `scan` with `filter` (`{ tag, val }`).

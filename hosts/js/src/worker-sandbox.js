@@ -122,11 +122,12 @@ export class WorkerSandbox {
    * @param {Operation} operation
    * @param {string | undefined} gameId
    * @param {unknown[]} args
+   * @param {Operation} [reported] the operation failures name
    */
-  call(operation, gameId, args) {
+  call(operation, gameId, args, reported = operation) {
     /** @param {string} reason */
     const instantiationFailure = (reason) =>
-      new SandboxFailure(operation, gameId, fill(SANDBOX_INSTANTIATION, { reason }));
+      new SandboxFailure(reported, gameId, fill(SANDBOX_INSTANTIATION, { reason }));
     const thread = (this.#thread ??= this.#spawn());
     if (!thread.ready) {
       const until = performance.now() + this.#startupTimeoutMs;
@@ -150,7 +151,7 @@ export class WorkerSandbox {
         if (message === undefined) {
           this.close();
           this.#thread = this.#spawn();
-          throw new SandboxFailure(operation, gameId, fill(SANDBOX_DEADLINE, { milliseconds: this.#deadlineMs }));
+          throw new SandboxFailure(reported, gameId, fill(SANDBOX_DEADLINE, { milliseconds: this.#deadlineMs }));
         }
         switch (message.kind) {
           case 'import': {
@@ -162,9 +163,9 @@ export class WorkerSandbox {
           case 'return':
             return message.value;
           case 'error':
-            throw storeError(operation, gameId, message.payload, this.#bridge.lastError());
+            throw storeError(reported, gameId, message.payload, this.#bridge.lastError());
           case 'trap':
-            throw trapFailure(operation, gameId, this.#bridge.exceeded(), this.#memoryLimit, message.reason);
+            throw trapFailure(reported, gameId, this.#bridge.exceeded(), this.#memoryLimit, message.reason);
           case 'instantiation-failed':
             throw instantiationFailure(message.reason);
           default:

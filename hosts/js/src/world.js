@@ -13,9 +13,9 @@
 
 /** The interfaces a component is checked on, and whether the component exports them. */
 export const CHECKED_INTERFACES = /** @type {const} */ ({
-  'galaxy:gamemaster/store@0.1.0': 'export',
-  'galaxy:gamemaster/rules@0.1.0': 'export',
-  'galaxy:gamemaster/backend@0.1.0': 'import',
+  'galaxy:gamemaster/store@0.2.0': 'export',
+  'galaxy:gamemaster/rules@0.2.0': 'export',
+  'galaxy:gamemaster/backend@0.2.0': 'import',
 });
 
 /**
@@ -35,7 +35,7 @@ export class ComponentMismatch extends Error {
   constructor(message, where = {}) {
     super(message);
     this.name = 'ComponentMismatch';
-    /** The interface that differs (`galaxy:gamemaster/store@0.1.0`), if one does. */
+    /** The interface that differs (`galaxy:gamemaster/store@0.2.0`), if one does. */
     this.interface = where.interface;
     /** The function (`get`) or type that differs, if one does. */
     this.function = where.function;

@@ -14,9 +14,9 @@ class FlakyBackend extends MemoryBackend {
     return this.failing.fetch ? this.failing.fetch() : super.fetch(gameId);
   }
 
-  /** @param {any} filter */
-  scan(filter) {
-    return this.failing.scan ? this.failing.scan() : super.scan(filter);
+  /** @param {any} filter @param {any} after @param {number} limit */
+  scan(filter, after, limit) {
+    return this.failing.scan ? this.failing.scan() : super.scan(filter, after, limit);
   }
 
   /** @param {any} record */

@@ -4,15 +4,26 @@ import assert from 'node:assert/strict';
 import { basename } from 'node:path';
 import { after, test } from 'node:test';
 import { MemoryBackend, RuntimeStore } from './support.js';
-import { load, outcome, vectorFiles } from './vectors.js';
+import { load, runner, vectorFiles, PAGE_OPS } from './vectors.js';
 
 const files = vectorFiles();
 const MODES = { 'in process': {}, 'worker mode': { deadlineMs: 60_000 } };
 /** @type {Record<string, {run: number, passed: number}>} */
 const counts = Object.fromEntries(Object.keys(MODES).map((mode) => [mode, { run: 0, passed: 0 }]));
+/** @type {Record<string, number>} */
+const pageSteps = Object.fromEntries(Object.keys(MODES).map((mode) => [mode, 0]));
 
 test('conformance vectors exist', () => {
   assert.ok(files.length > 0, 'no conformance vectors under tests/conformance');
+});
+
+test('every vector file with page steps is alone (run here on an empty store, as every file is)', () => {
+  for (const path of files) {
+    const vectors = load(path);
+    if (vectors.steps.some((/** @type {any} */ step) => PAGE_OPS.has(step.op))) {
+      assert.equal(vectors.alone, true, `${basename(path)} has page steps but is not "alone"`);
+    }
+  }
 });
 
 for (const [mode, options] of Object.entries(MODES)) {
@@ -21,9 +32,11 @@ for (const [mode, options] of Object.entries(MODES)) {
       const store = await RuntimeStore.open(new MemoryBackend(), options);
       const failures = [];
       try {
+        const run = runner(store);
         load(path).steps.forEach((/** @type {any} */ step, /** @type {number} */ index) => {
           counts[mode].run += 1;
-          const actual = outcome(store, step.op, step.args);
+          if (PAGE_OPS.has(step.op)) pageSteps[mode] += 1;
+          const actual = run(step);
           try {
             assert.deepStrictEqual(actual, step.expect);
             counts[mode].passed += 1;
@@ -44,6 +57,6 @@ for (const [mode, options] of Object.entries(MODES)) {
 
 after(() => {
   for (const [mode, { run, passed }] of Object.entries(counts)) {
-    console.log(`conformance steps (memory adapter, ${mode}): ${run} run, ${passed} passed`);
+    console.log(`conformance steps (memory adapter, ${mode}): ${run} run (${pageSteps[mode]} of them page steps), ${passed} passed`);
   }
 });

@@ -35,10 +35,10 @@ class WatchedBackend extends MemoryBackend {
     return super.patch(gameId, expected, changes);
   }
 
-  /** @param {any} filter */
-  scan(filter) {
+  /** @param {any} filter @param {any} after @param {number} limit */
+  scan(filter, after, limit) {
     this.calls.push('scan');
-    return super.scan(filter);
+    return super.scan(filter, after, limit);
   }
 }
 
@@ -78,6 +78,16 @@ const REFUSED = [
   ['record not an object', (s) => s.insert(/** @type {any} */ ('game-1')), 'insert', undefined, 'insert runtime record: record must be a value of type runtime-record'],
   ['input null', (s) => s.updateImage(/** @type {any} */ (null)), 'update-image', undefined, 'update runtime image: input must be a value of type update-image-input'],
   ['required field missing', (s) => s.insert({ ...record('g'), engineEndpoint: undefined }), 'insert', 'g', `insert runtime record: engine endpoint must be ${STRING}`],
+  ['page limit above u32', (s) => s.listPage(undefined, 2 ** 32), 'list-page', undefined, `list runtimes: limit must be ${U32}`],
+  ['negative page limit', (s) => s.listByStatusPage('running', null, -1), 'list-by-status-page', undefined, `list runtimes by status: limit must be ${U32}`],
+  ['fractional page limit', (s) => s.listDueRunningPage(NOW, undefined, 2.5), 'list-due-running-page', undefined, `list due runtimes: limit must be ${U32}`],
+  ['page limit as a string', (s) => s.listPage(undefined, /** @type {any} */ ('10')), 'list-page', undefined, `list runtimes: limit must be ${U32}`],
+  ['page limit missing', (s) => /** @type {any} */ (s).listPage(undefined), 'list-page', undefined, `list runtimes: limit must be ${U32}`],
+  ['number for a cursor', (s) => s.listPage(/** @type {any} */ (42), 10), 'list-page', undefined, `list runtimes: cursor must be ${STRING}`],
+  ['lone surrogate in a cursor', (s) => s.listByStatusPage('running', 'n.1.0.\uD800', 10), 'list-by-status-page', undefined, `list runtimes by status: cursor must be ${STRING}`],
+  ['page status by stored text', (s) => s.listByStatusPage(/** @type {any} */ ('generation_in_progress'), undefined, 10), 'list-by-status-page', undefined, `list runtimes by status: status must be ${STATUS}`],
+  ['page now before the cursor', (s) => s.listDueRunningPage({ seconds: 1n, nanoseconds: 2 ** 32 }, /** @type {any} */ (7), 10), 'list-due-running-page', undefined, `list due runtimes: now nanoseconds must be ${U32}`],
+  ['whole list status', (s) => s.listByStatus(/** @type {any} */ (undefined)), 'list-by-status', undefined, `list runtimes by status: status must be ${STATUS}`],
 ];
 
 for (const [what, call, operation, gameId, message] of REFUSED) {

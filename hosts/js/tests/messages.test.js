@@ -62,10 +62,10 @@ class FailingBackend extends MemoryBackend {
     super.remove(gameId);
   }
 
-  /** @param {any} filter */
-  scan(filter) {
+  /** @param {any} filter @param {any} after @param {number} limit */
+  scan(filter, after, limit) {
     if (this.failure) throw this.failure;
-    return super.scan(filter);
+    return super.scan(filter, after, limit);
   }
 }
 
@@ -98,11 +98,25 @@ function provoke(store, backend, item) {
     list: () => store.list(),
     'list-by-status': () => store.listByStatus('running'),
     'list-due-running': () => store.listDueRunning(NOW),
+    'list-page': () => store.listPage(...pageArguments(error)),
+    'list-by-status-page': () => store.listByStatusPage('running', ...pageArguments(error)),
+    'list-due-running-page': () => store.listDueRunningPage(NOW, ...pageArguments(error)),
     transition: () => store.transition('finished', 'running'),
   };
   const call = /** @type {Record<string, () => unknown>} */ (calls)[item.operation];
   assert.ok(call, `no way to provoke ${item.operation}`);
   call();
+}
+
+/**
+ * The cursor and limit of a page call that answers the case's error: a malformed cursor,
+ * a limit out of range, or a good page (the backend fails).
+ * @param {MessageCase['error']} error
+ * @returns {[string | undefined, number]}
+ */
+function pageArguments(error) {
+  if (error.case !== 'invalid-input') return [undefined, 10];
+  return String(error.message).endsWith('cursor is malformed') ? ['not a cursor', 10] : [undefined, 0];
 }
 
 test('every message, through a real store', async () => {

@@ -87,10 +87,14 @@ class Counting extends MemoryBackend {
     this.calls.push('fetch');
     return super.fetch(gameId);
   }
-  /** @param {import('../src/index.js').ScanFilter} filter */
-  scan(filter) {
+  /**
+   * @param {import('../src/index.js').ScanFilter} filter
+   * @param {import('../src/index.js').ScanKey | undefined} after
+   * @param {number} limit
+   */
+  scan(filter, after, limit) {
     this.calls.push('scan');
-    return super.scan(filter);
+    return super.scan(filter, after, limit);
   }
 }
 
@@ -306,7 +310,7 @@ test('worker mode: the default deadline stops a spinning guest with the shared w
 });
 
 const WRONG_GET =
-  "the rules component's export `get` of galaxy:gamemaster/store@0.1.0 does not have the type the runtime-store world gives it " +
+  "the rules component's export `get` of galaxy:gamemaster/store@0.2.0 does not have the type the runtime-store world gives it " +
   '(declared get(number): RuntimeRecord, expected get(string): RuntimeRecord)';
 
 test('a component exporting the wrong types is refused when loaded, naming the function, before any call', async () => {
@@ -317,7 +321,7 @@ test('a component exporting the wrong types is refused when loaded, naming the f
   await assert.rejects(RuntimeComponent.load(recorded), (error) => {
     assert.ok(error instanceof ComponentMismatch, String(error));
     assert.equal(error.message, `${recorded}: ${WRONG_GET}`);
-    assert.equal(error.interface, 'galaxy:gamemaster/store@0.1.0');
+    assert.equal(error.interface, 'galaxy:gamemaster/store@0.2.0');
     assert.equal(error.function, 'get');
     return true;
   });

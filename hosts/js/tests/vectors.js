@@ -1,6 +1,7 @@
 // Reading conformance vectors (tests/conformance/README.md) and running their steps.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SIGNATURES } from '../src/boundary.js';
 import { REPO_ROOT, StoreError, BackendFailure, InvalidInput, InvalidTransition } from './support.js';
 
 export const VECTOR_DIR = join(REPO_ROOT, 'tests', 'conformance');
@@ -40,11 +41,17 @@ export function toJson(value) {
   return Object.fromEntries(Object.entries(value).map(([key, item]) => [kebab(key), toJson(item)]));
 }
 
-/** Runs one step's operation; the argument order follows the WIT signatures. */
+/** The page functions: their ok value is a page (README, "Pages"). */
+export const PAGE_OPS = new Set(['list-page', 'list-by-status-page', 'list-due-running-page']);
+
+/**
+ * Runs one step's operation; the arguments go in the order of the WIT signature (the
+ * package's own table of them). `cursor` is an argument's value already resolved.
+ */
 export function call(store, op, args) {
   const method = camel(op);
-  const order = op === 'transition' ? ['from', 'to'] : Object.keys(args);
-  return store[method](...order.map((name) => fromJson(args[name])));
+  const { params } = SIGNATURES[op];
+  return store[method](...params.map(([name]) => fromJson(args[name] ?? null)));
 }
 
 const ERROR_CASES = new Map([
@@ -55,15 +62,54 @@ const ERROR_CASES = new Map([
   ['BackendFailure', 'backend'],
 ]);
 
-/** The step's result in the vector's `expect` form. */
+/**
+ * A runner of one file's steps on `store`: `run(step)` answers the step's result in the
+ * vector's `expect` form. It keeps the `next-cursor` of the most recent step expecting an
+ * ok page, for a later `{"previous-page": true}` cursor.
+ */
+export function runner(store) {
+  /** The actual next cursor of the most recent step expecting an ok page. */
+  let previous;
+  return (step) => {
+    let args = step.args ?? {};
+    if (isPreviousPage(args.cursor)) {
+      if (previous === undefined) {
+        return { runner: 'the step before gave no next cursor for {"previous-page": true}' };
+      }
+      args = { ...args, cursor: previous };
+    }
+    const { answer, nextCursor } = outcome(store, step.op, args);
+    if (PAGE_OPS.has(step.op) && step.expect !== null && typeof step.expect === 'object' && 'ok' in step.expect) {
+      previous = nextCursor;
+    }
+    return answer;
+  };
+}
+
+/** @param {unknown} cursor */
+function isPreviousPage(cursor) {
+  return cursor !== null && typeof cursor === 'object' && cursor['previous-page'] === true;
+}
+
+/**
+ * The step's result in the vector's `expect` form (`answer`), and the next cursor when it
+ * returned a page.
+ */
 export function outcome(store, op, args) {
   try {
-    return { ok: toJson(call(store, op, args) ?? null) };
+    const value = call(store, op, args);
+    if (PAGE_OPS.has(op)) {
+      return {
+        answer: { ok: { records: toJson(value.records), 'has-next-cursor': value.nextCursor !== undefined } },
+        nextCursor: value.nextCursor,
+      };
+    }
+    return { answer: { ok: toJson(value ?? null) } };
   } catch (error) {
     if (!(error instanceof StoreError)) throw error;
     const answer = { error: ERROR_CASES.get(error.name) };
     if (error instanceof InvalidInput || error instanceof InvalidTransition) answer.message = error.reason;
     if (error instanceof BackendFailure) answer.backend = error.error.message;
-    return answer;
+    return { answer };
   }
 }

@@ -13,14 +13,19 @@ import {
   SandboxFailure,
   Status,
   StoreError,
+  compareScanKeys,
+  LARGEST_PAGE_LIMIT,
+  scanKeyOf,
   scanMatches,
   storedText,
   type Backend,
   type InsertOutcomeName,
   type PatchOutcomeValue,
   type RecordPatch,
+  type RuntimePage,
   type RuntimeRecord,
   type ScanFilter,
+  type ScanKey,
   type StatusName,
   type Timestamp,
 } from 'runtime-store';
@@ -74,9 +79,14 @@ class ArrayBackend implements Backend {
     if (index >= 0) this.records.splice(index, 1);
   }
 
-  scan(filter: ScanFilter): RuntimeRecord[] {
+  scan(filter: ScanFilter, after: ScanKey | undefined, limit: number): RuntimeRecord[] {
     this.check();
-    return this.records.filter((record) => scanMatches(filter, record));
+    // No index here: filter, sort into the filter's order, start after `after`, cut.
+    return this.records
+      .filter((record) => scanMatches(filter, record))
+      .filter((record) => after === undefined || compareScanKeys(filter, after, scanKeyOf(filter, record)) < 0)
+      .sort((a, b) => compareScanKeys(filter, scanKeyOf(filter, a), scanKeyOf(filter, b)))
+      .slice(0, limit);
   }
 
   private check(): void {
@@ -105,6 +115,21 @@ const record: RuntimeRecord = store.get('game-1');
 const seconds: bigint | undefined = record.startedAt?.seconds;
 const lines: string[] = [`${record.gameId} ${storedText(record.status)} started ${seconds}`];
 
+// Pages: three more games, read two at a time, newest first; the whole list is assembled
+// from pages too.
+for (const [index, gameId] of ['game-2', 'game-3', 'game-4'].entries()) {
+  const created: Timestamp = { seconds: now.seconds + BigInt(index + 1), nanoseconds: 0 };
+  store.insert({ ...record, gameId, createdAt: created, updatedAt: created, startedAt: undefined });
+}
+let cursor: string | undefined;
+do {
+  const page: RuntimePage = store.listPage(cursor, 2);
+  lines.push(`page: ${page.records.map((listed) => listed.gameId).join(' ')}${page.nextCursor === undefined ? ' (last)' : ''}`);
+  cursor = page.nextCursor;
+} while (cursor !== undefined);
+const running: RuntimeRecord[] = store.listByStatus(Status.RUNNING);
+lines.push(`running: ${running.length}, pages of at most ${LARGEST_PAGE_LIMIT}`);
+
 function describe(error: unknown): string {
   if (error instanceof NotFound || error instanceof Conflict) return `${error.name} (${error.operation}): ${error.message}`;
   if (error instanceof InvalidInput) return `InvalidInput: ${error.reason}`;
@@ -115,7 +140,8 @@ function describe(error: unknown): string {
 }
 
 for (const attempt of [
-  () => store.get('game-2'),
+  () => store.get('game-5'),
+  () => store.listDueRunningPage(now, undefined, 0),
   () => store.updateScheduling({ gameId: 'game-1', skipNextTick: false, currentTurn: -1, now }),
   () => {
     backend.down = true;
@@ -139,4 +165,8 @@ export function mistakes(): void {
   // @ts-expect-error an adapter needs all five primitives
   const partial: Backend = { fetch: () => undefined };
   void partial;
+  // @ts-expect-error a page's limit is a number
+  store.listPage(undefined, '10');
+  // @ts-expect-error a page names its next cursor `nextCursor`
+  void store.listPage(undefined, 10).next;
 }
