@@ -199,9 +199,10 @@
  *   removes the record if it exists
  * @property {(filter: ScanFilter, after: ScanKey | undefined, limit: number) => RuntimeRecordInput[]} scan
  *   the first `limit` records matching `filter` that come strictly after `after` in the
- *   filter's order (from the start when `after` is undefined), in that order. `limit` may
- *   be far above any page size (the rules ask one record more than a page holds). The
- *   rules check the answer: a record out of order, not after `after`, not matching the
+ *   filter's order (from the start when `after` is undefined), in that order. `limit` is
+ *   one more than the page's (2..=501 from this package's store: the extra record tells
+ *   whether a next page exists); treat it as a bound, not a size to allocate. The rules
+ *   check the answer: a record out of order, not after `after`, not matching the
  *   filter or beyond `limit` makes the call a `BackendFailure` of kind `failed`
  */
 
