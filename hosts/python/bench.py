@@ -149,13 +149,16 @@ def main() -> None:
             UpdateStatusInput("game-0000", statuses[flip % 2], statuses[(flip + 1) % 2], NOW)
         )
 
-    ten, hundred = store_with(10), store_with(100)
+    ten, hundred, thousand = store_with(10), store_with(100), store_with(1000)
+    middle = thousand.list_page(None, 500).next_cursor
     operations = {
         "get": lambda: store.get("game-0000"),
         "insert": lambda: store.insert(record(f"new-{next(fresh_ids)}")),
         "update-status": update_status,
         "list (10 records)": ten.list,
         "list (100 records)": hundred.list,
+        "list (1000 records, 2 pages)": thousand.list,
+        "list-page (100 after 500 of 1000)": lambda: thousand.list_page(middle, 100),
         "rules transition (no storage)": lambda: store.transition(Status.RUNNING, Status.STOPPED),
     }
     fuel = "no fuel metering" if options.no_fuel else f"fuel {store.fuel_per_call} per call"

@@ -64,8 +64,7 @@ class Backend(Protocol):
         `limit` is 2..=501: the rules ask for one record more than the page they answer
         (at most `LARGEST_PAGE_LIMIT`) to learn whether another page follows. A database
         serves it from an index by keyset (`WHERE (created_at, game_id) ...`), never by
-        OFFSET. The rules check the
-        answer: a record out of order, not after `after`, not matching the filter or
-        beyond `limit` makes the call fail with `BackendError.failed`.
-        """
+        OFFSET. The rules check the answer: a record out of order, not after `after`, not
+        matching the filter or beyond `limit` makes the call fail with
+        `BackendError.failed`."""
         ...

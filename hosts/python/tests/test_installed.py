@@ -24,8 +24,8 @@ USER_PROGRAM = '''
 """A user's own adapter: a dict, with parameter names of its own."""
 
 from runtime_store import (
-    Backend, InsertOutcome, PatchOutcome, RecordPatch, RuntimeRecord, RuntimeStore,
-    ScanFilter, Status,
+    LARGEST_PAGE_LIMIT, Backend, InsertOutcome, PatchOutcome, RecordPatch, RuntimePage,
+    RuntimeRecord, RuntimeStore, ScanFilter, ScanKey, Status,
 )
 
 
@@ -48,14 +48,16 @@ class DictBackend:
     def remove(self, key: str) -> None:
         self.rows.pop(key, None)
 
-    def scan(self, which: ScanFilter) -> list[RuntimeRecord]:
-        return [row for row in self.rows.values() if which.matches(row)]
+    def scan(self, which: ScanFilter, after: ScanKey | None, most: int) -> list[RuntimeRecord]:
+        return which.page_of(self.rows.values(), after, most)
 
 
 backend: Backend = DictBackend()
 store = RuntimeStore(backend, fuel_per_call=10_000_000, memory_limit=8 << 20)
 records: list[RuntimeRecord] = store.list()
-print(len(records), store.binding)
+page: RuntimePage = store.list_page(None, limit=LARGEST_PAGE_LIMIT)
+cursor: str | None = page.next_cursor
+print(len(records), len(page.records), cursor, store.binding)
 '''
 
 BROKEN_PROGRAM = """
@@ -205,7 +207,7 @@ def test_a_user_adapter_type_checks_against_the_installed_package(installed: Pat
         env=_clean_environment(),
     )
     assert run.returncode == 0, run.stderr
-    assert run.stdout == f"0 {'fast' if FAST_PATH_AVAILABLE else 'public'}\n"
+    assert run.stdout == f"0 0 None {'fast' if FAST_PATH_AVAILABLE else 'public'}\n"
 
 
 def test_a_wrong_adapter_is_caught_by_the_type_checker(installed: Path) -> None:
