@@ -345,6 +345,25 @@ def by_created_desc_then_id(records: list[dict]) -> list[dict]:
     return sorted(ordered, key=lambda r: (r["created-at"]["seconds"], r["created-at"]["nanoseconds"]), reverse=True)
 
 
+PAGE_SMALLEST_LIMIT = 1
+PAGE_LARGEST_LIMIT = 500
+NEWEST_FIRST = "newest-first"
+DUE_FIRST = "due-first"
+
+
+def position(order: str, r: dict) -> tuple:
+    """Where a stored record stands in a list order, as a tuple whose ascending order is the
+    list's: created-at descending or next-generation-at ascending, then game id bytes."""
+    if order == NEWEST_FIRST:
+        at_ = r["created-at"]
+        return (-at_["seconds"], -at_["nanoseconds"], id_key(r["game-id"]))
+    at_ = r["next-generation-at"]
+    return (at_["seconds"], at_["nanoseconds"], id_key(r["game-id"]))
+
+
+PREVIOUS_PAGE = {"previous-page": True}
+
+
 class Model:
     """The store of contract §3 over a dict; returns the expectation of each call."""
 
@@ -443,6 +462,36 @@ class Model:
     def list(self) -> dict:
         return {"ok": copy.deepcopy(by_created_desc_then_id(list(self.records.values())))}
 
+    # Pages. A cursor the model handed out is its position: (order, key); the vectors
+    # never hold its text (a step continues the previous page's cursor instead).
+    def _page(self, prefix: str, order: str, whole: dict, cursor, limit: int) -> tuple[dict, tuple | None]:
+        if not PAGE_SMALLEST_LIMIT <= limit <= PAGE_LARGEST_LIMIT:
+            return invalid(f"{prefix}: limit must be between {PAGE_SMALLEST_LIMIT} and {PAGE_LARGEST_LIMIT}"), None
+        if isinstance(cursor, str):
+            # A literal cursor is one the component never hands out.
+            return invalid(f"{prefix}: cursor is malformed"), None
+        if cursor is not None and cursor[0] != order:
+            return invalid(f"{prefix}: cursor is malformed"), None
+        records = whole["ok"]
+        if cursor is not None:
+            records = [r for r in records if position(order, r) > cursor[1]]
+        page = records[:limit]
+        more = len(records) > limit
+        next_cursor = (order, position(order, page[-1])) if more else None
+        return {"ok": {"records": page, "has-next-cursor": more}}, next_cursor
+
+    def list_page(self, cursor, limit: int) -> tuple[dict, tuple | None]:
+        return self._page("list runtimes", NEWEST_FIRST, self.list(), cursor, limit)
+
+    def list_by_status_page(self, status: str, cursor, limit: int) -> tuple[dict, tuple | None]:
+        return self._page("list runtimes by status", NEWEST_FIRST, self.list_by_status(status), cursor, limit)
+
+    def list_due_running_page(self, now: dict, cursor, limit: int) -> tuple[dict, tuple | None]:
+        error = check_error(LIST_DUE_CHECKS, {"now": now})
+        if error:
+            return error, None
+        return self._page("list due runtimes", DUE_FIRST, self.list_due_running(now), cursor, limit)
+
 
 # rules interface
 def rules_transition(from_status: str, to_status: str) -> dict:
@@ -538,11 +587,15 @@ class Vectors:
     """One vector file: steps run against a fresh model, each expectation from the model,
     checked against a literal one when given."""
 
-    def __init__(self, name: str, description: str) -> None:
+    def __init__(self, name: str, description: str, alone: bool = False) -> None:
         self.name = name
         self.description = description
+        self.alone = alone
         self.steps: list[dict] = []
         self.model = Model()
+        # The model's position after the latest step that expected a page: what
+        # {"previous-page": true} hands back.
+        self.previous_cursor: tuple | None = None
 
     def _step(self, op: str, args: dict, expected: dict, literal: dict | None, note: str | None) -> dict:
         if literal is not None and literal != expected:
@@ -589,6 +642,51 @@ class Vectors:
     def list(self, expect=None, note=None):
         return self._step("list", {}, self.model.list(), expect, note)
 
+    def _page_step(self, op: str, lead: dict, limit: int, answer, cursor, expect, note):
+        if not self.alone:
+            raise AssertionError(f"{self.name}: page steps need an alone file")
+        if cursor is PREVIOUS_PAGE:
+            if self.previous_cursor is None:
+                raise AssertionError(f"{self.name} step {len(self.steps)}: no earlier page has a next cursor")
+            resolved = self.previous_cursor
+        elif cursor is None or isinstance(cursor, str):
+            resolved = cursor
+        else:
+            raise AssertionError(f"{self.name}: a cursor is None, a literal string or PREVIOUS_PAGE")
+        expected, next_cursor = answer(resolved)
+        args = dict(lead, cursor=cursor, limit=limit)
+        self._step(op, args, expected, expect, note)
+        if "ok" in expected:
+            self.previous_cursor = next_cursor
+        return expected
+
+    def list_page(self, cursor, limit, expect=None, note=None):
+        return self._page_step(
+            "list-page", {}, limit, lambda c: self.model.list_page(c, limit), cursor, expect, note
+        )
+
+    def list_by_status_page(self, status, cursor, limit, expect=None, note=None):
+        return self._page_step(
+            "list-by-status-page",
+            {"status": status},
+            limit,
+            lambda c: self.model.list_by_status_page(status, c, limit),
+            cursor,
+            expect,
+            note,
+        )
+
+    def list_due_running_page(self, now, cursor, limit, expect=None, note=None):
+        return self._page_step(
+            "list-due-running-page",
+            {"now": now},
+            limit,
+            lambda c: self.model.list_due_running_page(now, c, limit),
+            cursor,
+            expect,
+            note,
+        )
+
     def transition(self, from_status, to_status, expect=None, note=None):
         args = {"from": from_status, "to": to_status}
         return self._step("transition", args, rules_transition(from_status, to_status), expect, note)
@@ -603,7 +701,10 @@ class Vectors:
     def text(self) -> str:
         if not self.steps:
             raise AssertionError(f"{self.name} has no steps")
-        document = {"description": self.description, "steps": self.steps}
+        document = {"description": self.description}
+        if self.alone:
+            document["alone"] = True
+        document["steps"] = self.steps
         return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
 
 
@@ -1634,6 +1735,155 @@ def engine_health_image() -> Vectors:
     return v
 
 
+def pages() -> Vectors:
+    v = Vectors(
+        "pages.json",
+        "Paged lists (contract §7.1, wit store list-page, list-by-status-page, list-due-running-page): each page "
+        "follows its whole list's order; following the cursors gives the whole list exactly once; limit 1..=500; "
+        "malformed cursors and cursors of the other list order refused; list-due-running-page checks now, then the "
+        "limit, then the cursor; records inserted, deleted or changed between pages appear at most once and "
+        "records left unchanged exactly once. The file is alone: its pages see every record of the store.",
+        alone=True,
+    )
+    P = PREVIOUS_PAGE
+    # created-at descending: g (x+60), f (x+50), a and b tie (x+40, game id order),
+    # c (x+30.000001500 and x+30.000001200 truncate alike: c-tie too), e (x+10).
+    rows = [
+        ("page-a", "running", at(40), at(400)),
+        ("page-b", "stopped", at(40), at(300)),
+        ("page-c", "running", at(30, 1500), at(300)),
+        ("page-c-tie", "running", at(30, 1200), at(300)),
+        ("page-e", "running", at(10), at(700)),
+        ("page-f", "running", at(50), None),
+        ("page-g", "generation-failed", at(60), at(100)),
+    ]
+    for game_id, status, created, due in rows:
+        v.insert(record(game_id, status, created_at=created, updated_at=created, next_generation_at=due), expect=OK_NULL)
+
+    def rec(game_id: str) -> dict:
+        return copy.deepcopy(v.model.records[game_id])
+
+    def page(*ids: str, more: bool) -> dict:
+        return {"ok": {"records": [rec(i) for i in ids], "has-next-cursor": more}}
+
+    order = ["page-g", "page-f", "page-a", "page-b", "page-c", "page-c-tie", "page-e"]
+    v.list(expect={"ok": [rec(i) for i in order]}, note="the whole list the pages below cover")
+    v.list_page(None, 3, expect=page("page-g", "page-f", "page-a", more=True), note="first page")
+    v.list_page(P, 3, expect=page("page-b", "page-c", "page-c-tie", more=True),
+                note="the next page starts after the last record of the previous one, a created-at tie included")
+    v.list_page(P, 3, expect=page("page-e", more=False), note="the last page: no next cursor")
+    v.list_page(None, 7, expect=page(*order, more=False),
+                note="a page that ends where the list ends has no next cursor (no empty page after it)")
+    v.list_page(None, 6, expect=page(*order[:6], more=True))
+    v.list_page(P, 6, expect=page("page-e", more=False))
+    v.list_page(None, 500, expect=page(*order, more=False), note="the largest limit")
+    v.list_page(None, 1, expect=page("page-g", more=True), note="the smallest limit, page by page to the end")
+    for index, game_id in enumerate(order[1:], start=1):
+        v.list_page(P, 1, expect=page(game_id, more=index < len(order) - 1))
+
+    now = at(450)
+    for limit in (0, 501, 4294967295):
+        v.list_page(None, limit, expect=invalid("list runtimes: limit must be between 1 and 500"))
+        v.list_by_status_page("running", None, limit,
+                              expect=invalid("list runtimes by status: limit must be between 1 and 500"))
+        v.list_due_running_page(now, None, limit, expect=invalid("list due runtimes: limit must be between 1 and 500"))
+    for cursor in ["", "not a cursor", " ", "\u0000", "0", "page-a", "{\"previous-page\": true}"]:
+        v.list_page(cursor, 2, expect=invalid("list runtimes: cursor is malformed"))
+        v.list_by_status_page("running", cursor, 2, expect=invalid("list runtimes by status: cursor is malformed"))
+        v.list_due_running_page(now, cursor, 2, expect=invalid("list due runtimes: cursor is malformed"))
+
+    # Check order: now, then the limit, then the cursor.
+    v.list_due_running_page(ts(0, 999), "not a cursor", 0, expect=invalid("list due runtimes: now must not be zero"),
+                            note="now is checked first")
+    v.list_due_running_page(ts(MAX_SECONDS + 1, 0), "not a cursor", 501,
+                            expect=invalid("list due runtimes: now is not a valid timestamp"))
+    v.list_due_running_page(now, "not a cursor", 0, expect=invalid("list due runtimes: limit must be between 1 and 500"),
+                            note="then the limit")
+    v.list_page("not a cursor", 501, expect=invalid("list runtimes: limit must be between 1 and 500"))
+    v.list_by_status_page("running", "not a cursor", 0,
+                          expect=invalid("list runtimes by status: limit must be between 1 and 500"))
+
+    # Cursors of the other list order.
+    v.list_page(None, 2, expect=page("page-g", "page-f", more=True))
+    v.list_due_running_page(now, P, 2, expect=invalid("list due runtimes: cursor is malformed"),
+                            note="a cursor of list-page (created-at order) handed to the due list")
+    v.list_page(P, 2, expect=page("page-a", "page-b", more=True),
+                note="a refused step does not replace the cursor to continue")
+    due_running = ["page-c", "page-c-tie", "page-a"]
+    v.list_due_running(now, expect={"ok": [rec(i) for i in due_running]}, note="the whole due list at now")
+    v.list_due_running_page(now, None, 1, expect=page("page-c", more=True))
+    v.list_page(P, 2, expect=invalid("list runtimes: cursor is malformed"),
+                note="a cursor of list-due-running-page handed to list-page")
+    v.list_by_status_page("running", P, 2, expect=invalid("list runtimes by status: cursor is malformed"),
+                          note="and to list-by-status-page")
+    v.list_due_running_page(now, P, 1, expect=page("page-c-tie", more=True), note="ties on next-generation-at by game id")
+    v.list_due_running_page(now, P, 1, expect=page("page-a", more=False))
+    v.list_due_running_page(at(10_000), None, 500, expect=page("page-c", "page-c-tie", "page-a", "page-e", more=False),
+                            note="only running records with next-generation-at at or before now")
+    v.list_due_running_page(at(299), None, 1, expect=page(more=False), note="nothing due: an empty last page")
+
+    # list-by-status pages.
+    v.list_by_status_page("running", None, 2, expect=page("page-f", "page-a", more=True))
+    v.list_by_status_page("running", P, 2, expect=page("page-c", "page-c-tie", more=True))
+    v.list_by_status_page("running", P, 2, expect=page("page-e", more=False))
+    v.list_by_status_page("stopped", None, 2, expect=page("page-b", more=False))
+    v.list_by_status_page("finished", None, 2, expect=page(more=False))
+
+    # Writes between pages of list-page.
+    v.list_page(None, 2, expect=page("page-g", "page-f", more=True), note="a list iteration with writes between pages")
+    v.insert(record("page-h-newest", "running", created_at=at(70), updated_at=at(70)), expect=OK_NULL,
+             note="inserted before the cursor: the iteration does not see it")
+    v.insert(record("page-z-oldest", "stopped", created_at=at(1), updated_at=at(1)), expect=OK_NULL,
+             note="inserted after the cursor: the iteration sees it")
+    v.delete("page-c", expect=OK_NULL, note="deleted ahead of the cursor: not seen")
+    v.update_status(status_input("page-a", "running", "stopped", at(900)), expect=OK_NULL,
+                    note="changed ahead of the cursor: seen once, as it is now")
+    v.list_page(P, 2, expect=page("page-a", "page-b", more=True))
+    v.update_status(status_input("page-a", "stopped", "starting", at(901)), expect=OK_NULL,
+                    note="changed again behind the cursor: not seen again")
+    v.list_page(P, 2, expect=page("page-c-tie", "page-e", more=True))
+    v.list_page(P, 2, expect=page("page-z-oldest", more=False))
+    v.insert(record("page-c", "running", created_at=at(30, 1500), updated_at=at(30, 1500), next_generation_at=at(300)),
+             expect=OK_NULL, note="back as it was")
+    v.update_status(status_input("page-a", "starting", "running", at(902)), expect=OK_NULL)
+
+    # Writes between pages of list-by-status-page.
+    v.list_by_status_page("running", None, 2, expect=page("page-h-newest", "page-f", more=True),
+                          note="a by-status iteration with writes between pages")
+    v.update_status(status_input("page-c", "running", "stopped", at(903)), expect=OK_NULL,
+                    note="leaves the status ahead of the cursor: not seen")
+    v.update_status(status_input("page-z-oldest", "stopped", "starting", at(904)), expect=OK_NULL)
+    v.update_status(status_input("page-z-oldest", "starting", "running", at(905)), expect=OK_NULL,
+                    note="enters the status after the cursor: seen")
+    v.update_status(status_input("page-f", "running", "stopped", at(906)), expect=OK_NULL,
+                    note="leaves the status behind the cursor: already seen, nothing changes ahead")
+    v.list_by_status_page("running", P, 2, expect=page("page-a", "page-c-tie", more=True))
+    v.list_by_status_page("running", P, 2, expect=page("page-e", "page-z-oldest", more=False))
+
+    # Writes between pages of list-due-running-page.
+    v.update_status(status_input("page-c", "stopped", "starting", at(907)), expect=OK_NULL)
+    v.update_status(status_input("page-c", "starting", "running", at(908)), expect=OK_NULL)
+    v.update_status(status_input("page-f", "stopped", "starting", at(909)), expect=OK_NULL)
+    v.update_status(status_input("page-f", "starting", "running", at(910)), expect=OK_NULL)
+    v.list_due_running(now, expect={"ok": [rec(i) for i in ["page-c", "page-c-tie", "page-a"]]})
+    v.list_due_running_page(now, None, 1, expect=page("page-c", more=True), note="a due iteration with writes between pages")
+    v.update_scheduling(scheduling_input("page-a", at(911), next_generation_at=at(200)), expect=OK_NULL,
+                        note="rescheduled from ahead of the cursor to behind it: not seen")
+    v.update_scheduling(scheduling_input("page-f", at(912), next_generation_at=at(420)), expect=OK_NULL,
+                        note="becomes due after the cursor: seen")
+    v.update_scheduling(scheduling_input("page-c", at(913), next_generation_at=at(100)), expect=OK_NULL,
+                        note="an already seen record rescheduled earlier: not seen again")
+    v.list_due_running_page(now, P, 1, expect=page("page-c-tie", more=True))
+    v.list_due_running_page(now, P, 1, expect=page("page-f", more=False))
+    v.list_due_running_page(now, None, 500, expect=page("page-c", "page-a", "page-c-tie", "page-f", more=False),
+                            note="a fresh iteration sees the store as it is now")
+    for game_id in ["page-a", "page-b", "page-c", "page-c-tie", "page-e", "page-f", "page-g", "page-h-newest",
+                    "page-z-oldest"]:
+        v.delete(game_id, expect=OK_NULL)
+    v.list_page(None, 500, expect=page(more=False), note="an empty store: one empty page")
+    return v
+
+
 def main(argv: list[str]) -> int:
     check_only = argv == ["--check"]
     if argv and not check_only:
@@ -1648,6 +1898,7 @@ def main(argv: list[str]) -> int:
         not_found_conflict(),
         scheduling(),
         engine_health_image(),
+        pages(),
     ] + validation_files()
     wanted = {vectors.name: vectors.text() for vectors in files}
     on_disk = {path.name for path in HERE.glob("*.json")}
