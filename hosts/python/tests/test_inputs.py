@@ -54,6 +54,10 @@ class CountingBackend(MemoryBackend):
         self.calls += 1
         return super().insert(record)
 
+    def scan(self, scan_filter: Any, after: Any, limit: int) -> Any:
+        self.calls += 1
+        return super().scan(scan_filter, after, limit)
+
 
 @pytest.fixture
 def backend() -> CountingBackend:
@@ -142,6 +146,22 @@ def test_a_record_field_the_wit_cannot_hold_is_named_with_its_range(
         (
             lambda s: s.list_by_status("running"),
             f"list runtimes by status: status must be {STATUS}",
+        ),
+        (lambda s: s.list_page(None, -1), f"list runtimes: limit must be {U32}"),
+        (lambda s: s.list_page(None, 2**32), f"list runtimes: limit must be {U32}"),
+        (lambda s: s.list_page(None, "5"), f"list runtimes: limit must be {U32}"),
+        (lambda s: s.list_page(3, 5), f"list runtimes: cursor must be {STRING}"),
+        (
+            lambda s: s.list_by_status_page(Status.RUNNING, None, False),
+            f"list runtimes by status: limit must be {U32}",
+        ),
+        (
+            lambda s: s.list_due_running_page(NOW, "\ud800", 5),
+            f"list due runtimes: cursor must be {STRING}",
+        ),
+        (
+            lambda s: s.list_due_running_page(None, None, 5),
+            f"list due runtimes: now must be {TIMESTAMP}",
         ),
         (
             lambda s: s.transition("finished", Status.RUNNING),

@@ -314,6 +314,24 @@ def test_limits_and_cursors_are_checked(
     assert raised.value.game_id is None
 
 
+def test_a_refused_limit_or_cursor_touches_no_storage(
+    component: RuntimeComponent, binding: str
+) -> None:
+    backend = _Recording()
+    store = RuntimeStore(backend, component, binding=binding)  # type: ignore[arg-type]
+    store.insert(record("a"))
+    for call in (
+        lambda: store.list_page(None, 0),
+        lambda: store.list_page(None, LARGEST_PAGE_LIMIT + 1),
+        lambda: store.list_by_status_page(Status.RUNNING, "not a cursor", 1),
+        lambda: store.list_due_running_page(NOW, None, 2**32 - 1),
+    ):
+        with pytest.raises(InvalidInput):
+            call()
+    assert backend.scans == []
+    assert store.list_page(None, 1) == RuntimePage([record("a")], None)
+
+
 def test_a_failure_of_a_whole_list_names_the_whole_list(
     component: RuntimeComponent, binding: str
 ) -> None:
