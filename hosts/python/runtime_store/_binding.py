@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ._clock import CLOCK
+from ._clock import CLOCK, owed
 from ._codec import Codec, Refused
 from ._wit import Signature
 from .types import BackendError
@@ -48,7 +48,9 @@ class CallBudget:
         self.set_deadline: Callable[[int], None] = _no_deadline
 
     def start(self, limit: int, ticks: int, set_deadline: Callable[[int], None]) -> None:
-        """A new call: `limit` backend calls, `ticks` of guest time from now."""
+        """A new call: `limit` backend calls, `ticks` of guest time from now (from the
+        time: the ticks the ticker owes are added, see `_clock.owed`)."""
+        ticks += owed()
         self.limit = limit
         self.made = 0
         self.deadline = CLOCK[0] + ticks

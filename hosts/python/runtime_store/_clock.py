@@ -26,6 +26,9 @@ CLOCK: Final[list[int]] = [0]
 advances with it (an engine registered later is behind by a constant, which deadlines,
 being relative, do not see)."""
 
+_STARTED: Final[list[float]] = [0.0]
+"""`_STARTED[0]`: the `time.monotonic()` at which `CLOCK[0]` was zero (set by the ticker)."""
+
 _engines: weakref.WeakSet[Engine] = weakref.WeakSet()
 _lock = threading.Lock()
 _running = False
@@ -36,6 +39,16 @@ def ticks_in(seconds: float) -> int:
     whole = seconds / TICK_SECONDS
     rounded = int(whole)
     return rounded if rounded >= whole - 1e-9 else rounded + 1
+
+
+def owed() -> int:
+    """The ticks the ticker owes: how far `CLOCK[0]` (and the engines' epochs) lag behind
+    the time, when its thread was held up (a loaded machine). It catches up at its next
+    tick, all at once, so a deadline set now must count from the time, not from the clock:
+    otherwise the catch-up would stop a call before its deadline."""
+    if not _running:
+        return 0
+    return max(0, int((time.monotonic() - _STARTED[0]) / TICK_SECONDS) - CLOCK[0])
 
 
 def tick(engine: Engine) -> None:
@@ -55,6 +68,7 @@ def _tick_forever() -> None:
     # Ticks are counted from a fixed start, so sleeps that overran do not slow the clock; the
     # engines' epochs advance by as many ticks as the clock, so both stay in step.
     started = time.monotonic() - CLOCK[0] * TICK_SECONDS
+    _STARTED[0] = started
     while True:
         pause = started + (CLOCK[0] + 1) * TICK_SECONDS - time.monotonic()
         if pause > 0:

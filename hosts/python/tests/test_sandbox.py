@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import threading
 import time
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from runtime_store import (
     ScanKey,
     Status,
     StoreError,
+    _clock,
 )
 
 from paths import HOSTILE_DIR
@@ -284,6 +286,34 @@ def test_a_spinning_guest_with_unbounded_fuel_is_stopped_by_the_deadline(
     with pytest.raises(SandboxError) as raised:
         store.list()
     assert str(raised.value) == "list runtimes: the call exceeded its deadline of 100 ms"
+
+
+def test_a_call_started_while_the_ticker_lags_still_gets_its_whole_deadline(
+    hostile: dict[str, RuntimeComponent],
+) -> None:
+    # A loaded machine holds the ticker thread up; when it runs again it advances the epoch
+    # by every tick it missed at once. A call started meanwhile must count its deadline
+    # from the time, or that catch-up would stop it at once.
+    store = RuntimeStore(
+        MemoryBackend(), hostile["loop"], fuel_per_call=2**64 - 1, deadline_per_call=0.1
+    )
+    held = threading.Event()
+
+    def hold_the_ticker() -> None:
+        with _clock._lock:
+            held.set()
+            time.sleep(0.3)
+
+    holder = threading.Thread(target=hold_the_ticker)
+    holder.start()
+    held.wait()
+    time.sleep(0.28)  # the ticker owes about 28 ticks; the call starts just before it pays
+    started = time.monotonic()
+    error = _sandbox_error(store)
+    took = time.monotonic() - started
+    holder.join()
+    assert error.failure is SandboxFailure.DEADLINE
+    assert 0.1 <= took < 10, took
 
 
 def test_the_deadline_may_be_a_timedelta(hostile: dict[str, RuntimeComponent]) -> None:
