@@ -43,7 +43,49 @@ pub(crate) fn ok_value(value: &OkValue) -> String {
         OkValue::Record(record) => format!("record {}", text(&record.game_id)),
         OkValue::Records(records) => format!("{} records {}", records.len(), game_ids(records)),
         OkValue::Statuses(list) => statuses(list),
+        OkValue::Page {
+            records,
+            next_cursor,
+        } => format!("page {}", page(records, next_cursor.is_some())),
     }
+}
+
+/// A page in a line: its records and whether it has a next cursor.
+pub(crate) fn page(records: &[RuntimeRecord], has_next_cursor: bool) -> String {
+    let next = if has_next_cursor {
+        "a next cursor"
+    } else {
+        "no next cursor"
+    };
+    format!("{} records {}, {next}", records.len(), game_ids(records))
+}
+
+/// Why the page `actual` is not the expected one, or `None` when it is.
+pub(crate) fn page_difference(
+    records: &[RuntimeRecord],
+    has_next_cursor: bool,
+    actual: &OkValue,
+) -> Option<String> {
+    let OkValue::Page {
+        records: actual_records,
+        next_cursor,
+    } = actual
+    else {
+        return Some(format!(
+            "expected page {}, got {}",
+            page(records, has_next_cursor),
+            ok_value(actual)
+        ));
+    };
+    records_difference(records, actual_records).or_else(|| {
+        (has_next_cursor != next_cursor.is_some()).then(|| {
+            format!(
+                "expected page {}, got {}",
+                page(records, has_next_cursor),
+                ok_value(actual)
+            )
+        })
+    })
 }
 
 fn record_fields(record: &RuntimeRecord) -> Vec<(String, Value)> {

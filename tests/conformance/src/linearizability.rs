@@ -159,13 +159,18 @@ pub async fn record_history(
     first_client: u32,
     plans: Vec<Vec<Op>>,
 ) -> Result<History, StoreError> {
+    // The clients run as local tasks of one thread, interleaving at every await: the
+    // whole-list futures of `RuntimeStore` (`list`, `list-by-status`, `list-due-running`,
+    // assembled from pages by an async closure) are not provably `Send`, so
+    // `tokio::spawn` cannot take them.
+    let local = tokio::task::LocalSet::new();
     let tasks: Vec<_> = plans
         .into_iter()
         .zip(first_client..)
         .map(|(ops, client)| {
             let store = store.clone();
             let clock = *clock;
-            tokio::spawn(async move {
+            local.spawn_local(async move {
                 let mut events = Vec::with_capacity(ops.len());
                 for op in ops {
                     let invoked = clock.now();
@@ -183,11 +188,15 @@ pub async fn record_history(
             })
         })
         .collect();
-    let mut history = Vec::new();
-    for task in tasks {
-        history.extend(task.await.expect("a client task never panics")?);
-    }
-    Ok(history)
+    local
+        .run_until(async move {
+            let mut history = Vec::new();
+            for task in tasks {
+                history.extend(task.await.expect("a client task never panics")?);
+            }
+            Ok(history)
+        })
+        .await
 }
 
 /// The statuses the plans move between: a cycle through the table, so compare-and-swaps

@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use runtime_store_host::{Rules, RuntimeRecord, RuntimeStore, StoreError};
+use runtime_store_host::{RecordPage, Rules, RuntimeRecord, RuntimeStore, StoreError};
 
 use crate::describe;
 use crate::vectors::{Call, Expectation, OkValue, VectorFile};
@@ -30,6 +30,17 @@ pub enum RunError {
     GameIdsInUse {
         /// The game ids found, in byte order.
         game_ids: Vec<String>,
+    },
+    /// The file is `alone` (its pages see the whole store) and the store holds other
+    /// records: nothing runs.
+    #[error(
+        "run conformance vectors: these vectors page through whole lists and need a store \
+         holding no other records, but it holds {records}; run them on an empty database or \
+         schema"
+    )]
+    NotAlone {
+        /// How many records the store holds.
+        records: usize,
     },
     /// Listing the store to check the file's game ids are free failed.
     #[error("run conformance vectors: check that the vectors' game ids are free: {0}")]
@@ -132,6 +143,9 @@ impl fmt::Display for StepReport {
 /// * before the first step, one `list()` checks that no record holds a game id the
 ///   file's store calls use ([`VectorFile::game_ids`]); if one does, nothing runs
 ///   ([`RunError::GameIdsInUse`]);
+/// * an `alone` file (one with page steps) runs only on a store holding no records
+///   ([`RunError::NotAlone`]); a step whose cursor is `{"previous-page": true}` gets the
+///   next cursor of the latest earlier step that expected a page;
 /// * `list`, `list-by-status` and `list-due-running` results are compared restricted to
 ///   the file's game ids, in the order the store returned them (the vectors' list
 ///   expectations hold exactly those; restricting keeps the store's order);
@@ -142,6 +156,11 @@ impl fmt::Display for StepReport {
 pub async fn run_vectors(store: &RuntimeStore, file: &VectorFile) -> Result<Report, RunError> {
     let own_ids = file.game_ids();
     let existing = store.list().await.map_err(RunError::PreCheck)?;
+    if file.alone && !existing.is_empty() {
+        return Err(RunError::NotAlone {
+            records: existing.len(),
+        });
+    }
     let in_use: Vec<String> = existing
         .into_iter()
         .map(|record| record.game_id)
@@ -155,15 +174,33 @@ pub async fn run_vectors(store: &RuntimeStore, file: &VectorFile) -> Result<Repo
     let rules = store.rules();
     let mut created = BTreeSet::new();
     let mut steps = Vec::with_capacity(file.steps.len());
+    // The next cursor of the latest step that expected a page (none when it failed).
+    let mut previous_cursor: Option<String> = None;
     for step in &file.steps {
-        let outcome = execute(store, &rules, &step.call).await;
-        track(&step.call, &outcome, &mut created);
-        let outcome = outcome.map(|value| restricted(value, &own_ids));
+        let failure = if step.continues && previous_cursor.is_none() {
+            Some("no cursor to continue: the earlier page step did not answer one".to_owned())
+        } else {
+            let call = if step.continues {
+                step.call.with_cursor(previous_cursor.clone())
+            } else {
+                step.call.clone()
+            };
+            let outcome = execute(store, &rules, &call).await;
+            track(&call, &outcome, &mut created);
+            if let Expectation::Page { .. } = step.expect {
+                previous_cursor = match &outcome {
+                    Ok(OkValue::Page { next_cursor, .. }) => next_cursor.clone(),
+                    _ => None,
+                };
+            }
+            let outcome = outcome.map(|value| restricted(value, &own_ids));
+            difference(&step.expect, &outcome)
+        };
         steps.push(StepReport {
             index: step.index,
             op: step.call.op().to_owned(),
             note: step.note.clone(),
-            failure: difference(&step.expect, &outcome),
+            failure,
         });
     }
     let report = Report { steps };
@@ -201,7 +238,7 @@ fn track(call: &Call, outcome: &Result<OkValue, StoreError>, created: &mut BTree
 }
 
 /// A list result cut down to the records whose game ids the file uses, in the order the
-/// store returned them.
+/// store returned them. Pages stay whole: only `alone` files hold page steps.
 fn restricted(value: OkValue, own_ids: &BTreeSet<&str>) -> OkValue {
     match value {
         OkValue::Records(records) => OkValue::Records(
@@ -235,6 +272,21 @@ pub async fn execute(
         Call::ListDueRunning { now } => store.list_due_running(*now).await.map(OkValue::Records),
         Call::ListByStatus { status } => store.list_by_status(*status).await.map(OkValue::Records),
         Call::List => store.list().await.map(OkValue::Records),
+        Call::ListDueRunningPage { now, cursor, limit } => page(
+            store
+                .list_due_running_page(*now, cursor.as_deref(), *limit)
+                .await,
+        ),
+        Call::ListByStatusPage {
+            status,
+            cursor,
+            limit,
+        } => page(
+            store
+                .list_by_status_page(*status, cursor.as_deref(), *limit)
+                .await,
+        ),
+        Call::ListPage { cursor, limit } => page(store.list_page(cursor.as_deref(), *limit).await),
         Call::Transition { from, to } => unit(rules.transition(*from, *to).await),
         Call::AllowedTransitions { from } => rules
             .allowed_transitions(*from)
@@ -252,11 +304,25 @@ pub async fn execute(
     }
 }
 
+fn page(result: Result<RecordPage, StoreError>) -> Result<OkValue, StoreError> {
+    result.map(|page| OkValue::Page {
+        records: page.records,
+        next_cursor: page.next_cursor,
+    })
+}
+
 /// Expected versus actual in words, or `None` when the outcome is the expected one. A
 /// backend or sandbox error never matches any expectation.
 fn difference(expected: &Expectation, actual: &Result<OkValue, StoreError>) -> Option<String> {
     match (expected, actual) {
         (Expectation::Ok(expected), Ok(actual)) => describe::ok_difference(expected, actual),
+        (
+            Expectation::Page {
+                records,
+                has_next_cursor,
+            },
+            Ok(actual),
+        ) => describe::page_difference(records, *has_next_cursor, actual),
         (Expectation::NotFound, Err(StoreError::NotFound { .. }))
         | (Expectation::Conflict, Err(StoreError::Conflict { .. })) => None,
         (Expectation::InvalidInput(expected), Err(StoreError::InvalidInput(actual)))

@@ -64,6 +64,9 @@ fn op_suffix(op: Option<&str>) -> String {
 pub struct VectorFile {
     /// What the file covers.
     pub description: String,
+    /// Whether the file's expectations need a store holding no records but its own (its
+    /// page steps see the whole store): `"alone": true`.
+    pub alone: bool,
     /// The steps, in order.
     pub steps: Vec<Step>,
 }
@@ -75,8 +78,12 @@ pub struct Step {
     pub index: usize,
     /// What the step shows, if the file says.
     pub note: Option<String>,
-    /// The call, with its arguments.
+    /// The call, with its arguments. When [`Step::continues`], its cursor is filled in
+    /// when the step runs.
     pub call: Call,
+    /// The step's cursor is `{"previous-page": true}`: the `next-cursor` the latest earlier
+    /// step expecting a page answered.
+    pub continues: bool,
     /// The expected result.
     pub expect: Expectation,
 }
@@ -116,6 +123,31 @@ pub enum Call {
     },
     /// `store.list`.
     List,
+    /// `store.list-due-running-page`.
+    ListDueRunningPage {
+        /// The instant due records are compared with.
+        now: Timestamp,
+        /// Where the page starts (none: the first page).
+        cursor: Option<String>,
+        /// The most records the page holds.
+        limit: u32,
+    },
+    /// `store.list-by-status-page`.
+    ListByStatusPage {
+        /// The status listed.
+        status: Status,
+        /// Where the page starts (none: the first page).
+        cursor: Option<String>,
+        /// The most records the page holds.
+        limit: u32,
+    },
+    /// `store.list-page`.
+    ListPage {
+        /// Where the page starts (none: the first page).
+        cursor: Option<String>,
+        /// The most records the page holds.
+        limit: u32,
+    },
     /// `rules.transition`.
     Transition {
         /// The current status.
@@ -154,6 +186,9 @@ impl Call {
             Call::ListDueRunning { .. } => "list-due-running",
             Call::ListByStatus { .. } => "list-by-status",
             Call::List => "list",
+            Call::ListDueRunningPage { .. } => "list-due-running-page",
+            Call::ListByStatusPage { .. } => "list-by-status-page",
+            Call::ListPage { .. } => "list-page",
             Call::Transition { .. } => "transition",
             Call::AllowedTransitions { .. } => "allowed-transitions",
             Call::ValidateRecord(_) => "validate-record",
@@ -185,9 +220,24 @@ impl Call {
             Call::ListDueRunning { .. } | Call::ListByStatus { .. } | Call::List => {
                 OkShape::Records
             }
+            Call::ListDueRunningPage { .. }
+            | Call::ListByStatusPage { .. }
+            | Call::ListPage { .. } => OkShape::Page,
             Call::AllowedTransitions { .. } => OkShape::Statuses,
             _ => OkShape::Unit,
         }
+    }
+
+    /// The same call starting after `next`, when it is a page call.
+    pub fn with_cursor(&self, next: Option<String>) -> Call {
+        let mut call = self.clone();
+        match &mut call {
+            Call::ListDueRunningPage { cursor, .. }
+            | Call::ListByStatusPage { cursor, .. }
+            | Call::ListPage { cursor, .. } => *cursor = next,
+            _ => {}
+        }
+        call
     }
 }
 
@@ -202,6 +252,8 @@ pub enum OkShape {
     Records,
     /// A list of statuses.
     Statuses,
+    /// A page: records and whether a next cursor exists.
+    Page,
 }
 
 /// The value of a successful call.
@@ -215,6 +267,13 @@ pub enum OkValue {
     Records(Vec<RuntimeRecord>),
     /// Statuses, in order.
     Statuses(Vec<Status>),
+    /// A page as the store answered it.
+    Page {
+        /// Its records, in order.
+        records: Vec<RuntimeRecord>,
+        /// The cursor of the next page, none after the last.
+        next_cursor: Option<String>,
+    },
 }
 
 /// What a step must return.
@@ -222,6 +281,14 @@ pub enum OkValue {
 pub enum Expectation {
     /// Success with this value.
     Ok(OkValue),
+    /// Success with a page of exactly these records, with a next cursor or not (its text
+    /// is never pinned).
+    Page {
+        /// The records, in order.
+        records: Vec<RuntimeRecord>,
+        /// Whether the page has a next cursor.
+        has_next_cursor: bool,
+    },
     /// `not-found`.
     NotFound,
     /// `conflict`.
@@ -236,6 +303,14 @@ impl fmt::Display for Expectation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Expectation::Ok(value) => write!(f, "ok {}", crate::describe::ok_value(value)),
+            Expectation::Page {
+                records,
+                has_next_cursor,
+            } => write!(
+                f,
+                "ok page {}",
+                crate::describe::page(records, *has_next_cursor)
+            ),
             Expectation::NotFound => f.write_str("error not-found"),
             Expectation::Conflict => f.write_str("error conflict"),
             Expectation::InvalidInput(message) => write!(f, "error invalid-input {message:?}"),
@@ -339,6 +414,11 @@ impl VectorFile {
             Some(Value::Array(steps)) => steps,
             _ => return Err(file_error("\"steps\" must be an array".into())),
         };
+        let alone = match document.remove("alone") {
+            None => false,
+            Some(Value::Bool(alone)) => alone,
+            Some(_) => return Err(file_error("\"alone\" must be a boolean".into())),
+        };
         if let Some(key) = document.keys().next() {
             return Err(file_error(format!("unknown key {key:?}")));
         }
@@ -357,8 +437,45 @@ impl VectorFile {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(VectorFile { description, steps })
+        check_pages(&steps, alone).map_err(|(index, reason)| LoadError::Step {
+            path: path.to_owned(),
+            index,
+            op: Some(steps[index].call.op().to_owned()),
+            reason,
+        })?;
+        Ok(VectorFile {
+            description,
+            alone,
+            steps,
+        })
     }
+}
+
+/// Page steps only in `alone` files; a step continuing the previous page only after a step
+/// expecting a page with a next cursor.
+fn check_pages(steps: &[Step], alone: bool) -> Result<(), (usize, String)> {
+    let mut previous_has_next = false;
+    for step in steps {
+        let is_page = step.call.ok_shape() == OkShape::Page;
+        if is_page && !alone {
+            return Err((step.index, "page steps need \"alone\": true".into()));
+        }
+        if step.continues && !previous_has_next {
+            return Err((
+                step.index,
+                "the cursor continues the previous page, but the latest earlier step expecting a \
+                 page expects no next cursor (or there is none)"
+                    .into(),
+            ));
+        }
+        if let Expectation::Page {
+            has_next_cursor, ..
+        } = &step.expect
+        {
+            previous_has_next = *has_next_cursor;
+        }
+    }
+    Ok(())
 }
 
 /// A step's problem: the op when known, and what is wrong.
@@ -378,7 +495,7 @@ fn parse_step(index: usize, step: Value) -> Result<Step, StepProblem> {
         Some(Value::String(note)) => Some(note),
         Some(_) => return Err(with_op("\"note\" must be a string".into())),
     };
-    let args = match step.remove("args") {
+    let mut args = match step.remove("args") {
         None => Map::new(),
         Some(Value::Object(args)) => args,
         Some(_) => return Err(with_op("\"args\" must be an object".into())),
@@ -389,6 +506,10 @@ fn parse_step(index: usize, step: Value) -> Result<Step, StepProblem> {
     if let Some(key) = step.keys().next() {
         return Err(with_op(format!("unknown key {key:?}")));
     }
+    let continues = args.get("cursor") == Some(&serde_json::json!({ "previous-page": true }));
+    if continues {
+        args.insert("cursor".into(), Value::Null);
+    }
     let call = parse_call(&op, args).map_err(|reason| with_op(format!("args: {reason}")))?;
     let expect = parse_expectation(call.ok_shape(), expect)
         .map_err(|reason| with_op(format!("expect: {reason}")))?;
@@ -396,6 +517,7 @@ fn parse_step(index: usize, step: Value) -> Result<Step, StepProblem> {
         index,
         note,
         call,
+        continues,
         expect,
     })
 }
@@ -441,6 +563,20 @@ fn parse_call(op: &str, mut args: Map<String, Value>) -> Result<Call, String> {
             status: typed(arg("status")?, "status")?,
         },
         "list" => Call::List,
+        "list-due-running-page" => Call::ListDueRunningPage {
+            now: timestamp(arg("now")?, "now")?,
+            cursor: cursor(arg("cursor")?)?,
+            limit: typed(arg("limit")?, "limit")?,
+        },
+        "list-by-status-page" => Call::ListByStatusPage {
+            status: typed(arg("status")?, "status")?,
+            cursor: cursor(arg("cursor")?)?,
+            limit: typed(arg("limit")?, "limit")?,
+        },
+        "list-page" => Call::ListPage {
+            cursor: cursor(arg("cursor")?)?,
+            limit: typed(arg("limit")?, "limit")?,
+        },
         "transition" => Call::Transition {
             from: typed(arg("from")?, "from")?,
             to: typed(arg("to")?, "to")?,
@@ -463,6 +599,9 @@ fn parse_expectation(shape: OkShape, expect: Value) -> Result<Expectation, Strin
     if let Some(value) = expect.remove("ok") {
         if let Some(key) = expect.keys().next() {
             return Err(format!("unknown key {key:?} next to \"ok\""));
+        }
+        if shape == OkShape::Page {
+            return page(value);
         }
         return ok_value(shape, value).map(Expectation::Ok);
     }
@@ -501,19 +640,56 @@ fn ok_value(shape: OkShape, value: Value) -> Result<OkValue, String> {
             "this op returns nothing: \"ok\" must be null, not {value}"
         )),
         OkShape::Record => record(value, "ok").map(|record| OkValue::Record(Box::new(record))),
-        OkShape::Records => {
-            let Value::Array(items) = value else {
-                return Err("\"ok\" must be a list of records".into());
-            };
-            items
-                .into_iter()
-                .enumerate()
-                .map(|(position, item)| record(item, &format!("ok[{position}]")))
-                .collect::<Result<Vec<_>, _>>()
-                .map(OkValue::Records)
-        }
+        OkShape::Records => record_list(value, "ok").map(OkValue::Records),
         OkShape::Statuses => typed(value, "ok").map(OkValue::Statuses),
+        OkShape::Page => Err("a page is read by `page`".into()),
     }
+}
+
+fn record_list(value: Value, what: &str) -> Result<Vec<RuntimeRecord>, String> {
+    let Value::Array(items) = value else {
+        return Err(format!("{what:?} must be a list of records"));
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(position, item)| record(item, &format!("{what}[{position}]")))
+        .collect()
+}
+
+/// A cursor argument: `null` or a literal string (`{"previous-page": true}` is taken out
+/// before).
+fn cursor(value: Value) -> Result<Option<String>, String> {
+    match value {
+        Value::Null => Ok(None),
+        Value::String(text) => Ok(Some(text)),
+        other => Err(format!(
+            "\"cursor\" must be null, a string or {{\"previous-page\": true}}, not {other}"
+        )),
+    }
+}
+
+/// An expected page: `{"records": [...], "has-next-cursor": BOOL}`.
+fn page(value: Value) -> Result<Expectation, String> {
+    let Value::Object(mut page) = value else {
+        return Err(
+            "\"ok\" must be a page: {\"records\": [...], \"has-next-cursor\": BOOL}".into(),
+        );
+    };
+    let records = page
+        .remove("records")
+        .ok_or("the page has no \"records\"")?;
+    let Some(Value::Bool(has_next_cursor)) = page.remove("has-next-cursor") else {
+        return Err("the page needs \"has-next-cursor\": true or false".into());
+    };
+    if let Some(key) = page.keys().next() {
+        return Err(format!("unknown key {key:?} in the page"));
+    }
+    let records = record_list(records, "ok.records")?;
+    Ok(Expectation::Page {
+        records,
+        has_next_cursor,
+    })
 }
 
 fn record(value: Value, what: &str) -> Result<RuntimeRecord, String> {
@@ -597,6 +773,74 @@ mod tests {
         "skip-next-tick": true, "created-at": {"seconds": -62135596800, "nanoseconds": 0},
         "updated-at": {"seconds": 253402300799, "nanoseconds": 999999999},
         "started-at": {"seconds": 1, "nanoseconds": 2}, "stopped-at": null, "finished-at": null}"#;
+
+    #[test]
+    fn page_steps_read_their_cursor_and_need_an_alone_file() {
+        let text = format!(
+            r#"{{"description": "pages", "alone": true, "steps": [
+                {{"op": "list-page", "args": {{"cursor": null, "limit": 1}},
+                  "expect": {{"ok": {{"records": [{RECORD}], "has-next-cursor": true}}}}}},
+                {{"op": "list-due-running-page", "args": {{"now": {{"seconds": 5, "nanoseconds": 0}},
+                  "cursor": {{"previous-page": true}}, "limit": 1}},
+                  "expect": {{"error": "invalid-input", "message": "list due runtimes: cursor is malformed"}}}},
+                {{"op": "list-by-status-page", "args": {{"status": "running",
+                  "cursor": "not a cursor", "limit": 500}},
+                  "expect": {{"ok": {{"records": [], "has-next-cursor": false}}}}}}
+            ]}}"#
+        );
+        let file = parse(&text).expect("a page file");
+        assert!(file.alone);
+        assert!(!file.steps[0].continues);
+        assert_eq!(
+            file.steps[0].expect,
+            Expectation::Page {
+                records: vec![record(serde_json::from_str(RECORD).unwrap(), "r").unwrap()],
+                has_next_cursor: true
+            }
+        );
+        assert!(file.steps[1].continues);
+        assert!(matches!(
+            &file.steps[1].call,
+            Call::ListDueRunningPage {
+                cursor: None,
+                limit: 1,
+                ..
+            }
+        ));
+        assert!(matches!(
+            &file.steps[2].call,
+            Call::ListByStatusPage { cursor: Some(c), limit: 500, status: Status::Running } if c == "not a cursor"
+        ));
+
+        let not_alone = text.replace(r#""alone": true, "#, "");
+        let error = parse(&not_alone).expect_err("pages need alone").to_string();
+        assert!(error.contains("step 0 (list-page)"), "{error}");
+        assert!(error.contains("alone"), "{error}");
+
+        let nothing_to_continue =
+            text.replace(r#""has-next-cursor": true"#, r#""has-next-cursor": false"#);
+        let error = parse(&nothing_to_continue)
+            .expect_err("no cursor to continue")
+            .to_string();
+        assert!(error.contains("step 1 (list-due-running-page)"), "{error}");
+
+        for (bad, reason) in [
+            (r#""cursor": 5"#, "\"cursor\" must be null, a string"),
+            (
+                r#""cursor": {"previous-page": false}"#,
+                "\"cursor\" must be null, a string",
+            ),
+        ] {
+            let broken = text.replace(r#""cursor": null"#, bad);
+            let error = parse(&broken).expect_err(bad).to_string();
+            assert!(error.contains(reason), "{bad}: {error}");
+        }
+        let no_flag = text.replace(r#", "has-next-cursor": false"#, "");
+        let error = parse(&no_flag)
+            .expect_err("a page needs has-next-cursor")
+            .to_string();
+        assert!(error.contains("has-next-cursor"), "{error}");
+    }
 
     #[test]
     fn parses_every_kind_of_step() {

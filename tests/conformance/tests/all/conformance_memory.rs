@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use runtime_store_backend::{
     Backend, BackendError, InsertOutcome, PatchOutcome, RecordPatch, RuntimeRecord, ScanFilter,
-    Status, async_trait,
+    ScanKey, Status, async_trait,
 };
 use runtime_store_conformance::{Report, RunError, VectorFile, run_vectors, vector_files};
 use runtime_store_host::{RuntimeStore, StoreError};
@@ -153,7 +153,13 @@ impl Backend for WritesFail {
     async fn remove(&self, _game_id: &str) -> Result<(), BackendError> {
         Ok(())
     }
-    async fn scan(&self, _filter: ScanFilter) -> Result<Vec<RuntimeRecord>, BackendError> {
+    async fn scan(
+        &self,
+        _filter: ScanFilter,
+        _after: Option<&ScanKey>,
+        _limit: u32,
+    ) -> Result<Vec<RuntimeRecord>, BackendError> {
+        // It holds nothing: every page of it is empty.
         Ok(Vec::new())
     }
 }

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use runtime_store_backend::{
-    Backend, BackendError, InsertOutcome, PatchOutcome, RecordPatch, ScanFilter, async_trait,
+    Backend, BackendError, InsertOutcome, PatchOutcome, RecordPatch, ScanFilter, ScanKey,
+    async_trait,
 };
 use runtime_store_conformance::OkValue;
 use runtime_store_conformance::linearizability::{
@@ -203,8 +204,13 @@ impl Backend for NonAtomicPatch {
     async fn remove(&self, game_id: &str) -> Result<(), BackendError> {
         self.inner.remove(game_id).await
     }
-    async fn scan(&self, filter: ScanFilter) -> Result<Vec<RuntimeRecord>, BackendError> {
-        self.inner.scan(filter).await
+    async fn scan(
+        &self,
+        filter: ScanFilter,
+        after: Option<&ScanKey>,
+        limit: u32,
+    ) -> Result<Vec<RuntimeRecord>, BackendError> {
+        self.inner.scan(filter, after, limit).await
     }
 }
 

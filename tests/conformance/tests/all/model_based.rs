@@ -22,7 +22,7 @@ const BUDGET: Budget = Budget {
 /// does without compiling a new store.
 async fn clear(backend: &MemoryBackend) {
     let records = backend
-        .scan(ScanFilter::All)
+        .scan(ScanFilter::All, None, u32::MAX)
         .await
         .expect("scan the memory backend");
     for record in records {
