@@ -1,7 +1,7 @@
 //! `runtime-store`: the runtime record store from the command line.
 //!
 //! A guided demo, the embedded rules component (write it out, inspect it), the
-//! language-neutral conformance vectors, and PostgreSQL migrations. Every failure is one
+//! language-neutral conformance vectors, and PostgreSQL and SQLite migrations. Every failure is one
 //! line on stderr and a non-zero exit status.
 
 mod component;
@@ -18,6 +18,7 @@ use clap::{Args, Parser, Subcommand};
 use runtime_store_host::{BackendFactory, Registry, RuntimeStore};
 use runtime_store_memory::MemoryFactory;
 use runtime_store_postgres::PostgresArgs;
+use runtime_store_sqlite::SqliteFactory;
 
 /// How each command picks its backend; shown at the end of `--help`.
 const BACKEND_PRECEDENCE: &str = "\
@@ -89,10 +90,10 @@ enum Command {
         #[command(flatten)]
         backend: BackendOption,
     },
-    /// Create or update the PostgreSQL schema.
+    /// Create or update the PostgreSQL schema, or a SQLite file's (created when missing).
     #[command(after_help = BACKEND_PRECEDENCE)]
     Migrate {
-        /// The database, postgres://user@host:port/database; without it,
+        /// The database, postgres://user@host:port/database or sqlite://path; without it,
         /// RUNTIME_STORE_BACKEND, then DATABASE_URL.
         #[arg(long, env = "RUNTIME_STORE_BACKEND", value_name = "URL")]
         backend: Option<String>,
@@ -101,8 +102,8 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct BackendOption {
-    /// Storage backend: memory: or postgres://user@host:port/database. DATABASE_URL is
-    /// not consulted.
+    /// Storage backend: memory:, postgres://user@host:port/database, sqlite://path or
+    /// sqlite::memory:. DATABASE_URL is not consulted.
     #[arg(
         long,
         env = "RUNTIME_STORE_BACKEND",
@@ -170,14 +171,31 @@ async fn migrate(
         },
     };
     let shown = redact(&backend);
-    // The adapter's own scheme list and options, as `open_store` registers them.
+    // The adapters' own scheme lists and options, as `open_store` registers them.
     let factory = postgres.factory();
     let scheme = backend
         .split_once(':')
         .map(|(scheme, _)| scheme.to_ascii_lowercase());
+    if scheme
+        .as_deref()
+        .is_some_and(|scheme| SqliteFactory::new().schemes().contains(&scheme))
+    {
+        // Opening a SQLite database creates a missing file and applies the migrations.
+        let backend = runtime_store_sqlite::SqliteBackend::open(&backend, Default::default())
+            .await
+            .with_context(|| format!("migrate {shown}"))?;
+        backend.close().await;
+        let migrations = runtime_store_sqlite::MIGRATOR.iter().count();
+        writeln!(
+            out,
+            "SQLite database at {shown} is up to date ({migrations} migration{})",
+            if migrations == 1 { "" } else { "s" }
+        )?;
+        return Ok(());
+    }
     if !scheme.is_some_and(|scheme| factory.schemes().contains(&scheme.as_str())) {
         bail!(
-            "migrate: {shown} is not a PostgreSQL URL (postgres://...); only PostgreSQL has a schema to migrate"
+            "migrate: {shown} is not a PostgreSQL or SQLite URL (postgres://..., sqlite://...); only those have a schema to migrate"
         );
     }
     runtime_store_postgres::migrate(&backend, factory.options())
@@ -206,6 +224,7 @@ async fn open_store(
     let registry = Registry::new()
         .with(MemoryFactory)
         .and_then(|registry| registry.with(postgres.factory()))
+        .and_then(|registry| registry.with(SqliteFactory::new()))
         .context("register the storage adapters")?;
     let mut builder = RuntimeStore::builder().registry(registry).backend_url(url);
     if let Some(fuel) = sandbox.fuel {

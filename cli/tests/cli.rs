@@ -198,11 +198,41 @@ async fn migrate_run_and_demo_work_on_postgresql() {
 }
 
 #[test]
+fn migrate_run_and_demo_work_on_a_sqlite_file() {
+    let folder = scratch("cli-sqlite");
+    let _ = std::fs::remove_dir_all(&folder);
+    std::fs::create_dir_all(&folder).unwrap();
+    let url = format!("sqlite://{}", folder.join("runtimes.sqlite3").display());
+    let migrated = stdout(&runtime_store(&["migrate", "--backend", &url]));
+    assert!(
+        migrated.starts_with(&format!("SQLite database at {url} is up to date")),
+        "{migrated}"
+    );
+    assert!(folder.join("runtimes.sqlite3").is_file());
+    let vectors = runtime_store_conformance::conformance_dir().join("ordering.json");
+    let ran = stdout(&runtime_store(&[
+        "run",
+        "--backend",
+        &url,
+        vectors.to_str().unwrap(),
+    ]));
+    assert!(ran.trim_end().ends_with(" passed, 0 failed"), "{ran}");
+    let demo = stdout(&runtime_store(&["demo", "--backend", &url]));
+    assert!(demo.contains("betelgeuse  running"), "{demo}");
+    // The demo's games stay in the file: a second run finds and replaces them.
+    let again = stdout(&runtime_store_with_env(
+        &["demo"],
+        &[("RUNTIME_STORE_BACKEND", &url)],
+    ));
+    assert!(again.contains("andromeda   finished"), "{again}");
+}
+
+#[test]
 fn migrate_refuses_a_backend_without_a_schema() {
     let line = one_error_line(&runtime_store(&["migrate", "--backend", "memory:"]));
     assert_eq!(
         line,
-        "error: migrate: memory: is not a PostgreSQL URL (postgres://...); only PostgreSQL has a schema to migrate"
+        "error: migrate: memory: is not a PostgreSQL or SQLite URL (postgres://..., sqlite://...); only those have a schema to migrate"
     );
 }
 
@@ -269,7 +299,7 @@ fn runtime_store_backend_comes_after_the_flag_and_before_database_url() {
     let line = one_error_line(&runtime_store_with_env(&["migrate"], &env));
     assert_eq!(
         line,
-        "error: migrate: nosuch://x is not a PostgreSQL URL (postgres://...); only PostgreSQL has a schema to migrate"
+        "error: migrate: nosuch://x is not a PostgreSQL or SQLite URL (postgres://..., sqlite://...); only those have a schema to migrate"
     );
     let demo = stdout(&runtime_store_with_env(
         &["demo", "--backend", "memory:"],

@@ -15,6 +15,7 @@ from .types import (
     RecordPatch,
     RuntimeRecord,
     ScanFilter,
+    ScanKey,
     ScanKind,
     Status,
     Timestamp,
@@ -22,9 +23,13 @@ from .types import (
 
 _STATUS_TEXTS = ", ".join(f"'{status.stored_text}'" for status in Status)
 
-# Timestamps are whole microseconds since the epoch in one INTEGER column: the component
-# hands backends microsecond-truncated values, and one column keeps the due-running scan a
-# plain range over an index.
+# The file format, shared with the Rust adapter (adapters/sqlite): these statements are
+# those of adapters/sqlite/migrations/20261201000001_runtime_records.sql, word for word,
+# where the format is described; adapters/sqlite/tests/all/python_files.rs checks that
+# both create the same schema and read each other's files. Every statement is idempotent,
+# so either adapter brings a file the other created (or the first format's) to this one.
+# Timestamps are whole microseconds since the epoch in INTEGER columns (*_us): integers
+# order as the instants do. game_id's BINARY collation compares UTF-8 bytes.
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS runtime_records (
     game_id TEXT PRIMARY KEY,
@@ -42,12 +47,16 @@ CREATE TABLE IF NOT EXISTS runtime_records (
     stopped_at_us INTEGER,
     finished_at_us INTEGER
 ) STRICT;
-CREATE INDEX IF NOT EXISTS runtime_records_due
-    ON runtime_records (next_generation_at_us) WHERE status = 'running';
-CREATE INDEX IF NOT EXISTS runtime_records_by_status
-    ON runtime_records (status, created_at_us);
-CREATE INDEX IF NOT EXISTS runtime_records_by_created
-    ON runtime_records (created_at_us);
+DROP INDEX IF EXISTS runtime_records_due;
+DROP INDEX IF EXISTS runtime_records_by_status;
+DROP INDEX IF EXISTS runtime_records_by_created;
+CREATE INDEX IF NOT EXISTS runtime_records_due_idx
+    ON runtime_records (next_generation_at_us, game_id)
+    WHERE status = 'running';
+CREATE INDEX IF NOT EXISTS runtime_records_created_idx
+    ON runtime_records (created_at_us DESC, game_id);
+CREATE INDEX IF NOT EXISTS runtime_records_status_created_idx
+    ON runtime_records (status, created_at_us DESC, game_id);
 """
 
 _COLUMNS = (
@@ -62,6 +71,27 @@ _INSERT = (
     "ON CONFLICT (game_id) DO NOTHING"
 )
 
+# The scans, as the Rust adapter's (adapters/sqlite/src/statements.rs): each read from its
+# index in the answer's order (INDEXED BY: the statement fails rather than fall back to
+# another plan) from the key it is given (keyset, never OFFSET). A bound on the instant
+# column limits the index range and the OR settles the ties at the bound by game id; every
+# tie qualifies when the game id is NULL (a key between two stored microseconds).
+_BY_CREATED = f"{_SELECT} INDEXED BY runtime_records_created_idx"
+_BY_STATUS = f"{_SELECT} INDEXED BY runtime_records_status_created_idx"
+_BY_DUE = f"{_SELECT} INDEXED BY runtime_records_due_idx"
+_NEWEST_FIRST = "ORDER BY created_at_us DESC, game_id LIMIT ?"
+_OLDER_THAN_KEY = "created_at_us <= ?1 AND (created_at_us < ?1 OR ?2 IS NULL OR game_id > ?2)"
+_SOONEST_FIRST = "ORDER BY next_generation_at_us, game_id LIMIT ?"
+_DUE = "status = 'running' AND next_generation_at_us <= ?"
+_LATER_THAN_KEY = (
+    "next_generation_at_us >= ?1 AND (next_generation_at_us > ?1 OR ?2 IS NULL OR game_id > ?2)"
+)
+
+# 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z in microseconds: the range of a
+# valid timestamp; a stored value outside it is no record's.
+_FIRST_VALID_MICROS = -62_135_596_800_000_000
+_LAST_VALID_MICROS = 253_402_300_799_999_999
+
 _T = TypeVar("_T")
 
 
@@ -74,10 +104,15 @@ def _optional_micros(timestamp: Timestamp | None) -> int | None:
 
 
 class SqliteBackend:
-    """Stores records in one table of a SQLite database file (or `":memory:"`).
+    """Stores records in one table of a SQLite database file (or `":memory:"`), in the file
+    format of the Rust adapter (`runtime-store-sqlite`): either opens the other's files.
 
-    Each primitive is one statement in autocommit mode, so each is atomic; `patch` is one
-    conditional UPDATE. A lock serialises use of the single connection across threads.
+    `fetch`, `insert`, `remove` and `scan` are one statement each in autocommit mode;
+    `patch` is one `BEGIN IMMEDIATE` transaction (the file's write lock first, then the
+    conditional UPDATE and, when it wrote nothing, the read of why), so of racing swaps
+    from the same status exactly one wins, across threads and processes. A file is put in
+    WAL mode; a statement waits up to 5 s for another writer. A lock serialises use of the
+    single connection across threads.
     """
 
     def __init__(self, path: str | os.PathLike[str]):
@@ -87,6 +122,8 @@ class SqliteBackend:
             self._connection = sqlite3.connect(
                 self._path, isolation_level=None, check_same_thread=False
             )
+            if self._path not in ("", ":memory:"):
+                self._connection.execute("PRAGMA journal_mode = WAL")
             self._connection.executescript(_SCHEMA)
         except sqlite3.Error as error:
             raise BackendError.unavailable(
@@ -133,15 +170,25 @@ class SqliteBackend:
             values.append(expected_status.stored_text)
 
         def run(db: sqlite3.Connection) -> PatchOutcome:
-            updated = db.execute(
-                f"UPDATE runtime_records SET {setters} WHERE {condition}", values
-            ).rowcount
+            # The write lock first: between the update and the read of why it wrote
+            # nothing, no other connection or process can change the row.
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                updated = db.execute(
+                    f"UPDATE runtime_records SET {setters} WHERE {condition}", values
+                ).rowcount
+                row = None
+                if updated != 1:
+                    row = db.execute(
+                        "SELECT status FROM runtime_records WHERE game_id = ?", (game_id,)
+                    ).fetchone()
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
             if updated == 1:
                 return PatchOutcome.applied()
-            # Nothing was written; this read only tells the caller why.
-            row = db.execute(
-                "SELECT status FROM runtime_records WHERE game_id = ?", (game_id,)
-            ).fetchone()
             if row is None:
                 return PatchOutcome.not_found()
             return PatchOutcome.status_mismatch(_status(game_id, row[0]))
@@ -154,18 +201,10 @@ class SqliteBackend:
             lambda db: db.execute("DELETE FROM runtime_records WHERE game_id = ?", (game_id,)),
         )
 
-    def scan(self, scan_filter: ScanFilter) -> list[RuntimeRecord]:
-        query = _SELECT
-        params: tuple[Any, ...] = ()
-        if scan_filter.kind is ScanKind.BY_STATUS:
-            assert scan_filter.status is not None
-            query += " WHERE status = ?"
-            params = (scan_filter.status.stored_text,)
-        elif scan_filter.kind is ScanKind.DUE_RUNNING:
-            assert scan_filter.now is not None
-            query += " WHERE status = 'running' AND next_generation_at_us <= ?"
-            params = (_micros(scan_filter.now),)
-
+    def scan(
+        self, scan_filter: ScanFilter, after: ScanKey | None, limit: int
+    ) -> list[RuntimeRecord]:
+        query, params = _scan_query(scan_filter, after, limit)
         return self._run(
             f"scan {scan_filter.kind.value}",
             lambda db: [_decode(row) for row in db.execute(query, params)],
@@ -182,6 +221,57 @@ class SqliteBackend:
                 raise BackendError.unavailable(f"sqlite {what}: {error}") from error
             except sqlite3.Error as error:
                 raise BackendError.failed(f"sqlite {what}: {error}") from error
+
+
+def _scan_query(
+    scan_filter: ScanFilter, after: ScanKey | None, limit: int
+) -> tuple[str, tuple[Any, ...]]:
+    """The statement and parameters of one page of `scan_filter` after `after`."""
+    if after is None:
+        if scan_filter.kind is ScanKind.ALL:
+            return f"{_BY_CREATED} {_NEWEST_FIRST}", (limit,)
+        if scan_filter.kind is ScanKind.BY_STATUS:
+            assert scan_filter.status is not None
+            return f"{_BY_STATUS} WHERE status = ? {_NEWEST_FIRST}", (
+                scan_filter.status.stored_text,
+                limit,
+            )
+        assert scan_filter.now is not None
+        return f"{_BY_DUE} WHERE {_DUE} {_SOONEST_FIRST}", (_micros(scan_filter.now), limit)
+    # Numbered parameters throughout: ?1 and ?2 are the key's bound and game id.
+    bound, game_id = _keyset_bound(scan_filter, after)
+    if scan_filter.kind is ScanKind.ALL:
+        return f"{_BY_CREATED} WHERE {_OLDER_THAN_KEY} {_NEWEST_FIRST.replace('?', '?3')}", (
+            bound,
+            game_id,
+            limit,
+        )
+    if scan_filter.kind is ScanKind.BY_STATUS:
+        assert scan_filter.status is not None
+        return (
+            f"{_BY_STATUS} WHERE {_OLDER_THAN_KEY} AND status = ?3 "
+            f"{_NEWEST_FIRST.replace('?', '?4')}",
+            (bound, game_id, scan_filter.status.stored_text, limit),
+        )
+    assert scan_filter.now is not None
+    return (
+        f"{_BY_DUE} WHERE {_DUE.replace('?', '?3')} AND {_LATER_THAN_KEY} "
+        f"{_SOONEST_FIRST.replace('?', '?4')}",
+        (bound, game_id, _micros(scan_filter.now), limit),
+    )
+
+
+def _keyset_bound(scan_filter: ScanFilter, key: ScanKey) -> tuple[int, str | None]:
+    """The bound and tie-breaking game id a page after `key` is read from. Stored instants
+    are whole microseconds; a key between two of them (a sub-microsecond part) puts every
+    record of the microsecond below it on one side: after the key newest first, before it
+    soonest first. The game id is then `None`: every tie at the bound qualifies."""
+    floor = _micros(key.at)
+    if key.at.nanoseconds % 1000 == 0:
+        return floor, key.game_id
+    if scan_filter.kind is ScanKind.DUE_RUNNING:
+        return floor + 1, None
+    return floor, None
 
 
 def _encode(record: RuntimeRecord) -> tuple[Any, ...]:
@@ -232,13 +322,17 @@ def _status(game_id: str, text: Any) -> Status:
         ) from None
 
 
-def _timestamp(micros: int) -> Timestamp:
+def _timestamp(game_id: str, column: str, micros: int) -> Timestamp:
+    if not _FIRST_VALID_MICROS <= micros <= _LAST_VALID_MICROS:
+        raise BackendError.corrupt(
+            f"game {game_id!r}: column {column} holds {micros}, outside years 0001..9999"
+        )
     seconds, rest = divmod(micros, 1_000_000)
     return Timestamp(seconds, rest * 1000)
 
 
-def _optional_timestamp(micros: int | None) -> Timestamp | None:
-    return None if micros is None else _timestamp(micros)
+def _optional_timestamp(game_id: str, column: str, micros: int | None) -> Timestamp | None:
+    return None if micros is None else _timestamp(game_id, column, micros)
 
 
 def _decode(row: tuple[Any, ...]) -> RuntimeRecord:
@@ -259,11 +353,11 @@ def _decode(row: tuple[Any, ...]) -> RuntimeRecord:
         current_engine_version=row[4],
         engine_health=row[5],
         current_turn=row[6],
-        next_generation_at=_optional_timestamp(row[7]),
+        next_generation_at=_optional_timestamp(game_id, "next_generation_at_us", row[7]),
         skip_next_tick=bool(row[8]),
-        created_at=_timestamp(row[9]),
-        updated_at=_timestamp(row[10]),
-        started_at=_optional_timestamp(row[11]),
-        stopped_at=_optional_timestamp(row[12]),
-        finished_at=_optional_timestamp(row[13]),
+        created_at=_timestamp(game_id, "created_at_us", row[9]),
+        updated_at=_timestamp(game_id, "updated_at_us", row[10]),
+        started_at=_optional_timestamp(game_id, "started_at_us", row[11]),
+        stopped_at=_optional_timestamp(game_id, "stopped_at_us", row[12]),
+        finished_at=_optional_timestamp(game_id, "finished_at_us", row[13]),
     )
