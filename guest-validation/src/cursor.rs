@@ -63,7 +63,7 @@ pub fn decode(order: ListOrder, cursor: &str) -> Option<ScanKey> {
 }
 
 fn decode_hex(hex: &str) -> Option<Vec<u8>> {
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return None;
     }
     hex.as_bytes()

@@ -84,10 +84,13 @@
 
 mod convert;
 mod error;
+mod identity;
 mod inputs;
 mod inspect;
+pub mod observe;
 mod sandbox;
 mod store;
+mod swap;
 
 mod bindings {
     wasmtime::component::bindgen!({
@@ -99,6 +102,7 @@ mod bindings {
 }
 
 pub use error::{BuildError, Operation, SandboxFailure, StoreError};
+pub use identity::RulesIdentity;
 pub use inputs::{
     UpdateEngineHealthInput, UpdateImageInput, UpdateSchedulingInput, UpdateStatusInput,
 };
@@ -113,6 +117,7 @@ pub use store::{
     MAX_INSTANCE_WAIT_RANGE, MAX_INSTANCES_RANGE, MEMORY_LIMIT_RANGE, RecordPage, Rules,
     RuntimeStore, RuntimeStoreBuilder, default_registry,
 };
+pub use swap::{RulesGate, SwapError, SwapStep};
 
 /// The rules component, built from `guest-validation/` and committed with this crate
 /// (`component/runtime-store.wasm`): byte for byte the file the Python wheel and the npm

@@ -28,6 +28,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
+use tracing::Instrument;
+
 use runtime_store_backend::Backend;
 use tokio::sync::{Semaphore, SemaphorePermit};
 use wasmtime::{ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder, Trap, UpdateDeadline};
@@ -35,6 +37,8 @@ use wasmtime::{ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder, Trap, Up
 use crate::bindings::RuntimeStore as Guest;
 use crate::bindings::galaxy::gamemaster::{backend as wit_backend, types as wit};
 use crate::error::{BuildError, Operation, SandboxFailure, StoreError};
+use crate::identity::RulesIdentity;
+use crate::observe::{self, CallReport};
 use shared::{Compiled, EngineSettings};
 
 /// The limits a [`Sandbox`] enforces.
@@ -59,12 +63,28 @@ pub(crate) struct Sandbox {
     idle: Mutex<Vec<Instance>>,
     /// The largest linear memory any instance has been granted, in bytes.
     memory_peak: Arc<AtomicUsize>,
+    identity: RulesIdentity,
+    /// The backend's `db.system.name`.
+    system: &'static str,
 }
 
 /// An instantiated component in its own store.
 struct Instance {
     store: Store<HostState>,
     guest: Guest,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        observe::instances(observe::INSTANCES_LIVE, -1.0);
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let idle = self.idle().len();
+        observe::instances(observe::INSTANCES_IDLE, -(idle as f64));
+    }
 }
 
 /// What each store holds: the backend the guest's imports reach, the memory limiter and
@@ -85,6 +105,8 @@ struct CallBudget {
     deadline_per_call: Duration,
     /// Backend calls made so far.
     backend_calls: u32,
+    /// The time those backend calls took.
+    backend_time: Duration,
     /// Backend calls the operation needs.
     backend_call_limit: u32,
 }
@@ -98,6 +120,7 @@ impl CallBudget {
             deadline: clock::ticks().saturating_add(ticks),
             deadline_per_call: limits.deadline_per_call,
             backend_calls: 0,
+            backend_time: Duration::ZERO,
             backend_call_limit,
         }
     }
@@ -236,6 +259,7 @@ impl Lease<'_> {
                 let mut idle = self.sandbox.idle();
                 if idle.len() < self.sandbox.limits.max_idle_instances {
                     idle.push(self.instance);
+                    observe::instances(observe::INSTANCES_IDLE, 1.0);
                 }
                 Ok(value)
             }
@@ -274,12 +298,34 @@ impl Sandbox {
         }
         Ok(Sandbox {
             compiled,
+            system: backend.system_name(),
             backend,
+            identity: RulesIdentity::of(component_bytes),
             limits,
             permits: Semaphore::new(limits.max_instances),
             idle: Mutex::new(Vec::new()),
             memory_peak: Arc::default(),
         })
+    }
+
+    /// Makes one instance and keeps it for the first call: a component whose start code
+    /// traps is refused here rather than by a caller's call.
+    pub(crate) async fn warm_up(&self) -> Result<(), SandboxFailure> {
+        let budget = CallBudget::new(&self.limits, 0);
+        let instance = self
+            .instantiate(budget)
+            .await
+            .map_err(|error| self.classify(&error, SandboxFailure::Instantiation))?;
+        if self.limits.max_idle_instances > 0 {
+            self.idle().push(instance);
+            observe::instances(observe::INSTANCES_IDLE, 1.0);
+        }
+        Ok(())
+    }
+
+    /// Which rules this sandbox runs.
+    pub(crate) fn identity(&self) -> &RulesIdentity {
+        &self.identity
     }
 
     /// The largest linear memory any instance of this sandbox has been granted, in bytes.
@@ -302,10 +348,7 @@ impl Sandbox {
         call: Call<'_>,
         export: impl AsyncFnOnce(&Guest, &mut Store<HostState>) -> wasmtime::Result<T>,
     ) -> Result<T, StoreError> {
-        let mut lease = self.lease(call).await?;
-        let Instance { store, guest } = &mut lease.instance;
-        let outcome = export(guest, store).await;
-        lease.finish(outcome)
+        self.observed(call, export, Ok).await
     }
 
     /// [`Sandbox::call`] of an export that can fail: an error the guest returns becomes
@@ -318,9 +361,33 @@ impl Sandbox {
             &mut Store<HostState>,
         ) -> wasmtime::Result<Result<T, wit::StoreError>>,
     ) -> Result<T, StoreError> {
-        self.call(call, export)
-            .await?
-            .map_err(|error| call.store_error(error))
+        self.observed(call, export, |answer| {
+            answer.map_err(|error| call.store_error(error))
+        })
+        .await
+    }
+
+    /// Runs the call inside its span and reports how it ended (see [`observe`]).
+    async fn observed<A, T>(
+        &self,
+        call: Call<'_>,
+        export: impl AsyncFnOnce(&Guest, &mut Store<HostState>) -> wasmtime::Result<A>,
+        settle: impl FnOnce(A) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let report = CallReport::start(call.operation, call.game_id, &self.identity, self.system);
+        let mut backend_time = Duration::ZERO;
+        let answer = async {
+            let mut lease = self.lease(call).await?;
+            let Instance { store, guest } = &mut lease.instance;
+            let outcome = export(guest, store).await;
+            backend_time = store.data().budget.backend_time;
+            lease.finish(outcome)
+        }
+        .instrument(report.span().clone())
+        .await;
+        let result = answer.and_then(settle);
+        report.finish(&result, backend_time);
+        result
     }
 
     /// Waits at most `max_instance_wait` for a free slot in the pool.
@@ -357,6 +424,9 @@ impl Sandbox {
         let permit = self.permit(call).await?;
         let budget = CallBudget::new(&self.limits, call.backend_call_limit());
         let pooled = self.idle().pop();
+        if pooled.is_some() {
+            observe::instances(observe::INSTANCES_IDLE, -1.0);
+        }
         let mut instance = match pooled {
             Some(instance) => instance,
             None => self.instantiate(budget).await.map_err(|error| {
@@ -405,6 +475,7 @@ impl Sandbox {
         });
         store.set_epoch_deadline(1);
         let guest = self.compiled.pre.instantiate_async(&mut store).await?;
+        observe::instances(observe::INSTANCES_LIVE, 1.0);
         Ok(Instance { store, guest })
     }
 
@@ -467,7 +538,7 @@ async fn within<F: Future>(deadline: Instant, future: F) -> Option<F::Output> {
 impl HostState {
     /// Counts one backend call of the guest's and returns the tick it starts at; a call
     /// beyond what the operation needs traps instead.
-    fn backend_call_starts(&mut self) -> wasmtime::Result<u64> {
+    fn backend_call_starts(&mut self) -> wasmtime::Result<BackendCallStart> {
         let budget = &mut self.budget;
         if budget.backend_calls >= budget.backend_call_limit {
             return Err(wasmtime::Error::new(BackendCallsExceeded {
@@ -475,15 +546,26 @@ impl HostState {
             }));
         }
         budget.backend_calls += 1;
-        Ok(clock::ticks())
+        Ok(BackendCallStart {
+            tick: clock::ticks(),
+            at: Instant::now(),
+        })
     }
 
     /// Keeps the backend call's time off the call's deadline: the backend's own timeouts
     /// bound it.
-    fn backend_call_ended(&mut self, started: u64) {
-        let took = clock::ticks().saturating_sub(started);
+    fn backend_call_ended(&mut self, started: BackendCallStart) {
+        let took = clock::ticks().saturating_sub(started.tick);
         self.budget.deadline = self.budget.deadline.saturating_add(took);
+        self.budget.backend_time += started.at.elapsed();
     }
+}
+
+/// When a backend call started, on the deadline's coarse clock and on the precise one.
+#[derive(Debug, Clone, Copy)]
+struct BackendCallStart {
+    tick: u64,
+    at: Instant,
 }
 
 impl wit::Host for HostState {}

@@ -18,10 +18,12 @@ use crate::bindings::galaxy::gamemaster::types as wit;
 use crate::convert::handed_over;
 use crate::embedded_component;
 use crate::error::{BuildError, Operation, StoreError};
+use crate::identity::RulesIdentity;
 use crate::inputs::{
     UpdateEngineHealthInput, UpdateImageInput, UpdateSchedulingInput, UpdateStatusInput,
 };
 use crate::sandbox::{Call, HostState, Limits, Sandbox};
+use crate::swap::{ActiveRules, RulesGate, SwapError};
 
 pub use runtime_store_vocabulary::page::LARGEST_LIMIT as LARGEST_PAGE_LIMIT;
 
@@ -67,7 +69,7 @@ pub const MAX_INSTANCE_WAIT_RANGE: RangeInclusive<Duration> =
 /// backend. Usable from many tasks at once.
 #[derive(Clone)]
 pub struct RuntimeStore {
-    sandbox: Arc<Sandbox>,
+    active: Arc<ActiveRules>,
 }
 
 impl std::fmt::Debug for RuntimeStore {
@@ -80,7 +82,7 @@ impl std::fmt::Debug for RuntimeStore {
 /// messages are exactly those the store returns. Obtained from [`RuntimeStore::rules`].
 #[derive(Clone)]
 pub struct Rules {
-    sandbox: Arc<Sandbox>,
+    active: Arc<ActiveRules>,
 }
 
 impl std::fmt::Debug for Rules {
@@ -177,33 +179,19 @@ impl RuntimeStore {
     /// of records; it is not a snapshot: a record that moves while the list is read
     /// appears once, at one of its places.
     pub async fn list_due_running(&self, now: Timestamp) -> Result<Vec<RuntimeRecord>, StoreError> {
-        let operation = Operation::ListDueRunning;
-        self.whole_list(async |cursor| {
-            self.due_running_page(operation, now, cursor, LARGEST_PAGE_LIMIT)
-                .await
-        })
-        .await
+        self.whole_list(WholeList::DueRunning(now)).await
     }
 
     /// Records in `status`, newest first (then by game id); assembled from pages, as
     /// [`RuntimeStore::list_due_running`].
     pub async fn list_by_status(&self, status: Status) -> Result<Vec<RuntimeRecord>, StoreError> {
-        let operation = Operation::ListByStatus;
-        self.whole_list(async |cursor| {
-            self.by_status_page(operation, status, cursor, LARGEST_PAGE_LIMIT)
-                .await
-        })
-        .await
+        self.whole_list(WholeList::ByStatus(status)).await
     }
 
     /// Every record, newest first (then by game id); assembled from pages, as
     /// [`RuntimeStore::list_due_running`].
     pub async fn list(&self) -> Result<Vec<RuntimeRecord>, StoreError> {
-        self.whole_list(async |cursor| {
-            self.all_page(Operation::List, cursor, LARGEST_PAGE_LIMIT)
-                .await
-        })
-        .await
+        self.whole_list(WholeList::All).await
     }
 
     /// At most `limit` (1..=[`LARGEST_PAGE_LIMIT`]) running records due at `now`, after
@@ -296,15 +284,28 @@ impl RuntimeStore {
 
     /// Reads pages until the last one, keeping each game's first appearance: pages follow
     /// the list order and each starts after the one before, so what is kept stays in order.
-    async fn whole_list(
-        &self,
-        mut page_after: impl AsyncFnMut(Option<&str>) -> Result<RecordPage, StoreError>,
-    ) -> Result<Vec<RuntimeRecord>, StoreError> {
+    async fn whole_list(&self, list: WholeList) -> Result<Vec<RuntimeRecord>, StoreError> {
         let mut records = Vec::new();
         let mut seen = HashSet::new();
         let mut cursor: Option<String> = None;
         loop {
-            let page = page_after(cursor.as_deref()).await?;
+            let cursor_now = cursor.as_deref();
+            let page = match list {
+                WholeList::All => {
+                    self.all_page(Operation::List, cursor_now, LARGEST_PAGE_LIMIT)
+                        .await
+                }
+                WholeList::ByStatus(status) => {
+                    let operation = Operation::ListByStatus;
+                    self.by_status_page(operation, status, cursor_now, LARGEST_PAGE_LIMIT)
+                        .await
+                }
+                WholeList::DueRunning(now) => {
+                    let operation = Operation::ListDueRunning;
+                    self.due_running_page(operation, now, cursor_now, LARGEST_PAGE_LIMIT)
+                        .await
+                }
+            }?;
             for record in page.records {
                 if seen.insert(record.game_id.clone()) {
                     records.push(record);
@@ -323,20 +324,45 @@ impl RuntimeStore {
     /// reserved for instances that do not exist, and the compiled component is shared with
     /// every store of the process that has the same memory limit.
     pub fn reserved_address_space_bound(&self) -> u64 {
-        self.sandbox.reserved_address_space_bound()
+        self.active.current().reserved_address_space_bound()
+    }
+
+    pub(crate) fn from_active(active: ActiveRules) -> Self {
+        RuntimeStore {
+            active: Arc::new(active),
+        }
+    }
+
+    /// Which build of the rules serves calls that start now.
+    pub fn rules_identity(&self) -> RulesIdentity {
+        self.active.current().identity().clone()
+    }
+
+    /// Replaces the rules while the store serves: `component` is compiled and type-checked
+    /// against the world, instantiated, then must pass `gate` on a scratch in-memory
+    /// backend; only then do calls that start later take it. Calls in flight finish on the
+    /// rules they started with; a clone of this store and its [`Rules`] follow the swap.
+    /// A candidate refused at any step is a [`SwapError`] naming the step and why, and the
+    /// active rules keep serving. One swap runs at a time. Answers the new rules' identity.
+    pub async fn swap_rules(
+        &self,
+        component: &[u8],
+        gate: &dyn RulesGate,
+    ) -> Result<RulesIdentity, SwapError> {
+        self.active.swap(component, gate).await
     }
 
     /// The largest linear memory any of this store's instances has had, in bytes: what the
     /// busiest call needed (memory a guest grew stays with its instance). Whole lists are
     /// read in pages, so it does not grow with the number of records stored.
     pub fn guest_memory_peak(&self) -> usize {
-        self.sandbox.memory_peak()
+        self.active.current().memory_peak()
     }
 
     /// The pure rules of the same component, run in the same sandbox.
     pub fn rules(&self) -> Rules {
         Rules {
-            sandbox: Arc::clone(&self.sandbox),
+            active: Arc::clone(&self.active),
         }
     }
 
@@ -350,12 +376,21 @@ impl RuntimeStore {
             &mut wasmtime::Store<HostState>,
         ) -> wasmtime::Result<Result<T, wit::StoreError>>,
     ) -> Result<T, StoreError> {
-        self.sandbox
+        self.active
+            .current()
             .checked_call(call, async move |guest, store| {
                 export(guest.galaxy_gamemaster_store(), store).await
             })
             .await
     }
+}
+
+/// A whole list a host assembles from pages.
+#[derive(Debug, Clone, Copy)]
+enum WholeList {
+    All,
+    ByStatus(Status),
+    DueRunning(Timestamp),
 }
 
 /// One page of a list: at most the asked number of records, in the list's order, and the
@@ -392,7 +427,8 @@ impl Rules {
     pub async fn allowed_transitions(&self, from: Status) -> Result<Vec<Status>, StoreError> {
         let call = Call::new(Operation::AllowedTransitions, None);
         let statuses = self
-            .sandbox
+            .active
+            .current()
             .call(call, async |guest, store| {
                 let rules = guest.galaxy_gamemaster_rules();
                 rules.call_allowed_transitions(store, from.into()).await
@@ -474,7 +510,8 @@ impl Rules {
             &mut wasmtime::Store<HostState>,
         ) -> wasmtime::Result<Result<(), wit::StoreError>>,
     ) -> Result<(), StoreError> {
-        self.sandbox
+        self.active
+            .current()
             .checked_call(call, async move |guest, store| {
                 export(guest.galaxy_gamemaster_rules(), store).await
             })
@@ -645,13 +682,15 @@ impl RuntimeStoreBuilder {
                     path: path.clone(),
                     source,
                 })?;
-                Sandbox::new(&bytes, backend, self.limits)?
+                Sandbox::new(&bytes, Arc::clone(&backend), self.limits)?
             }
-            None => Sandbox::new(embedded_component(), backend, self.limits)?,
+            None => Sandbox::new(embedded_component(), Arc::clone(&backend), self.limits)?,
         };
-        Ok(RuntimeStore {
-            sandbox: Arc::new(sandbox),
-        })
+        Ok(RuntimeStore::from_active(ActiveRules::new(
+            sandbox,
+            backend,
+            self.limits,
+        )))
     }
 }
 

@@ -143,6 +143,12 @@ impl std::error::Error for BackendError {}
 /// failures as a [`BackendError`]; none panics on bad stored data.
 #[async_trait]
 pub trait Backend: Send + Sync + 'static {
+    /// The storage engine, as OpenTelemetry's `db.system.name` names it (`postgresql`,
+    /// `sqlite`, ...): the store's spans carry it. Defaults to `other`.
+    fn system_name(&self) -> &'static str {
+        "other"
+    }
+
     /// The record of `game_id`, or `None` when no record exists.
     async fn fetch(&self, game_id: &str) -> Result<Option<RuntimeRecord>, BackendError>;
 

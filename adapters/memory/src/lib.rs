@@ -132,6 +132,10 @@ impl MemoryBackend {
 
 #[async_trait]
 impl Backend for MemoryBackend {
+    fn system_name(&self) -> &'static str {
+        "memory"
+    }
+
     async fn fetch(&self, game_id: &str) -> Result<Option<RuntimeRecord>, BackendError> {
         Ok(self.tables().records.get(game_id).cloned())
     }
@@ -379,10 +383,18 @@ mod tests {
         let mut stop = to_running();
         stop.status.as_mut().unwrap().to = Status::Stopped;
         backend.patch(moved, None, stop).await.unwrap();
-        let due = backend.scan(ScanFilter::DueRunning(at(100)), None, 100).await;
+        let due = backend
+            .scan(ScanFilter::DueRunning(at(100)), None, 100)
+            .await;
         assert!(due.unwrap().iter().all(|record| &record.game_id != moved));
         let stopped = backend.scan(ScanFilter::ByStatus(Status::Stopped), None, 100);
-        assert!(stopped.await.unwrap().iter().any(|record| &record.game_id == moved));
+        assert!(
+            stopped
+                .await
+                .unwrap()
+                .iter()
+                .any(|record| &record.game_id == moved)
+        );
         backend.remove(moved).await.unwrap();
         let all = backend.scan(ScanFilter::All, None, 100).await.unwrap();
         assert_eq!(all.len(), records.len() - 1);

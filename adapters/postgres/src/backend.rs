@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use runtime_store_backend::{
-    Backend, BackendError, InsertOutcome, PatchOutcome, RecordPatch, RuntimeRecord, ScanFilter, ScanKey,
-    Status, Timestamp, async_trait,
+    Backend, BackendError, InsertOutcome, PatchOutcome, RecordPatch, RuntimeRecord, ScanFilter,
+    ScanKey, Status, Timestamp, async_trait,
 };
 use sqlx::PgPool;
 use sqlx::postgres::PgRow;
@@ -279,6 +279,10 @@ impl PostgresBackend {
 
 #[async_trait]
 impl Backend for PostgresBackend {
+    fn system_name(&self) -> &'static str {
+        "postgresql"
+    }
+
     async fn fetch(&self, game_id: &str) -> Result<Option<RuntimeRecord>, BackendError> {
         let context = OnRecord("fetch", game_id);
         let row = self

@@ -12,6 +12,8 @@
 //!   module imports exactly the functions its body calls, so the component imports
 //!   `galaxy:gamemaster/backend@0.2.0` only when it uses it.
 //! * `$recurse` is a helper function calling itself forever (a stack overflow).
+//! * `{trap-on-start}` gives the core module a start function that traps, so the component
+//!   cannot be instantiated.
 
 use std::fmt::Write as _;
 
@@ -87,6 +89,12 @@ pub const HOSTILE: &[Hostile] = &[
     Hostile {
         stem: "scan-loop",
         body: "(loop $again {backend.scan} (br $again)) unreachable",
+        wit_edit: None,
+    },
+    // Traps while it is instantiated (its core module's start function): no call ever runs.
+    Hostile {
+        stem: "trap-on-start",
+        body: "{trap-on-start} unreachable",
         wit_edit: None,
     },
     // Recurses without end: the wasm stack limit stops it.
@@ -201,6 +209,10 @@ fn stub_module(resolve: &Resolve, world: WorldId, body: &str) -> Result<String> 
     if body.contains("$recurse") {
         wat.push_str("  (func $recurse (call $recurse))\n");
     }
+    if body.contains("{trap-on-start}") {
+        wat.push_str("  (func $start unreachable)\n  (start $start)\n");
+    }
+    let body = body.replace("{trap-on-start}", "");
     for (key, item) in &resolve.worlds[world].exports {
         let WorldItem::Interface { id, .. } = item else {
             continue;

@@ -119,3 +119,33 @@ pub fn with_causes(error: &dyn std::error::Error) -> String {
     }
     text
 }
+
+/// Runs the ignored test `name` of this binary in a child process of its own, where it
+/// may install process-wide tracing subscribers and metrics recorders without other tests
+/// running beside it, and fails unless it passed. The child sees
+/// `RUNTIME_STORE_TEST_CHILD=<name>` (see [`is_child`]).
+pub fn run_alone(name: &str) {
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            name,
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("RUNTIME_STORE_TEST_CHILD", name)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && stdout.contains("1 passed"),
+        "{name} failed in its own process:\n{stdout}\n{stderr}"
+    );
+}
+
+/// Whether this process is the child [`run_alone`] started for `name`: an ignored test
+/// run by hand (`-- --ignored`) beside others returns early instead.
+pub fn is_child(name: &str) -> bool {
+    std::env::var("RUNTIME_STORE_TEST_CHILD").is_ok_and(|child| child == name)
+}

@@ -12,4 +12,5 @@ mod registry;
 mod resources;
 #[cfg(feature = "serde")]
 mod serde;
+mod swap;
 mod words;

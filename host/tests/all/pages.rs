@@ -271,3 +271,20 @@ async fn a_page_that_breaks_the_scan_contract_is_a_failed_backend_error() {
         }
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whole_lists_and_pages_run_in_spawned_tasks() {
+    let store = store_on(mixed_backend().await).await;
+    let spawned = tokio::spawn({
+        let store = store.clone();
+        async move {
+            let all = store.list().await?;
+            let running = store.list_by_status(Status::Running).await?;
+            let due = store.list_due_running(at(104)).await?;
+            let page = store.list_page(None, 5).await?;
+            Ok::<_, StoreError>((all.len(), running.len(), due.len(), page.records.len()))
+        }
+    });
+    let (all, running, _due, page) = spawned.await.unwrap().unwrap();
+    assert_eq!((all, running, page), (40, 20, 5));
+}
