@@ -23,6 +23,8 @@ from runtime_store import (
     RuntimePage,
     RuntimeRecord,
     RuntimeStore,
+    SandboxError,
+    SandboxFailure,
     ScanFilter,
     ScanKey,
     ScanKind,
@@ -33,6 +35,7 @@ from runtime_store import (
     UpdateSchedulingInput,
     UpdateStatusInput,
 )
+from runtime_store import store as store_module
 
 from records import NOW, record
 
@@ -189,10 +192,11 @@ def test_whole_lists_are_read_in_pages_of_the_largest_limit(
 
 
 def test_a_whole_list_beyond_what_one_guest_call_holds_is_assembled(
-    component: RuntimeComponent,
+    component: RuntimeComponent, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # 1200 of the largest records: about 20 MB, more than one answer fits in the guest's
-    # 16 MiB (the raw whole-list export fails near 900 of them); pages of 500 fit.
+    # 1200 of the largest records, about 20 MB: more than one answer fits in the guest's
+    # 16 MiB. Pages of 500 fit; the component's own whole-list export, which the store never
+    # calls, traps.
     backend = MemoryBackend()
     store = RuntimeStore(backend, component)
     text = "x" * 4096
@@ -208,6 +212,12 @@ def test_a_whole_list_beyond_what_one_guest_call_holds_is_assembled(
         )
     listed = store.list()
     assert [item.game_id[:4] for item in listed] == [f"{index:04}" for index in range(1200)]
+
+    monkeypatch.setattr(store_module, "WHOLE_LISTS", {})  # binds the raw exports too
+    raw = RuntimeStore(backend, component)
+    with pytest.raises(SandboxError) as raised:
+        raw._call("list", None)
+    assert raised.value.failure is SandboxFailure.TRAPPED_NEAR_LIMIT
 
 
 def test_a_record_that_moves_between_pages_appears_once_at_its_first_place(
