@@ -70,6 +70,12 @@ impl PgInstant {
             })
     }
 
+    /// Microseconds since 2000-01-01T00:00:00Z: the value PostgreSQL sends and accepts for
+    /// a `timestamptz` in binary form, e.g. in a `COPY ... (FORMAT binary)` stream.
+    pub fn micros_since_2000(self) -> i64 {
+        self.0
+    }
+
     /// The timestamp of this instant; `None` for `infinity` and `-infinity`, which no
     /// [`Timestamp`] represents.
     pub fn to_timestamp(self) -> Option<Timestamp> {
@@ -122,6 +128,14 @@ mod tests {
             seconds,
             nanoseconds,
         }
+    }
+
+    #[test]
+    fn micros_count_from_the_postgres_epoch() {
+        let epoch = PgInstant::from_timestamp(at(946_684_800, 0)).unwrap();
+        assert_eq!(epoch.micros_since_2000(), 0);
+        let before = PgInstant::from_timestamp(at(946_684_799, 999_999_999)).unwrap();
+        assert_eq!(before.micros_since_2000(), -1);
     }
 
     #[test]

@@ -84,6 +84,35 @@ impl<'c, 'e> Group<'c, 'e> {
         )
     }
 
+    /// Measures each side of `function` with criterion, each a concurrent routine whose
+    /// time per iteration is the inverse of its throughput, and returns one line per side
+    /// that criterion measured in this run with that throughput in operations per second.
+    pub fn throughput(
+        &mut self,
+        function: &'static str,
+        sides: &[(&'static str, Routine<'_>)],
+    ) -> Vec<String> {
+        for (side, routine) in sides {
+            self.criterion
+                .bench_function(BenchmarkId::new(function, *side), |bencher| {
+                    bencher.iter_custom(routine)
+                });
+        }
+        sides
+            .iter()
+            .filter_map(|(side, _)| {
+                // A side a filter skipped, or criterion's `--test` mode: no figure.
+                let median = self.estimates.median(self.name, function, side).ok()?;
+                let per_second = 1.0 / median.as_secs_f64().max(1e-12);
+                Some(format!(
+                    "{}/{function}/{side}: {per_second:.0} ops/s ({} per operation)",
+                    self.name,
+                    runtime_store_benches::Time(median)
+                ))
+            })
+            .collect()
+    }
+
     /// [`Group::compare`], with each line's interleaved ratio.
     pub fn compare_paired(
         &mut self,

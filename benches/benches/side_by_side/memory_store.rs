@@ -1,9 +1,11 @@
 //! The store over memory: the wasm component with the host's in-memory adapter
 //! (`RuntimeStore`, `memory:`) against `runtime_store_rules::store` over `MemoryStorage`
-//! compiled natively, both holding the same records.
+//! compiled natively, both holding the same records; then the wasm store's throughput
+//! of `get` and `update_status` at 1, 2 and 16 concurrent tasks.
 
 use std::cell::RefCell;
 use std::hint::black_box;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use criterion::Criterion;
@@ -15,7 +17,7 @@ use tokio::runtime::Runtime;
 
 use crate::Group;
 use crate::fixtures::{Flip, population, record, to_native};
-use crate::timing::{repeat, sequential};
+use crate::timing::{concurrent, repeat, sequential};
 
 /// Records held by each side: `list` returns them all.
 const RECORDS: usize = 100;
@@ -136,6 +138,102 @@ pub fn bench(
             })
         },
     ));
+    lines.extend(throughput(&mut group, runtime)?);
     group.finish();
+    Ok(lines)
+}
+
+/// Tasks of the throughput functions: one, one per worker of the two-worker runtime, and
+/// eight per worker.
+const TASK_COUNTS: [(usize, &str); 3] = [(1, "x1"), (2, "x2"), (16, "x16")];
+
+/// `get` and `update_status` at 1, 2 and 16 concurrent tasks on the in-memory store, each
+/// task on a game of its own (so every swap succeeds and none waits for another's row),
+/// reported as operations per second. A store of its own: the population plus one game
+/// per task.
+fn throughput(group: &mut Group<'_, '_>, runtime: &Runtime) -> anyhow::Result<Vec<String>> {
+    let tasks = TASK_COUNTS
+        .iter()
+        .map(|(tasks, _)| *tasks)
+        .max()
+        .unwrap_or(1);
+    let game_ids: Arc<[String]> = (0..tasks)
+        .map(|task| format!("game-memory-task-{task:02}"))
+        .collect();
+    let store = runtime.block_on(async {
+        let store = RuntimeStore::builder()
+            .build()
+            .await
+            .context("building the in-memory store")?;
+        let tasks_games = game_ids
+            .iter()
+            .map(|game_id| record(game_id, Status::Running, 7_200, None));
+        for record in population("game-memory", RECORDS)
+            .into_iter()
+            .chain(tasks_games)
+        {
+            store
+                .insert(&record)
+                .await
+                .with_context(|| format!("insert runtime record {}", record.game_id))?;
+        }
+        anyhow::Ok(store)
+    })?;
+    let flips: Arc<[Mutex<Flip>]> = game_ids
+        .iter()
+        .map(|game_id| Mutex::new(Flip::new(game_id.clone())))
+        .collect();
+    let get = |tasks: usize| {
+        let store = store.clone();
+        let game_ids = Arc::clone(&game_ids);
+        move |iters| {
+            let store = store.clone();
+            let game_ids = Arc::clone(&game_ids);
+            concurrent(runtime, tasks, iters, move |task| {
+                let store = store.clone();
+                let game_ids = Arc::clone(&game_ids);
+                async move {
+                    let found = store.get(black_box(&game_ids[task])).await;
+                    black_box(found.unwrap_or_else(|error| panic!("wasm {error}")));
+                }
+            })
+        }
+    };
+    let update_status = |tasks: usize| {
+        let store = store.clone();
+        let flips = Arc::clone(&flips);
+        move |iters| {
+            let store = store.clone();
+            let flips = Arc::clone(&flips);
+            concurrent(runtime, tasks, iters, move |task| {
+                let store = store.clone();
+                let input = flips[task]
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .next_input();
+                async move {
+                    let updated = store.update_status(black_box(&input)).await;
+                    updated.unwrap_or_else(|error| panic!("wasm {error}"));
+                }
+            })
+        }
+    };
+    let [(one, one_name), (two, two_name), (many, many_name)] = TASK_COUNTS;
+    let mut lines = group.throughput(
+        "get_tasks",
+        &[
+            (one_name, &get(one)),
+            (two_name, &get(two)),
+            (many_name, &get(many)),
+        ],
+    );
+    lines.extend(group.throughput(
+        "update_status_tasks",
+        &[
+            (one_name, &update_status(one)),
+            (two_name, &update_status(two)),
+            (many_name, &update_status(many)),
+        ],
+    ));
     Ok(lines)
 }

@@ -14,7 +14,7 @@ use anyhow::Context;
 use criterion::Criterion;
 use runtime_store_backend::{Backend, PatchOutcome, ScanFilter};
 use runtime_store_benches::Estimates;
-use runtime_store_host::{RuntimeStore, Status};
+use runtime_store_host::{LARGEST_PAGE_LIMIT, RuntimeStore, Status};
 use runtime_store_postgres::PostgresBackend;
 use runtime_store_postgres::timestamp::PgInstant;
 use runtime_store_postgres_tests::database::TestSchema;
@@ -34,6 +34,10 @@ const TASKS: usize = 16;
 /// Records besides the swapped ones; every tenth is running and overdue.
 const RECORDS: usize = 200;
 const DUE: usize = RECORDS / 10;
+
+/// What the rules ask the backend for a page of [`LARGEST_PAGE_LIMIT`] records: one more,
+/// to know whether another page follows. Every side sends this limit.
+const SCAN_LIMIT: u32 = LARGEST_PAGE_LIMIT + 1;
 
 const FUNCTIONS: [Function; 3] = [
     Function::Get,
@@ -240,17 +244,25 @@ impl Sides {
                 }
             }
             (Function::ListDueRunning, Kind::Store) => {
-                let due = self.store.list_due_running(NOW).await;
+                // The whole list is this one page: what `list_due_running` reads.
+                let due = self
+                    .store
+                    .list_due_running_page(NOW, None, LARGEST_PAGE_LIMIT)
+                    .await;
                 let due = due.unwrap_or_else(|error| panic!("store: {error}"));
-                assert_eq!(due.len(), DUE, "store: list due runtimes");
+                assert_eq!(due.records.len(), DUE, "store: list due runtimes");
+                assert_eq!(due.next_cursor, None, "store: list due runtimes");
             }
             (Function::ListDueRunning, Kind::Adapter) => {
-                let due = self.backend.scan(ScanFilter::DueRunning(NOW)).await;
+                let due = self
+                    .backend
+                    .scan(ScanFilter::DueRunning(NOW), None, SCAN_LIMIT)
+                    .await;
                 let due = due.unwrap_or_else(|error| panic!("adapter: scan due running: {error}"));
                 assert_eq!(due.len(), DUE, "adapter: scan due running");
             }
             (Function::ListDueRunning, Kind::RawSqlx) => {
-                let due = raw::scan_due_running(self.backend.pool(), self.now).await;
+                let due = raw::scan_due_running(self.backend.pool(), self.now, SCAN_LIMIT).await;
                 let due = due.unwrap_or_else(|error| panic!("raw sqlx: scan due running: {error}"));
                 assert_eq!(due.len(), DUE, "raw sqlx: scan due running");
             }

@@ -68,13 +68,15 @@ pub async fn swap_status(
     Ok(applied)
 }
 
-/// The running records due at `now`.
+/// The first `limit` running records due at `now`.
 pub async fn scan_due_running(
     pool: &PgPool,
     now: PgInstant,
+    limit: u32,
 ) -> Result<Vec<RawRecord>, sqlx::Error> {
     sqlx::query_as(SCAN_DUE_RUNNING)
         .bind(now)
+        .bind(i64::from(limit))
         .fetch_all(pool)
         .await
 }

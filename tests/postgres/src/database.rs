@@ -1,8 +1,11 @@
 //! A schema of one's own on the shared server, dropped when the test ends.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use runtime_store_host::RuntimeStore;
@@ -171,21 +174,38 @@ pub async fn store_on(backend: PostgresBackend) -> RuntimeStore {
 pub async fn isolated<F, Fut>(label: &str, body: F)
 where
     F: FnOnce(Arc<TestSchema>) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
+    Fut: Future<Output = ()>,
 {
     isolated_at(&database_url(), label, body).await;
 }
 
-/// [`isolated`] on the server at `url`.
+/// [`isolated`] on the server at `url`. The body runs in the calling task (it need not be
+/// `Send`); a panic while it is polled is caught, the schema dropped, the panic resumed.
 pub async fn isolated_at<F, Fut>(url: &str, label: &str, body: F)
 where
     F: FnOnce(Arc<TestSchema>) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
+    Fut: Future<Output = ()>,
 {
     let schema = Arc::new(TestSchema::create_at(url, label).await);
-    let outcome = tokio::spawn(body(Arc::clone(&schema))).await;
+    let outcome = CatchUnwind(Box::pin(body(Arc::clone(&schema)))).await;
     schema.drop_schema().await;
-    if let Err(failure) = outcome {
-        std::panic::resume_unwind(failure.into_panic());
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+/// A future's output, or the panic that escaped one of its polls.
+struct CatchUnwind<F>(Pin<Box<F>>);
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = std::thread::Result<F::Output>;
+
+    fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        match std::panic::catch_unwind(AssertUnwindSafe(|| inner.poll(context))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+            Err(panic) => Poll::Ready(Err(panic)),
+        }
     }
 }

@@ -21,6 +21,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod bulk;
 pub mod database;
 pub mod proxy;
 pub mod records;

@@ -10,6 +10,9 @@ use runtime_store_postgres::{PostgresBackend, PostgresFactory, PostgresOptions, 
 use runtime_store_postgres_tests::database::{isolated, store_on};
 use runtime_store_postgres_tests::records::{at, move_to, record};
 
+/// A page limit larger than any table these tests make: the scan's whole answer.
+const WHOLE: u32 = 10_000;
+
 /// A record with every optional field set and values at the edges of their ranges.
 fn edge_record() -> RuntimeRecord {
     RuntimeRecord {
@@ -214,31 +217,45 @@ async fn scan_filters_by_status_and_due_time_inclusively() {
             backend.insert(stored.clone()).await.unwrap();
         }
 
-        let ids = |records: Vec<RuntimeRecord>| {
-            let mut ids: Vec<String> = records.into_iter().map(|record| record.game_id).collect();
-            ids.sort();
-            ids
+        // Served in each filter's order: due time, then game id; all created at the same
+        // instant, so the status list is in game id order.
+        let ids = |records: Vec<RuntimeRecord>| -> Vec<String> {
+            records.into_iter().map(|record| record.game_id).collect()
         };
         assert_eq!(
-            ids(backend.scan(ScanFilter::DueRunning(now)).await.unwrap()),
+            ids(backend
+                .scan(ScanFilter::DueRunning(now), None, WHOLE)
+                .await
+                .unwrap()),
             ["due-earlier", "due-exactly"]
         );
         assert_eq!(
             ids(backend
-                .scan(ScanFilter::ByStatus(Status::Running))
+                .scan(ScanFilter::ByStatus(Status::Running), None, WHOLE)
                 .await
                 .unwrap()),
             ["due-earlier", "due-exactly", "later", "unscheduled"]
         );
         assert_eq!(
-            backend.scan(ScanFilter::ByStatus(Status::Stopped)).await,
+            backend
+                .scan(ScanFilter::ByStatus(Status::Stopped), None, WHOLE)
+                .await,
             Ok(vec![stopped])
         );
         assert_eq!(
-            backend.scan(ScanFilter::ByStatus(Status::Finished)).await,
+            backend
+                .scan(ScanFilter::ByStatus(Status::Finished), None, WHOLE)
+                .await,
             Ok(vec![])
         );
-        assert_eq!(backend.scan(ScanFilter::All).await.unwrap().len(), 5);
+        assert_eq!(
+            backend
+                .scan(ScanFilter::All, None, WHOLE)
+                .await
+                .unwrap()
+                .len(),
+            5
+        );
     })
     .await;
 }
@@ -334,7 +351,7 @@ async fn undecodable_rows_are_corrupt_errors_naming_game_and_column() {
         );
         assert!(message.contains("column status"), "{message}");
 
-        let message = corrupt_message(backend.scan(ScanFilter::All).await);
+        let message = corrupt_message(backend.scan(ScanFilter::All, None, WHOLE).await);
         assert!(
             message.starts_with("scan of all runtime records: runtime record \"bad-"),
             "{message}"
@@ -346,7 +363,9 @@ async fn undecodable_rows_are_corrupt_errors_naming_game_and_column() {
             .await
             .unwrap();
         assert_eq!(
-            backend.scan(ScanFilter::ByStatus(Status::Stopped)).await,
+            backend
+                .scan(ScanFilter::ByStatus(Status::Stopped), None, WHOLE)
+                .await,
             Ok(vec![record("fine", Status::Stopped)])
         );
     })
@@ -388,7 +407,7 @@ async fn timestamps_outside_years_1_to_9999_are_corrupt_not_records() {
             );
             assert!(message.ends_with("outside years 0001..9999"), "{message}");
         }
-        let message = corrupt_message(backend.scan(ScanFilter::All).await);
+        let message = corrupt_message(backend.scan(ScanFilter::All, None, WHOLE).await);
         assert!(message.contains("outside years 0001..9999"), "{message}");
 
         // The first and last instants of the range are ordinary values.

@@ -7,6 +7,7 @@ mod faults;
 mod linearizability;
 mod model_based;
 mod open_by_url;
+mod pages;
 mod race;
 mod redaction;
 mod schedulers;

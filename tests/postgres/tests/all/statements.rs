@@ -12,11 +12,14 @@
 
 use std::collections::HashSet;
 
-use runtime_store_backend::{Backend, RecordPatch, ScanFilter, Scheduling, Status, StatusChange};
+use runtime_store_backend::{
+    Backend, RecordPatch, ScanFilter, ScanKey, Scheduling, Status, StatusChange,
+};
 use runtime_store_host::{
     UpdateEngineHealthInput, UpdateImageInput, UpdateSchedulingInput, UpdateStatusInput,
 };
 use runtime_store_postgres::PostgresBackend;
+use runtime_store_postgres_tests::bulk::copy_records;
 use runtime_store_postgres_tests::database::{TestSchema, isolated, store_on};
 use runtime_store_postgres_tests::proxy::WireProxy;
 
@@ -153,18 +156,27 @@ async fn every_primitive_is_one_statement_in_one_round_trip() {
                 .await
                 .unwrap();
             wire.took("patch (not found)").await;
-            backend.scan(ScanFilter::All).await.unwrap();
+            let key = ScanKey {
+                at: at(1_000_000_000, 0),
+                game_id: "a".to_owned(),
+            };
+            let due = ScanFilter::DueRunning(at(1_800_000_000, 0));
+            backend.scan(ScanFilter::All, None, 500).await.unwrap();
             wire.took("scan all").await;
             backend
-                .scan(ScanFilter::ByStatus(Status::Running))
+                .scan(ScanFilter::All, Some(&key), 500)
                 .await
                 .unwrap();
+            wire.took("scan all after").await;
+            let running = ScanFilter::ByStatus(Status::Running);
+            backend.scan(running, None, 500).await.unwrap();
             wire.took("scan by status").await;
-            backend
-                .scan(ScanFilter::DueRunning(at(1_800_000_000, 0)))
-                .await
-                .unwrap();
+            backend.scan(running, Some(&key), 500).await.unwrap();
+            wire.took("scan by status after").await;
+            backend.scan(due, None, 500).await.unwrap();
             wire.took("scan due running").await;
+            backend.scan(due, Some(&key), 500).await.unwrap();
+            wire.took("scan due running after").await;
             backend.remove(&game_id).await.unwrap();
             wire.took("remove").await;
             for (operation, messages) in wire.operations {
@@ -207,6 +219,13 @@ async fn every_store_operation_through_the_host_is_one_statement() {
     isolated("hoststatements", |schema| async move {
         let (proxy, backend) = one_connection_through_a_proxy(&schema).await;
         let store = store_on(backend.clone()).await;
+        // Two more records each list holds, so that every first page of one record has a
+        // cursor and the page after it uses the statement after a key.
+        for game_id in ["other-1", "other-2"] {
+            let mut other = record(game_id, Status::Running);
+            other.next_generation_at = Some(at(1_700_000_000, 0));
+            backend.insert(other).await.unwrap();
+        }
         let mut report = Vec::new();
         for round in ["cold", "warm"] {
             let game_id = format!("g-{round}");
@@ -268,6 +287,33 @@ async fn every_store_operation_through_the_host_is_one_statement() {
             wire.took("list-by-status").await;
             store.list().await.unwrap();
             wire.took("list").await;
+            let first = store.list_page(None, 1).await.unwrap();
+            wire.took("list-page").await;
+            store
+                .list_page(first.next_cursor.as_deref(), 1)
+                .await
+                .unwrap();
+            wire.took("list-page (after a cursor)").await;
+            let first = store
+                .list_by_status_page(Status::Running, None, 1)
+                .await
+                .unwrap();
+            wire.took("list-by-status-page").await;
+            store
+                .list_by_status_page(Status::Running, first.next_cursor.as_deref(), 1)
+                .await
+                .unwrap();
+            wire.took("list-by-status-page (after)").await;
+            let first = store
+                .list_due_running_page(at(1_800_000_000, 0), None, 1)
+                .await
+                .unwrap();
+            wire.took("list-due-running-page").await;
+            store
+                .list_due_running_page(at(1_800_000_000, 0), first.next_cursor.as_deref(), 1)
+                .await
+                .unwrap();
+            wire.took("list-due-running-page (after)").await;
             store.delete(&game_id).await.unwrap();
             wire.took("delete").await;
             for (operation, messages) in wire.operations {
@@ -287,6 +333,53 @@ async fn every_store_operation_through_the_host_is_one_statement() {
                     );
                 }
             }
+        }
+        println!("{}", report.join("\n"));
+    })
+    .await;
+}
+
+/// A whole list through the host is one statement per page of
+/// [`LARGEST_PAGE_LIMIT`](runtime_store_host::LARGEST_PAGE_LIMIT) records: 1,100 records
+/// are three pages (the rules ask for one record more than a page holds, to know whether
+/// another page follows), and one page asked alone is one statement.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_list_is_one_statement_per_page() {
+    isolated("pagestatements", |schema| async move {
+        const RECORDS: usize = 1_100;
+        let records = (0..RECORDS).map(|index| {
+            let mut due = record(&format!("game-{index:05}"), Status::Running);
+            due.created_at = at(1_000_000_000 + i64::try_from(index % 300).unwrap(), 0);
+            due.updated_at = due.created_at;
+            due.next_generation_at = Some(at(1_600_000_000 + i64::try_from(index % 7).unwrap(), 0));
+            due
+        });
+        let copied = copy_records(schema.admin(), records).await.unwrap();
+        assert_eq!(copied, 1_100);
+        let (proxy, backend) = one_connection_through_a_proxy(&schema).await;
+        let store = store_on(backend.clone()).await;
+        let now = at(1_700_000_000, 0);
+        let mut wire = Wire::new(&proxy, &backend);
+        assert_eq!(store.list().await.unwrap().len(), RECORDS);
+        wire.took("list").await;
+        assert_eq!(
+            store.list_by_status(Status::Running).await.unwrap().len(),
+            RECORDS
+        );
+        wire.took("list-by-status").await;
+        assert_eq!(store.list_due_running(now).await.unwrap().len(), RECORDS);
+        wire.took("list-due-running").await;
+        let page = store.list_page(None, 500).await.unwrap();
+        assert_eq!(page.records.len(), 500);
+        wire.took("list-page").await;
+        let mut report = Vec::new();
+        for (operation, messages) in wire.operations {
+            let statements = without_pool_checks(&messages).matches('E').count();
+            report.push(format!(
+                "{operation:18} {RECORDS} records: statements {statements}"
+            ));
+            let expected = if operation == "list-page" { 1 } else { 3 };
+            assert_eq!(statements, expected, "{operation}: {messages}");
         }
         println!("{}", report.join("\n"));
     })
