@@ -7,6 +7,7 @@
 mod component;
 mod conformance;
 mod demo;
+mod trace;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -55,6 +56,13 @@ struct SandboxOptions {
     /// How long a call waits for a free component instance, in milliseconds.
     #[arg(long, global = true, value_name = "MILLISECONDS")]
     max_instance_wait_ms: Option<u64>,
+    /// Run this build of the rules component instead of the embedded one (demo, run).
+    #[arg(long, global = true, value_name = "FILE")]
+    component: Option<PathBuf>,
+    /// Print every store call's span (operation, game id, outcome, time in the guest
+    /// and in the backend, rules SHA-256) to standard error, and the metrics at the end.
+    #[arg(long, global = true)]
+    trace: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -137,6 +145,19 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let out = &mut std::io::stdout();
+    let summary = if cli.sandbox.trace {
+        Some(trace::install()?)
+    } else {
+        None
+    };
+    let outcome = command(cli, out).await;
+    if let Some(summary) = summary {
+        summary.write(&mut std::io::stderr())?;
+    }
+    outcome
+}
+
+async fn command(cli: Cli, out: &mut impl Write) -> anyhow::Result<()> {
     match cli.command {
         Command::Demo { backend } => {
             let store = open_store(&cli.sandbox, &cli.postgres, &backend.backend).await?;
@@ -238,6 +259,9 @@ async fn open_store(
     }
     if let Some(milliseconds) = sandbox.max_instance_wait_ms {
         builder = builder.max_instance_wait(Duration::from_millis(milliseconds));
+    }
+    if let Some(component) = &sandbox.component {
+        builder = builder.component_file(component);
     }
     builder
         .build()
