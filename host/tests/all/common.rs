@@ -1,13 +1,19 @@
 //! Helpers shared by the host's integration tests.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use runtime_store_backend::{
     Backend, BackendError, InsertOutcome, PatchOutcome, RecordPatch, ScanFilter, ScanKey,
     async_trait,
 };
+use runtime_store_host::observe;
 use runtime_store_host::{RuntimeRecord, RuntimeStore, Status};
 use runtime_store_memory::MemoryBackend;
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::registry::LookupSpan;
 
 pub use runtime_store_backend::sample::at;
 
@@ -148,4 +154,66 @@ pub fn run_alone(name: &str) {
 /// run by hand (`-- --ignored`) beside others returns early instead.
 pub fn is_child(name: &str) -> bool {
     std::env::var("RUNTIME_STORE_TEST_CHILD").is_ok_and(|child| child == name)
+}
+
+/// The fields of every store call's span, as each span closes; installed as the
+/// process's subscriber (so only in a test that runs alone, see [`run_alone`]).
+#[derive(Clone, Default)]
+pub struct SpanLog(Arc<std::sync::Mutex<Vec<BTreeMap<String, String>>>>);
+
+#[derive(Default)]
+struct Fields(BTreeMap<String, String>);
+
+impl Visit for Fields {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.insert(field.name().to_owned(), value.to_owned());
+    }
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.0.insert(field.name().to_owned(), value.to_string());
+    }
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.0.insert(field.name().to_owned(), format!("{value:?}"));
+    }
+}
+
+impl SpanLog {
+    /// Installs a log as the process's tracing subscriber.
+    pub fn install() -> SpanLog {
+        let log = SpanLog::default();
+        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(log.clone()))
+            .expect("no subscriber was installed before");
+        log
+    }
+
+    /// The spans closed since the last call, oldest first.
+    pub fn take(&self) -> Vec<BTreeMap<String, String>> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+impl<S: tracing::Subscriber + for<'a> LookupSpan<'a>> tracing_subscriber::Layer<S> for SpanLog {
+    fn on_new_span(&self, attributes: &Attributes<'_>, id: &Id, context: Context<'_, S>) {
+        if attributes.metadata().name() != observe::SPAN_NAME {
+            return;
+        }
+        let mut fields = Fields::default();
+        attributes.record(&mut fields);
+        if let Some(span) = context.span(id) {
+            span.extensions_mut().insert(fields);
+        }
+    }
+    fn on_record(&self, id: &Id, values: &Record<'_>, context: Context<'_, S>) {
+        if let Some(span) = context.span(id)
+            && let Some(fields) = span.extensions_mut().get_mut::<Fields>()
+        {
+            values.record(fields);
+        }
+    }
+    fn on_close(&self, id: Id, context: Context<'_, S>) {
+        if let Some(span) = context.span(&id)
+            && let Some(fields) = span.extensions().get::<Fields>()
+        {
+            self.0.lock().unwrap().push(fields.0.clone());
+        }
+    }
 }

@@ -7,6 +7,7 @@ mod concurrency;
 mod hostile;
 mod inspect;
 mod limits;
+mod observe;
 mod pages;
 mod registry;
 mod resources;

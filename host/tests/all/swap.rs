@@ -2,19 +2,14 @@
 //! in flight finish on the rules they started with.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 
 use runtime_store_backend::async_trait;
 use runtime_store_host::{
     RulesGate, RulesIdentity, RuntimeStore, Status, StoreError, SwapStep, UpdateEngineHealthInput,
-    embedded_component, observe,
+    embedded_component,
 };
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing_subscriber::layer::{Context, SubscriberExt};
-use tracing_subscriber::registry::LookupSpan;
 
-use crate::common::{at, is_child, memory_store, record, run_alone};
+use crate::common::{SpanLog, at, is_child, memory_store, record, run_alone};
 
 fn hostile(stem: &str) -> Vec<u8> {
     let path = format!(
@@ -64,55 +59,6 @@ impl RulesGate for SmokeGate {
     }
 }
 
-/// Collects, for every operation span, the rules SHA-256 it names and its outcome.
-#[derive(Clone, Default)]
-struct Answers(Arc<Mutex<Vec<(String, String)>>>);
-
-#[derive(Default)]
-struct SpanFields {
-    sha: String,
-    outcome: String,
-}
-
-impl Visit for SpanFields {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        match field.name() {
-            "runtime_store.rules.sha256" => self.sha = value.to_owned(),
-            "runtime_store.outcome" => self.outcome = value.to_owned(),
-            _ => {}
-        }
-    }
-    fn record_debug(&mut self, _field: &Field, _value: &dyn std::fmt::Debug) {}
-}
-
-impl<S: tracing::Subscriber + for<'a> LookupSpan<'a>> tracing_subscriber::Layer<S> for Answers {
-    fn on_new_span(&self, attributes: &Attributes<'_>, id: &Id, context: Context<'_, S>) {
-        if attributes.metadata().name() != observe::SPAN_NAME {
-            return;
-        }
-        let mut fields = SpanFields::default();
-        attributes.record(&mut fields);
-        if let Some(span) = context.span(id) {
-            span.extensions_mut().insert(fields);
-        }
-    }
-    fn on_record(&self, id: &Id, values: &Record<'_>, context: Context<'_, S>) {
-        if let Some(span) = context.span(id)
-            && let Some(fields) = span.extensions_mut().get_mut::<SpanFields>()
-        {
-            values.record(fields);
-        }
-    }
-    fn on_close(&self, id: Id, context: Context<'_, S>) {
-        if let Some(span) = context.span(&id)
-            && let Some(fields) = span.extensions().get::<SpanFields>()
-        {
-            let answer = (fields.sha.clone(), fields.outcome.clone());
-            self.0.lock().unwrap().push(answer);
-        }
-    }
-}
-
 const UNDER_LOAD: &str = "swap::child_swaps_under_load";
 
 #[test]
@@ -127,9 +73,7 @@ async fn child_swaps_under_load() {
     if !is_child(UNDER_LOAD) {
         return;
     }
-    let answers = Answers::default();
-    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(answers.clone()))
-        .unwrap();
+    let spans = SpanLog::install();
     let store = memory_store().await;
     let first = store.rules_identity();
     assert_eq!(first, RulesIdentity::of(embedded_component()));
@@ -139,8 +83,7 @@ async fn child_swaps_under_load() {
             .await
             .unwrap();
     }
-    assert_eq!(answers.0.lock().unwrap().len(), 16, "one span per insert");
-    answers.0.lock().unwrap().clear();
+    assert_eq!(spans.take().len(), 16, "one span per insert");
 
     let calls_per_task = 60;
     let callers: Vec<_> = (0..16)
@@ -176,7 +119,16 @@ async fn child_swaps_under_load() {
             .expect("no call fails because of the swap");
     }
 
-    let answers = answers.0.lock().unwrap().clone();
+    let answers: Vec<(String, String)> = spans
+        .take()
+        .into_iter()
+        .map(|fields| {
+            (
+                fields["runtime_store.rules.sha256"].clone(),
+                fields["runtime_store.outcome"].clone(),
+            )
+        })
+        .collect();
     let mut by_build: BTreeMap<&str, usize> = BTreeMap::new();
     for (sha, _) in &answers {
         *by_build.entry(sha.as_str()).or_default() += 1;
