@@ -4,9 +4,14 @@
 //! `db.system.name`, `error.type`) and are namespaced `runtime_store.` otherwise.
 //!
 //! With no subscriber and no recorder installed both are no-ops: the span is disabled and
-//! the metrics go to `metrics`' no-op recorder.
+//! the metrics go to `metrics`' no-op recorder. A store registers each metric it moves per
+//! call with the recorder installed when it first moves it and keeps the handle (building
+//! a labelled key allocates): install the recorder before the first call.
 
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+
+use metrics::{Counter, Gauge, Histogram};
 
 use tracing::Span;
 use tracing::field::Empty;
@@ -35,6 +40,83 @@ pub const RULES_SWAPS: &str = "runtime_store.rules.swaps";
 pub const SPAN_NAME: &str = "runtime_store.operation";
 /// The table every operation is about (`db.collection.name`).
 const COLLECTION: &str = "runtime_records";
+
+/// How a call ended, as the `outcome` label and the span's `runtime_store.outcome` say it.
+const OUTCOMES: [&str; 7] = [
+    "ok",
+    "not_found",
+    "conflict",
+    "invalid_transition",
+    "invalid_input",
+    "backend",
+    "sandbox",
+];
+
+/// The per-call metric handles of one store, each registered on first use.
+pub(crate) struct Meters {
+    /// By operation, then outcome.
+    operations: Vec<OnceLock<Counter>>,
+    durations: Vec<OnceLock<Histogram>>,
+    backend_durations: Vec<OnceLock<Histogram>>,
+    live: OnceLock<Gauge>,
+    idle: OnceLock<Gauge>,
+}
+
+impl Default for Meters {
+    fn default() -> Self {
+        let operations = Operation::ALL.len();
+        Meters {
+            operations: (0..operations * OUTCOMES.len())
+                .map(|_| OnceLock::new())
+                .collect(),
+            durations: (0..operations).map(|_| OnceLock::new()).collect(),
+            backend_durations: (0..operations).map(|_| OnceLock::new()).collect(),
+            live: OnceLock::new(),
+            idle: OnceLock::new(),
+        }
+    }
+}
+
+fn index_of(operation: Operation) -> usize {
+    Operation::ALL
+        .iter()
+        .position(|known| *known == operation)
+        .unwrap_or_default()
+}
+
+impl Meters {
+    fn operations(&self, operation: Operation, outcome: usize) -> &Counter {
+        self.operations[index_of(operation) * OUTCOMES.len() + outcome].get_or_init(|| {
+            metrics::counter!(OPERATIONS, "operation" => operation.wit_name(), "outcome" => OUTCOMES[outcome])
+        })
+    }
+
+    fn duration(&self, operation: Operation) -> &Histogram {
+        self.durations[index_of(operation)].get_or_init(
+            || metrics::histogram!(OPERATION_DURATION, "operation" => operation.wit_name()),
+        )
+    }
+
+    fn backend_duration(&self, operation: Operation) -> &Histogram {
+        self.backend_durations[index_of(operation)].get_or_init(
+            || metrics::histogram!(BACKEND_DURATION, "operation" => operation.wit_name()),
+        )
+    }
+
+    /// One more (or one fewer) instance in existence.
+    pub(crate) fn live(&self, change: f64) {
+        self.live
+            .get_or_init(|| metrics::gauge!(INSTANCES_LIVE))
+            .increment(change);
+    }
+
+    /// One more (or one fewer) instance waiting in the pool.
+    pub(crate) fn idle(&self, change: f64) {
+        self.idle
+            .get_or_init(|| metrics::gauge!(INSTANCES_IDLE))
+            .increment(change);
+    }
+}
 
 /// One call in progress: its span and its clock.
 pub(crate) struct CallReport {
@@ -74,10 +156,15 @@ impl CallReport {
     }
 
     /// Records how the call ended; `backend` is the time its backend calls took.
-    pub(crate) fn finish<T>(self, result: &Result<T, StoreError>, backend: Duration) {
+    pub(crate) fn finish<T>(
+        self,
+        meters: &Meters,
+        result: &Result<T, StoreError>,
+        backend: Duration,
+    ) {
         let total = self.started.elapsed();
-        let outcome = outcome(result);
-        let operation = self.operation.wit_name();
+        let outcome_index = outcome(result);
+        let outcome = OUTCOMES[outcome_index];
         self.span.record("runtime_store.outcome", outcome);
         if result.is_err() {
             self.span.record("error.type", outcome);
@@ -88,11 +175,13 @@ impl CallReport {
         );
         self.span
             .record("runtime_store.backend_time_us", micros(backend));
-        metrics::counter!(OPERATIONS, "operation" => operation, "outcome" => outcome).increment(1);
-        metrics::histogram!(OPERATION_DURATION, "operation" => operation)
-            .record(total.as_secs_f64());
+        meters
+            .operations(self.operation, outcome_index)
+            .increment(1);
+        meters.duration(self.operation).record(total.as_secs_f64());
         if !backend.is_zero() {
-            metrics::histogram!(BACKEND_DURATION, "operation" => operation)
+            meters
+                .backend_duration(self.operation)
                 .record(backend.as_secs_f64());
         }
         match result {
@@ -111,16 +200,16 @@ fn micros(duration: Duration) -> u64 {
     u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
 }
 
-/// `ok`, or the error's kind in snake case (`not_found`, `sandbox`, ...).
-fn outcome<T>(result: &Result<T, StoreError>) -> &'static str {
+/// Where in [`OUTCOMES`] the call's ending is.
+fn outcome<T>(result: &Result<T, StoreError>) -> usize {
     match result {
-        Ok(_) => "ok",
-        Err(StoreError::NotFound { .. }) => "not_found",
-        Err(StoreError::Conflict { .. }) => "conflict",
-        Err(StoreError::InvalidTransition(_)) => "invalid_transition",
-        Err(StoreError::InvalidInput(_)) => "invalid_input",
-        Err(StoreError::Backend { .. }) => "backend",
-        Err(StoreError::Sandbox { .. }) => "sandbox",
+        Ok(_) => 0,
+        Err(StoreError::NotFound { .. }) => 1,
+        Err(StoreError::Conflict { .. }) => 2,
+        Err(StoreError::InvalidTransition(_)) => 3,
+        Err(StoreError::InvalidInput(_)) => 4,
+        Err(StoreError::Backend { .. }) => 5,
+        Err(StoreError::Sandbox { .. }) => 6,
     }
 }
 
@@ -134,9 +223,4 @@ fn sandbox_kind(failure: &SandboxFailure) -> &'static str {
         SandboxFailure::Instantiation(_) => "instantiation",
         SandboxFailure::Busy { .. } => "busy",
     }
-}
-
-/// One more (or one fewer) instance in existence or idle.
-pub(crate) fn instances(gauge: &'static str, change: f64) {
-    metrics::gauge!(gauge).increment(change);
 }

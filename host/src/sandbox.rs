@@ -36,9 +36,10 @@ use wasmtime::{ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder, Trap, Up
 
 use crate::bindings::RuntimeStore as Guest;
 use crate::bindings::galaxy::gamemaster::{backend as wit_backend, types as wit};
+use crate::cache::CacheId;
 use crate::error::{BuildError, Operation, SandboxFailure, StoreError};
 use crate::identity::RulesIdentity;
-use crate::observe::{self, CallReport};
+use crate::observe::{CallReport, Meters};
 use shared::{Compiled, EngineSettings};
 
 /// The limits a [`Sandbox`] enforces.
@@ -50,6 +51,8 @@ pub(crate) struct Limits {
     pub(crate) max_idle_instances: usize,
     pub(crate) deadline_per_call: Duration,
     pub(crate) max_instance_wait: Duration,
+    /// The persistent compilation cache the engine uses, if any.
+    pub(crate) compilation_cache: Option<CacheId>,
 }
 
 /// The compiled component, ready to instantiate, and the instances not in use.
@@ -66,24 +69,27 @@ pub(crate) struct Sandbox {
     identity: RulesIdentity,
     /// The backend's `db.system.name`.
     system: &'static str,
+    /// Shared with every instance, which counts itself out when dropped.
+    meters: Arc<Meters>,
 }
 
 /// An instantiated component in its own store.
 struct Instance {
     store: Store<HostState>,
     guest: Guest,
+    meters: Arc<Meters>,
 }
 
 impl Drop for Instance {
     fn drop(&mut self) {
-        observe::instances(observe::INSTANCES_LIVE, -1.0);
+        self.meters.live(-1.0);
     }
 }
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
         let idle = self.idle().len();
-        observe::instances(observe::INSTANCES_IDLE, -(idle as f64));
+        self.meters.idle(-(idle as f64));
     }
 }
 
@@ -259,7 +265,7 @@ impl Lease<'_> {
                 let mut idle = self.sandbox.idle();
                 if idle.len() < self.sandbox.limits.max_idle_instances {
                     idle.push(self.instance);
-                    observe::instances(observe::INSTANCES_IDLE, 1.0);
+                    self.sandbox.meters.idle(1.0);
                 }
                 Ok(value)
             }
@@ -286,7 +292,8 @@ impl Sandbox {
         backend: Arc<dyn Backend>,
         limits: Limits,
     ) -> Result<Self, BuildError> {
-        let settings = EngineSettings::for_memory_limit(limits.memory_limit);
+        let settings = EngineSettings::for_memory_limit(limits.memory_limit)
+            .with_cache(limits.compilation_cache);
         let compiled = shared::compiled(component_bytes, settings)?;
         if let Some(needed) = compiled.initial_memory
             && needed > limits.memory_limit as u64
@@ -301,6 +308,7 @@ impl Sandbox {
             system: backend.system_name(),
             backend,
             identity: RulesIdentity::of(component_bytes),
+            meters: Arc::default(),
             limits,
             permits: Semaphore::new(limits.max_instances),
             idle: Mutex::new(Vec::new()),
@@ -318,7 +326,7 @@ impl Sandbox {
             .map_err(|error| self.classify(&error, SandboxFailure::Instantiation))?;
         if self.limits.max_idle_instances > 0 {
             self.idle().push(instance);
-            observe::instances(observe::INSTANCES_IDLE, 1.0);
+            self.meters.idle(1.0);
         }
         Ok(())
     }
@@ -378,7 +386,7 @@ impl Sandbox {
         let mut backend_time = Duration::ZERO;
         let answer = async {
             let mut lease = self.lease(call).await?;
-            let Instance { store, guest } = &mut lease.instance;
+            let Instance { store, guest, .. } = &mut lease.instance;
             let outcome = export(guest, store).await;
             backend_time = store.data().budget.backend_time;
             lease.finish(outcome)
@@ -386,7 +394,7 @@ impl Sandbox {
         .instrument(report.span().clone())
         .await;
         let result = answer.and_then(settle);
-        report.finish(&result, backend_time);
+        report.finish(&self.meters, &result, backend_time);
         result
     }
 
@@ -425,7 +433,7 @@ impl Sandbox {
         let budget = CallBudget::new(&self.limits, call.backend_call_limit());
         let pooled = self.idle().pop();
         if pooled.is_some() {
-            observe::instances(observe::INSTANCES_IDLE, -1.0);
+            self.meters.idle(-1.0);
         }
         let mut instance = match pooled {
             Some(instance) => instance,
@@ -475,8 +483,12 @@ impl Sandbox {
         });
         store.set_epoch_deadline(1);
         let guest = self.compiled.pre.instantiate_async(&mut store).await?;
-        observe::instances(observe::INSTANCES_LIVE, 1.0);
-        Ok(Instance { store, guest })
+        self.meters.live(1.0);
+        Ok(Instance {
+            store,
+            guest,
+            meters: Arc::clone(&self.meters),
+        })
     }
 
     fn idle(&self) -> MutexGuard<'_, Vec<Instance>> {
