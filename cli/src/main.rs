@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
-use runtime_store_host::{BackendFactory, Registry, RuntimeStore};
+use runtime_store_host::{BackendFactory, CompilationCache, Registry, RuntimeStore};
 use runtime_store_memory::MemoryFactory;
 use runtime_store_postgres::PostgresArgs;
 use runtime_store_sqlite::SqliteFactory;
@@ -63,6 +63,12 @@ struct SandboxOptions {
     /// and in the backend, rules SHA-256) to standard error, and the metrics at the end.
     #[arg(long, global = true)]
     trace: bool,
+    /// Compile the rules component in this process and keep nothing on disk. Otherwise
+    /// compiled code is kept in RUNTIME_STORE_CACHE_DIR (set but empty: no cache), else
+    /// $XDG_CACHE_HOME/runtime-store, else $HOME/.cache/runtime-store, and a later run
+    /// loads it instead of compiling (demo, run).
+    #[arg(long, global = true)]
+    no_compilation_cache: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -248,6 +254,9 @@ async fn open_store(
         .and_then(|registry| registry.with(SqliteFactory::new()))
         .context("register the storage adapters")?;
     let mut builder = RuntimeStore::builder().registry(registry).backend_url(url);
+    if sandbox.no_compilation_cache {
+        builder = builder.compilation_cache(CompilationCache::Off);
+    }
     if let Some(fuel) = sandbox.fuel {
         builder = builder.fuel_per_call(fuel);
     }

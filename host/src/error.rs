@@ -234,4 +234,17 @@ pub enum BuildError {
         "link the rules component (it may import only galaxy:gamemaster/backend@0.2.0 and must export rules and store)"
     )]
     Link(#[source] WasmtimeError),
+    /// The compilation cache directory cannot be used
+    /// ([`crate::RuntimeStoreBuilder::compilation_cache`]): not trusted (another user's,
+    /// or writable by group or others), or not creatable (only when it was named; a
+    /// default directory that cannot be created means no cache).
+    #[error("compilation cache directory {}: {reason}", directory.display())]
+    CompilationCache {
+        /// The directory, as asked for.
+        directory: PathBuf,
+        /// It exists but is not trusted, rather than unusable.
+        untrusted: bool,
+        /// What is wrong with it.
+        reason: String,
+    },
 }

@@ -82,6 +82,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod cache;
 mod convert;
 mod error;
 mod identity;
@@ -101,6 +102,7 @@ mod bindings {
     });
 }
 
+pub use cache::{CACHE_DIR_ENV, CompilationCache, CompilationCacheStats, compilation_cache_stats};
 pub use error::{BuildError, Operation, SandboxFailure, StoreError};
 pub use identity::RulesIdentity;
 pub use inputs::{

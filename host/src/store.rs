@@ -15,6 +15,7 @@ use crate::bindings::exports::galaxy::gamemaster::{
     rules::Guest as RulesExports, store as wit_store, store::Guest as StoreExports,
 };
 use crate::bindings::galaxy::gamemaster::types as wit;
+use crate::cache::CompilationCache;
 use crate::convert::handed_over;
 use crate::embedded_component;
 use crate::error::{BuildError, Operation, StoreError};
@@ -531,6 +532,7 @@ pub struct RuntimeStoreBuilder {
     registry: Result<Registry, DuplicateScheme>,
     component_file: Option<PathBuf>,
     limits: Limits,
+    compilation_cache: CompilationCache,
 }
 
 impl std::fmt::Debug for RuntimeStoreBuilder {
@@ -539,6 +541,7 @@ impl std::fmt::Debug for RuntimeStoreBuilder {
             .field("registry", &self.registry)
             .field("component_file", &self.component_file)
             .field("limits", &self.limits)
+            .field("compilation_cache", &self.compilation_cache)
             .finish_non_exhaustive()
     }
 }
@@ -556,7 +559,9 @@ impl Default for RuntimeStoreBuilder {
                 max_idle_instances: DEFAULT_MAX_IDLE_INSTANCES,
                 deadline_per_call: DEFAULT_DEADLINE_PER_CALL,
                 max_instance_wait: DEFAULT_MAX_INSTANCE_WAIT,
+                compilation_cache: None,
             },
+            compilation_cache: CompilationCache::Default,
         }
     }
 }
@@ -666,11 +671,25 @@ impl RuntimeStoreBuilder {
         self
     }
 
+    /// Where compiled components are kept for later processes (default
+    /// [`CompilationCache::Default`]: `$RUNTIME_STORE_CACHE_DIR`, else
+    /// `$XDG_CACHE_HOME/runtime-store`, else `$HOME/.cache/runtime-store`). A process whose
+    /// component is in the cache loads its machine code instead of compiling it (see
+    /// `docs/benchmarks.md` for the cold start with and without). The directory is created
+    /// owner-only (0700); one that belongs to another user or is writable by group or
+    /// others fails the build with [`BuildError::CompilationCache`].
+    /// [`CompilationCache::Off`] compiles in every process and writes nothing.
+    pub fn compilation_cache(mut self, cache: CompilationCache) -> Self {
+        self.compilation_cache = cache;
+        self
+    }
+
     /// Opens the backend (the in-memory one when none was chosen), compiles the
-    /// component and links it.
-    pub async fn build(self) -> Result<RuntimeStore, BuildError> {
+    /// component (or loads it from the compilation cache) and links it.
+    pub async fn build(mut self) -> Result<RuntimeStore, BuildError> {
         let registry = self.registry?;
         check_limits(&self.limits)?;
+        self.limits.compilation_cache = self.compilation_cache.resolve()?;
         let backend = match self.backend {
             Some(BackendChoice::Value(backend)) => backend,
             Some(BackendChoice::Url(url)) => registry.open(&url).await?,

@@ -3,7 +3,9 @@
 //! with the same settings compile the component once and map nothing up front: each
 //! instance reserves only its own memory, guard and stack (see [`EngineSettings`]).
 //!
-//! Entries live as long as a store uses them (the caches hold weak references).
+//! Entries live as long as a store uses them (the caches hold weak references). Across
+//! processes, an engine with a compilation cache ([`crate::CompilationCache`]) loads what
+//! an earlier process compiled instead of compiling.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -14,6 +16,7 @@ use wasmtime::{Config, Engine, EngineWeak, InstanceAllocationStrategy};
 
 use super::{HostState, clock, exports};
 use crate::bindings::{RuntimeStore as Guest, RuntimeStorePre};
+use crate::cache::CacheId;
 use crate::error::BuildError;
 
 /// Wasm page size: linear memories grow by whole pages.
@@ -35,6 +38,9 @@ pub(crate) struct EngineSettings {
     /// Address space reserved for each linear memory: the memory limit rounded up to whole
     /// pages. Memories never move and never grow beyond it.
     memory_reservation: u64,
+    /// The persistent compilation cache, if any: an engine with one loads code an earlier
+    /// process compiled (and stores what it compiles), so it is another engine.
+    cache: Option<CacheId>,
 }
 
 impl EngineSettings {
@@ -42,7 +48,13 @@ impl EngineSettings {
         let limit = u64::try_from(memory_limit).unwrap_or(u64::MAX);
         EngineSettings {
             memory_reservation: limit.div_ceil(WASM_PAGE).saturating_mul(WASM_PAGE),
+            cache: None,
         }
+    }
+
+    /// These settings with the compilation cache `cache`.
+    pub(crate) fn with_cache(self, cache: Option<CacheId>) -> Self {
+        EngineSettings { cache, ..self }
     }
 
     /// The address space one instance reserves: its linear memory, the guard after it and
@@ -69,7 +81,8 @@ impl EngineSettings {
             .memory_guard_size(MEMORY_GUARD)
             .guard_before_linear_memory(false)
             .max_wasm_stack(MAX_WASM_STACK)
-            .async_stack_size(ASYNC_STACK);
+            .async_stack_size(ASYNC_STACK)
+            .cache(self.cache.map(CacheId::cache));
         config
     }
 }

@@ -3,6 +3,7 @@
 mod backend_errors;
 mod bad_input;
 mod common;
+mod compilation_cache;
 mod concurrency;
 mod hostile;
 mod inspect;
