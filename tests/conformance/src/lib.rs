@@ -9,6 +9,8 @@
 //! [`model`] holds a reference model of the store and random operation sequences to
 //! compare a store with it (model-based property tests on any backend);
 //! [`linearizability`] checks concurrent histories against that model (Wing–Gong).
+//! [`VectorGate`] runs vector files against a candidate rules component before
+//! [`RuntimeStore::swap_rules`](runtime_store_host::RuntimeStore::swap_rules) lets it serve.
 //!
 //! Run the whole suite on a backend of your choice with a fresh store per file:
 //!
@@ -27,6 +29,7 @@
 #![deny(missing_docs)]
 
 mod describe;
+mod gate;
 pub mod linearizability;
 pub mod model;
 mod run;
@@ -34,6 +37,7 @@ mod vectors;
 
 use std::path::{Path, PathBuf};
 
+pub use gate::VectorGate;
 pub use run::{Report, RunError, StepReport, execute, run_vectors};
 pub use vectors::{Call, Expectation, LoadError, OkShape, OkValue, Step, VectorFile};
 

@@ -51,6 +51,13 @@ use crate::vectors::OkValue;
 pub enum Answer {
     /// Success with this value.
     Ok(OkValue),
+    /// Success with a page of these records, with a next cursor or not.
+    Page {
+        /// The page's records.
+        records: Vec<RuntimeRecord>,
+        /// Whether it has a next cursor.
+        has_next_cursor: bool,
+    },
     /// `not-found`.
     NotFound,
     /// `conflict`.
@@ -65,6 +72,13 @@ impl From<Outcome> for Answer {
     fn from(outcome: Outcome) -> Answer {
         match outcome {
             Outcome::Ok(value) => Answer::Ok(value),
+            Outcome::Page {
+                records,
+                has_next_cursor,
+            } => Answer::Page {
+                records,
+                has_next_cursor,
+            },
             Outcome::NotFound { .. } => Answer::NotFound,
             Outcome::Conflict { .. } => Answer::Conflict,
             Outcome::InvalidInput => Answer::InvalidInput,
@@ -77,6 +91,14 @@ impl fmt::Display for Answer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Answer::Ok(value) => write!(f, "ok {}", crate::describe::ok_value(value)),
+            Answer::Page {
+                records,
+                has_next_cursor,
+            } => write!(
+                f,
+                "ok page {}",
+                crate::describe::page(records, *has_next_cursor)
+            ),
             Answer::NotFound => f.write_str("not-found"),
             Answer::Conflict => f.write_str("conflict"),
             Answer::InvalidInput => f.write_str("invalid-input"),

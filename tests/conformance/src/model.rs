@@ -3,7 +3,10 @@
 //! [`Model`] predicts what every store operation returns from the contract (docs/contract.md) alone: a
 //! `BTreeMap` of records, the transition table (§2.3), the lifecycle stamps (§2.4),
 //! microsecond truncation (§2.1), not-found / conflict / compare-and-swap (§3) and the
-//! result orders (§3). It shares no code with the rules component. For input that fails
+//! result orders (§3), and the three page calls (§7.1: limit 1..=500, keyset pages after
+//! the position a cursor names, a next cursor exactly when more records follow; a page
+//! continuing the previous one starts after the position the model kept, so records that
+//! change between pages are predicted too). It shares no code with the rules component. For input that fails
 //! validation it predicts the error kind and that nothing changes; the exact messages are
 //! pinned by the conformance vectors, except the transition message, which it predicts
 //! exactly.
@@ -123,7 +126,55 @@ pub enum Op {
     ListByStatus(Status),
     /// `list()`.
     List,
+    /// `list-due-running-page(now, cursor, limit)`.
+    ListDueRunningPage {
+        /// The instant due records are compared with.
+        now: Timestamp,
+        /// Where the page starts.
+        start: PageStart,
+        /// The most records the page holds.
+        limit: u32,
+    },
+    /// `list-by-status-page(status, cursor, limit)`.
+    ListByStatusPage {
+        /// The status listed.
+        status: Status,
+        /// Where the page starts.
+        start: PageStart,
+        /// The most records the page holds.
+        limit: u32,
+    },
+    /// `list-page(cursor, limit)`.
+    ListPage {
+        /// Where the page starts.
+        start: PageStart,
+        /// The most records the page holds.
+        limit: u32,
+    },
 }
+
+/// Where a page call starts: the cursor it passes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum PageStart {
+    /// No cursor: the first page.
+    First,
+    /// The `next-cursor` of the latest page call answered with a page (of any of the
+    /// three lists); no cursor when that page was the last, or no page was answered yet.
+    /// The model keeps that page's last position; [`check_sequence`] keeps the store's
+    /// cursor text.
+    Previous,
+    /// This text. The model predicts every such cursor refused (`invalid-input`): the
+    /// generated ones are all malformed ([`MALFORMED_CURSORS`]).
+    Cursor(String),
+}
+
+/// Cursors no store may accept: the wrong shape, an unknown order tag, bad or odd hex, an
+/// empty game id.
+pub const MALFORMED_CURSORS: [&str; 6] =
+    ["", "page-2", "x.1.0.67", "n.1.0.zz", "d.1.0.6", "n.1.0."];
+
+/// The page limits the contract accepts.
+const PAGE_LIMITS: std::ops::RangeInclusive<u32> = 1..=500;
 
 impl Op {
     /// The operation as the host names it in errors.
@@ -139,6 +190,27 @@ impl Op {
             Op::ListDueRunning(_) => Operation::ListDueRunning,
             Op::ListByStatus(_) => Operation::ListByStatus,
             Op::List => Operation::List,
+            Op::ListDueRunningPage { .. } => Operation::ListDueRunningPage,
+            Op::ListByStatusPage { .. } => Operation::ListByStatusPage,
+            Op::ListPage { .. } => Operation::ListPage,
+        }
+    }
+
+    /// Whether it is one of the three page calls.
+    pub fn is_page(&self) -> bool {
+        matches!(
+            self,
+            Op::ListDueRunningPage { .. } | Op::ListByStatusPage { .. } | Op::ListPage { .. }
+        )
+    }
+}
+
+impl fmt::Display for PageStart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PageStart::First => f.write_str("first"),
+            PageStart::Previous => f.write_str("previous"),
+            PageStart::Cursor(text) => write!(f, "{text:?}"),
         }
     }
 }
@@ -240,6 +312,22 @@ impl fmt::Display for Op {
             Op::ListDueRunning(now) => write!(f, "list-due-running now={}", At(*now)),
             Op::ListByStatus(status) => write!(f, "list-by-status {status}"),
             Op::List => f.write_str("list"),
+            Op::ListDueRunningPage { now, start, limit } => write!(
+                f,
+                "list-due-running-page now={} cursor={start} limit={limit}",
+                At(*now)
+            ),
+            Op::ListByStatusPage {
+                status,
+                start,
+                limit,
+            } => write!(
+                f,
+                "list-by-status-page {status} cursor={start} limit={limit}"
+            ),
+            Op::ListPage { start, limit } => {
+                write!(f, "list-page cursor={start} limit={limit}")
+            }
         }
     }
 }
@@ -290,6 +378,14 @@ pub enum Outcome {
         /// Its game id.
         game_id: String,
     },
+    /// Success with a page: these records, and a next cursor or not (its text is the
+    /// store's own and not predicted).
+    Page {
+        /// The page's records, in order.
+        records: Vec<RuntimeRecord>,
+        /// Whether the page has a next cursor.
+        has_next_cursor: bool,
+    },
     /// Validation failed (the message is not compared).
     InvalidInput,
     /// The transition is not allowed, with the exact message.
@@ -303,6 +399,29 @@ impl Outcome {
             (Outcome::Ok(expected), Outcome::Ok(actual)) => {
                 describe::ok_difference(expected, actual)
             }
+            (
+                Outcome::Page {
+                    records,
+                    has_next_cursor,
+                },
+                Outcome::Page {
+                    records: actual,
+                    has_next_cursor: actual_has_next,
+                },
+            ) => describe::ok_difference(
+                &OkValue::Records(records.clone()),
+                &OkValue::Records(actual.clone()),
+            )
+            .map(|difference| format!("page records: {difference}"))
+            .or_else(|| {
+                (has_next_cursor != actual_has_next).then(|| {
+                    format!(
+                        "expected a page {} a next cursor, got one {}",
+                        if *has_next_cursor { "with" } else { "without" },
+                        if *actual_has_next { "with" } else { "without" },
+                    )
+                })
+            }),
             (expected, actual) => {
                 (expected != actual).then(|| format!("expected {expected}, got {actual}"))
             }
@@ -313,7 +432,7 @@ impl Outcome {
     /// `invalid-transition`.
     pub fn kind(&self) -> &'static str {
         match self {
-            Outcome::Ok(_) => "ok",
+            Outcome::Ok(_) | Outcome::Page { .. } => "ok",
             Outcome::NotFound { .. } => "not-found",
             Outcome::Conflict { .. } => "conflict",
             Outcome::InvalidInput => "invalid-input",
@@ -326,6 +445,10 @@ impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Outcome::Ok(value) => write!(f, "ok {}", describe::ok_value(value)),
+            Outcome::Page {
+                records,
+                has_next_cursor,
+            } => write!(f, "ok page {}", describe::page(records, *has_next_cursor)),
             Outcome::NotFound { operation, game_id } => {
                 write!(f, "not-found ({operation} {game_id:?})")
             }
@@ -342,7 +465,7 @@ impl fmt::Display for Outcome {
 /// exercised, so a test can insist that every path was taken.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tally {
-    /// Keyed by the operation's message prefix and the outcome kind.
+    /// Keyed by the operation's WIT name and the outcome kind.
     counts: BTreeMap<(&'static str, &'static str), usize>,
 }
 
@@ -350,7 +473,7 @@ impl Tally {
     fn record(&mut self, operation: Operation, outcome: &Outcome) {
         *self
             .counts
-            .entry((operation.words(), outcome.kind()))
+            .entry((operation.wit_name(), outcome.kind()))
             .or_default() += 1;
     }
 
@@ -369,7 +492,7 @@ impl Tally {
     /// How many `operation` calls had an outcome of `kind` (see [`Outcome::kind`]).
     pub fn count(&self, operation: Operation, kind: &str) -> usize {
         self.counts
-            .get(&(operation.words(), kind))
+            .get(&(operation.wit_name(), kind))
             .copied()
             .unwrap_or(0)
     }
@@ -389,6 +512,46 @@ impl fmt::Display for Tally {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Model {
     records: BTreeMap<String, RuntimeRecord>,
+    /// Where [`PageStart::Previous`] starts: the last record of the latest page answered,
+    /// when more followed it.
+    previous_page: Option<PagePosition>,
+}
+
+/// A record's position in a list order: what a cursor names.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct PagePosition {
+    /// Due first (`list-due-running`) rather than newest first.
+    due_first: bool,
+    /// `next-generation-at` (due first) or `created-at` (newest first).
+    at: Timestamp,
+    game_id: String,
+}
+
+impl PagePosition {
+    fn of(record: &RuntimeRecord, due_first: bool) -> PagePosition {
+        PagePosition {
+            due_first,
+            at: if due_first {
+                record.next_generation_at.unwrap_or_default()
+            } else {
+                record.created_at
+            },
+            game_id: record.game_id.clone(),
+        }
+    }
+
+    /// Whether `record` comes after this position in its order.
+    fn precedes(&self, record: &RuntimeRecord) -> bool {
+        let other = PagePosition::of(record, self.due_first);
+        let by_time = if self.due_first {
+            self.at.cmp(&other.at)
+        } else {
+            other.at.cmp(&self.at)
+        };
+        by_time
+            .then_with(|| self.game_id.as_bytes().cmp(other.game_id.as_bytes()))
+            .is_lt()
+    }
 }
 
 /// Orders records as `list` and `list-by-status` do: created-at descending, then game id
@@ -490,6 +653,59 @@ impl Model {
                 Outcome::Ok(OkValue::Records(records))
             }
             Op::List => Outcome::Ok(OkValue::Records(self.list())),
+            Op::ListDueRunningPage { now, start, limit } => {
+                let whole = self.apply(&Op::ListDueRunning(*now));
+                self.page(whole, true, start, *limit)
+            }
+            Op::ListByStatusPage {
+                status,
+                start,
+                limit,
+            } => {
+                let whole = self.apply(&Op::ListByStatus(*status));
+                self.page(whole, false, start, *limit)
+            }
+            Op::ListPage { start, limit } => {
+                let whole = self.apply(&Op::List);
+                self.page(whole, false, start, *limit)
+            }
+        }
+    }
+
+    /// A page of the list `whole` answered (due first or newest first): `now` (in
+    /// `whole`), then the limit, then the cursor refused; otherwise the records after the
+    /// cursor's position, at most `limit`, and a next cursor when more follow. A page
+    /// answered becomes the start of [`PageStart::Previous`].
+    fn page(&mut self, whole: Outcome, due_first: bool, start: &PageStart, limit: u32) -> Outcome {
+        let Outcome::Ok(OkValue::Records(whole)) = whole else {
+            return whole;
+        };
+        if !PAGE_LIMITS.contains(&limit) {
+            return Outcome::InvalidInput;
+        }
+        let after = match start {
+            PageStart::First => None,
+            PageStart::Previous => match &self.previous_page {
+                Some(position) if position.due_first != due_first => {
+                    return Outcome::InvalidInput;
+                }
+                position => position.clone(),
+            },
+            PageStart::Cursor(_) => return Outcome::InvalidInput,
+        };
+        let mut records: Vec<RuntimeRecord> = whole
+            .into_iter()
+            .filter(|record| after.as_ref().is_none_or(|after| after.precedes(record)))
+            .collect();
+        let has_next_cursor = records.len() > limit as usize;
+        records.truncate(limit as usize);
+        self.previous_page = records
+            .last()
+            .filter(|_| has_next_cursor)
+            .map(|last| PagePosition::of(last, due_first));
+        Outcome::Page {
+            records,
+            has_next_cursor,
         }
     }
 
@@ -681,8 +897,34 @@ impl Model {
 }
 
 /// Runs `op` on `store`. Refusals become [`Outcome`]s; a backend or sandbox failure,
-/// which the model never predicts, is returned as the error.
+/// which the model never predicts, is returned as the error. [`PageStart::Previous`]
+/// passes no cursor here (a first page); [`execute_continuing`] passes the previous one.
 pub async fn execute(store: &RuntimeStore, op: &Op) -> Result<Outcome, StoreError> {
+    execute_continuing(store, op, None)
+        .await
+        .map(|(outcome, _)| outcome)
+}
+
+/// [`execute`] with [`PageStart::Previous`] passing `previous`; also returns the next
+/// cursor of a page answered.
+pub async fn execute_continuing(
+    store: &RuntimeStore,
+    op: &Op,
+    previous: Option<&str>,
+) -> Result<(Outcome, Option<String>), StoreError> {
+    let cursor = |start: &PageStart| -> Option<String> {
+        match start {
+            PageStart::First => None,
+            PageStart::Previous => previous.map(str::to_owned),
+            PageStart::Cursor(text) => Some(text.clone()),
+        }
+    };
+    let page = |result: Result<runtime_store_host::RecordPage, StoreError>| {
+        result.map(|page| OkValue::Page {
+            records: page.records,
+            next_cursor: page.next_cursor,
+        })
+    };
     let unit = |()| OkValue::Unit;
     let result = match op {
         Op::Get(game_id) => store
@@ -698,8 +940,37 @@ pub async fn execute(store: &RuntimeStore, op: &Op) -> Result<Outcome, StoreErro
         Op::ListDueRunning(now) => store.list_due_running(*now).await.map(OkValue::Records),
         Op::ListByStatus(status) => store.list_by_status(*status).await.map(OkValue::Records),
         Op::List => store.list().await.map(OkValue::Records),
+        Op::ListDueRunningPage { now, start, limit } => page(
+            store
+                .list_due_running_page(*now, cursor(start).as_deref(), *limit)
+                .await,
+        ),
+        Op::ListByStatusPage {
+            status,
+            start,
+            limit,
+        } => page(
+            store
+                .list_by_status_page(*status, cursor(start).as_deref(), *limit)
+                .await,
+        ),
+        Op::ListPage { start, limit } => {
+            page(store.list_page(cursor(start).as_deref(), *limit).await)
+        }
     };
-    match result {
+    let outcome = match result {
+        Ok(OkValue::Page {
+            records,
+            next_cursor,
+        }) => {
+            return Ok((
+                Outcome::Page {
+                    records,
+                    has_next_cursor: next_cursor.is_some(),
+                },
+                next_cursor,
+            ));
+        }
         Ok(value) => Ok(Outcome::Ok(value)),
         Err(StoreError::NotFound { operation, game_id }) => {
             Ok(Outcome::NotFound { operation, game_id })
@@ -710,7 +981,8 @@ pub async fn execute(store: &RuntimeStore, op: &Op) -> Result<Outcome, StoreErro
         Err(StoreError::InvalidInput(_)) => Ok(Outcome::InvalidInput),
         Err(StoreError::InvalidTransition(message)) => Ok(Outcome::InvalidTransition(message)),
         Err(other) => Err(other),
-    }
+    };
+    outcome.map(|outcome| (outcome, None))
 }
 
 /// Where a store and the model parted ways.
@@ -759,11 +1031,18 @@ pub async fn check_sequence(store: &RuntimeStore, steps: &[Step]) -> Result<Tall
     let mut model = Model::new();
     let mut tally = Tally::default();
     let mut transcript = String::new();
+    // The store's next cursor of the latest page it answered: PageStart::Previous.
+    let mut previous_cursor: Option<String> = None;
     for (position, step) in steps.iter().enumerate() {
         let op = model.resolve(step);
         let expected = model.apply(&op);
-        let difference = match execute(store, &op).await {
-            Ok(actual) => expected.difference(&actual),
+        let difference = match execute_continuing(store, &op, previous_cursor.as_deref()).await {
+            Ok((actual, next_cursor)) => {
+                if let Outcome::Page { .. } = actual {
+                    previous_cursor = next_cursor;
+                }
+                expected.difference(&actual)
+            }
             Err(error) => Some(format!("expected {expected}, got error {error}")),
         };
         if let Some(difference) = difference {
@@ -1076,7 +1355,8 @@ fn steered(op: impl Strategy<Value = Op>) -> impl Strategy<Value = Step> {
     (op, any::<Index>()).prop_map(|(op, target)| Step::Steered { op, target })
 }
 
-/// One step: any of the ten operations, inserts and status changes the most often.
+/// One step: any of the thirteen operations, inserts, status changes and pages the most
+/// often.
 pub fn step() -> impl Strategy<Value = Step> {
     let plain = prop_oneof![
         2 => game_id().prop_map(Op::Get),
@@ -1105,11 +1385,44 @@ pub fn step() -> impl Strategy<Value = Step> {
         2 => timestamp().prop_map(Op::ListDueRunning),
         1 => status().prop_map(Op::ListByStatus),
         1 => Just(Op::List),
+        4 => page_op(),
     ];
     prop_oneof![
         20 => plain.prop_map(Step::Op),
         5 => steered(update_status()),
         2 => steered(update_image()),
+    ]
+}
+
+/// Where a generated page starts: mostly after the previous page, so sequences walk
+/// through whole lists while records change between pages.
+fn page_start() -> impl Strategy<Value = PageStart> {
+    prop_oneof![
+        2 => Just(PageStart::First),
+        5 => Just(PageStart::Previous),
+        1 => select(&MALFORMED_CURSORS[..]).prop_map(|text| PageStart::Cursor(text.to_owned())),
+    ]
+}
+
+/// A page limit: mostly small (a few records make several pages), sometimes at or out of
+/// the ends of 1..=500.
+fn page_limit() -> impl Strategy<Value = u32> {
+    prop_oneof![
+        8 => 1_u32..=3,
+        1 => select(&[0_u32, 500, 501, u32::MAX][..]),
+    ]
+}
+
+/// One of the three page calls.
+fn page_op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        3 => (page_start(), page_limit()).prop_map(|(start, limit)| Op::ListPage { start, limit }),
+        2 => (status(), page_start(), page_limit()).prop_map(|(status, start, limit)| {
+            Op::ListByStatusPage { status, start, limit }
+        }),
+        2 => (timestamp(), page_start(), page_limit()).prop_map(|(now, start, limit)| {
+            Op::ListDueRunningPage { now, start, limit }
+        }),
     ]
 }
 

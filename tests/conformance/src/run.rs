@@ -171,6 +171,17 @@ pub async fn run_vectors(store: &RuntimeStore, file: &VectorFile) -> Result<Repo
     if !in_use.is_empty() {
         return Err(RunError::GameIdsInUse { game_ids: in_use });
     }
+    run_and_clean_up(store, file).await
+}
+
+/// [`run_vectors`] without the check before the first step: for a store known to hold no
+/// record the file uses (the scratch store of a rules swap's gate, which starts empty and
+/// holds only what earlier files left, which is nothing once they are cleaned up).
+pub(crate) async fn run_and_clean_up(
+    store: &RuntimeStore,
+    file: &VectorFile,
+) -> Result<Report, RunError> {
+    let own_ids = file.game_ids();
     let rules = store.rules();
     let mut created = BTreeSet::new();
     let mut steps = Vec::with_capacity(file.steps.len());

@@ -1,7 +1,8 @@
 //! Fuzzing the runtime record store on stable Rust, with proptest as the input engine.
 //!
-//! A case is a few valid inserts and then up to twelve [`Call`]s, any of the ten `store` operations and the
-//! seven `rules` functions, with arbitrary arguments: strings of any Unicode scalar
+//! A case is a few valid inserts and then up to twelve [`Call`]s, any of the thirteen
+//! `store` operations (the three page calls with any limit and cursors that are absent,
+//! the previous page's, well formed or not) and the seven `rules` functions, with arbitrary arguments: strings of any Unicode scalar
 //! values, white space of every kind, NUL, lengths at and around every limit, strings of
 //! up to two million characters; timestamps with any `seconds` and `nanoseconds`; any
 //! turn; any status. Game ids come often from a small pool so calls meet the same record.
@@ -14,6 +15,10 @@
 //!   backend, and every answer must equal the native one (the component is the native
 //!   rules compiled to wasm; huge strings reach it as the host's stand-in, which must not
 //!   change any answer).
+//!
+//! Every page answer, on either path, is also checked against the whole list and the
+//! cursor's position (`check_page`): the records after the cursor, at most the limit, a
+//! next cursor exactly when more follow.
 //!
 //! Both return [`Stats`] (cases, calls, answers by operation and kind); a failing case
 //! comes back shrunk. [`CASES_VARIABLE`] sets the number of cases of the tests.
@@ -440,6 +445,86 @@ fn update_engine_health() -> BoxedStrategy<UpdateEngineHealthInput> {
         .boxed()
 }
 
+/// The cursor a page call carries as a stand-in for the `next-cursor` of the latest page
+/// answered on the same path (none when that page was the last): [`run_native`] and
+/// [`run_wasm`] see the call after [`continued`] put the real cursor in its place.
+pub const PREVIOUS_PAGE: &str = "\u{0}previous-page";
+
+/// A page limit: mostly small (so a few records make several pages), sometimes at and
+/// around the ends of 1..=500, sometimes any.
+pub fn limit() -> BoxedStrategy<u32> {
+    prop_oneof![
+        6 => 1_u32..=4,
+        2 => select(&[0_u32, 1, 2, 499, 500, 501, u32::MAX][..]),
+        1 => any::<u32>(),
+    ]
+    .boxed()
+}
+
+/// A cursor the component could have answered: either list order's tag, a timestamp near
+/// the seed records' (or any), a game id of the pool or any text.
+fn valid_cursor() -> BoxedStrategy<String> {
+    use runtime_store_rules::cursor::encode;
+    use runtime_store_rules::ordering::{ListOrder, Position};
+    (
+        select(&[ListOrder::NewestFirst, ListOrder::DueFirst][..]),
+        plausible_timestamp(),
+        prop_oneof![3 => select(&["g", "G", "game-1", "ü"][..]).prop_map(str::to_owned), 1 => text()],
+    )
+        .prop_map(|(order, at, game_id)| {
+            encode(
+                order,
+                Position {
+                    at: to_native_time(at),
+                    game_id: &game_id,
+                },
+            )
+        })
+        .boxed()
+}
+
+/// A page cursor: none (the first page), the previous page's ([`PREVIOUS_PAGE`]), one the
+/// component could have made, one almost so (cut, of the wrong case, with a stray dot) or
+/// any text.
+pub fn cursor() -> BoxedStrategy<Option<String>> {
+    let almost = (valid_cursor(), 0_usize..4).prop_map(|(cursor, how)| match how {
+        0 => cursor[..cursor.len() - 1].to_owned(),
+        1 => cursor.to_uppercase(),
+        2 => format!("{cursor}."),
+        _ => format!("{cursor}0"),
+    });
+    prop_oneof![
+        3 => Just(None),
+        5 => Just(Some(PREVIOUS_PAGE.to_owned())),
+        3 => valid_cursor().prop_map(Some),
+        1 => almost.prop_map(Some),
+        1 => text().prop_map(Some),
+    ]
+    .boxed()
+}
+
+/// `call` with [`PREVIOUS_PAGE`] replaced by `previous` (the next cursor of the latest page
+/// this path answered).
+pub fn continued(call: &Call, previous: Option<&str>) -> Call {
+    match call {
+        Call::ListDueRunningPage { cursor, .. }
+        | Call::ListByStatusPage { cursor, .. }
+        | Call::ListPage { cursor, .. }
+            if cursor.as_deref() == Some(PREVIOUS_PAGE) =>
+        {
+            call.with_cursor(previous.map(str::to_owned))
+        }
+        _ => call.clone(),
+    }
+}
+
+/// Keeps `previous` up to date: every page answered replaces it by its next cursor.
+fn remember_cursor(answer: &Answer, previous: &mut Option<String>) {
+    if let Answer::Ok(OkValue::Page { next_cursor, .. }) = answer {
+        previous.clone_from(next_cursor);
+    }
+}
+
 /// Any call with arbitrary arguments; the store's operations more often than the rules'.
 pub fn call() -> BoxedStrategy<Call> {
     prop_oneof![
@@ -453,6 +538,11 @@ pub fn call() -> BoxedStrategy<Call> {
         2 => timestamp().prop_map(|now| Call::ListDueRunning { now }),
         1 => status().prop_map(|status| Call::ListByStatus { status }),
         1 => Just(Call::List),
+        2 => (timestamp(), cursor(), limit())
+            .prop_map(|(now, cursor, limit)| Call::ListDueRunningPage { now, cursor, limit }),
+        2 => (status(), cursor(), limit())
+            .prop_map(|(status, cursor, limit)| Call::ListByStatusPage { status, cursor, limit }),
+        2 => (cursor(), limit()).prop_map(|(cursor, limit)| Call::ListPage { cursor, limit }),
         1 => (status(), status()).prop_map(|(from, to)| Call::Transition { from, to }),
         1 => status().prop_map(|from| Call::AllowedTransitions { from }),
         1 => record().prop_map(Call::ValidateRecord),
@@ -539,6 +629,9 @@ fn has_huge_string(call: &Call) -> bool {
         Call::UpdateEngineHealth(input) | Call::ValidateUpdateEngineHealth(input) => {
             huge(&input.game_id) || huge(&input.engine_health_summary)
         }
+        Call::ListDueRunningPage { cursor, .. }
+        | Call::ListByStatusPage { cursor, .. }
+        | Call::ListPage { cursor, .. } => optional(cursor),
         Call::ListDueRunning { .. }
         | Call::ListByStatus { .. }
         | Call::List
@@ -694,6 +787,13 @@ fn records(list: Vec<native::RuntimeRecord>) -> Answer {
     ))
 }
 
+fn page(page: native::RuntimePage) -> Answer {
+    Answer::Ok(OkValue::Page {
+        records: page.records.into_iter().map(from_native_record).collect(),
+        next_cursor: page.next_cursor,
+    })
+}
+
 /// Runs `call` natively on `storage`.
 pub fn run_native(storage: &mut MemoryStorage, call: &Call) -> Result<Answer, String> {
     use runtime_store_rules::{store, transitions, validation};
@@ -731,6 +831,26 @@ pub fn run_native(storage: &mut MemoryStorage, call: &Call) -> Result<Answer, St
             records,
         ),
         Call::List => native_answer(store::list(storage), records),
+        Call::ListDueRunningPage { now, cursor, limit } => native_answer(
+            store::list_due_running_page(storage, to_native_time(*now), cursor.as_deref(), *limit),
+            page,
+        ),
+        Call::ListByStatusPage {
+            status,
+            cursor,
+            limit,
+        } => native_answer(
+            store::list_by_status_page(
+                storage,
+                to_native_status(*status),
+                cursor.as_deref(),
+                *limit,
+            ),
+            page,
+        ),
+        Call::ListPage { cursor, limit } => {
+            native_answer(store::list_page(storage, cursor.as_deref(), *limit), page)
+        }
         Call::Transition { from, to } => native_answer(
             transitions::transition(to_native_status(*from), to_native_status(*to)),
             unit,
@@ -764,6 +884,108 @@ pub fn run_native(storage: &mut MemoryStorage, call: &Call) -> Result<Answer, St
     }
 }
 
+/// The largest page limit of the contract (the smallest is 1).
+const LARGEST_LIMIT: u32 = 500;
+
+/// Checks a page answer against what the whole list (natively, on `storage` as the page
+/// saw it) and the cursor's position say, independently of how the rules cut pages: the
+/// records after the cursor, at most `limit` of them, in the list's order; a next cursor
+/// exactly when more follow, naming the page's last record; `invalid-input` exactly when
+/// `now` (of the due list), the limit or the cursor is refused. Other calls pass.
+fn check_page(storage: &mut MemoryStorage, call: &Call, answer: &Answer) -> Result<(), String> {
+    use runtime_store_rules::cursor;
+    use runtime_store_rules::ordering::{ListOrder, Position};
+    use runtime_store_rules::store;
+    let (whole, order, cursor_text, limit) = match call {
+        Call::ListDueRunningPage { now, cursor, limit } => (
+            store::list_due_running(storage, to_native_time(*now)),
+            ListOrder::DueFirst,
+            cursor,
+            *limit,
+        ),
+        Call::ListByStatusPage {
+            status,
+            cursor,
+            limit,
+        } => (
+            store::list_by_status(storage, to_native_status(*status)),
+            ListOrder::NewestFirst,
+            cursor,
+            *limit,
+        ),
+        Call::ListPage { cursor, limit } => {
+            (store::list(storage), ListOrder::NewestFirst, cursor, *limit)
+        }
+        _ => return Ok(()),
+    };
+    let refused = |why: &str| match answer {
+        Answer::InvalidInput(_) => Ok(()),
+        other => Err(format!(
+            "{why}, so the page must be refused; it answered {other:?}"
+        )),
+    };
+    let whole = match whole {
+        Ok(whole) => whole,
+        Err(native::StoreError::InvalidInput(_)) => return refused("the whole list refuses now"),
+        Err(other) => return Err(format!("the whole list failed: {other:?}")),
+    };
+    if !(1..=LARGEST_LIMIT).contains(&limit) {
+        return refused("the limit is outside 1..=500");
+    }
+    let after = match cursor_text
+        .as_deref()
+        .map(|text| cursor::decode(order, text))
+    {
+        None => None,
+        Some(Some(key)) => Some(key),
+        Some(None) => return refused("the cursor does not decode in this list's order"),
+    };
+    let mut rest: Vec<native::RuntimeRecord> = whole
+        .into_iter()
+        .filter(|record| {
+            after.as_ref().is_none_or(|key| {
+                order
+                    .compare(order.position(record), Position::of_key(key))
+                    .is_gt()
+            })
+        })
+        .collect();
+    let more = rest.len() > limit as usize;
+    rest.truncate(limit as usize);
+    let expected_next = rest
+        .last()
+        .filter(|_| more)
+        .map(|last| order.position(last).to_key());
+    let expected: Vec<RuntimeRecord> = rest.into_iter().map(from_native_record).collect();
+    let Answer::Ok(OkValue::Page {
+        records,
+        next_cursor,
+    }) = answer
+    else {
+        return Err(format!(
+            "expected a page of {} records, got {answer:?}",
+            expected.len()
+        ));
+    };
+    if *records != expected {
+        return Err(format!(
+            "the page is not the whole list's records after the cursor:
+page: {records:?}
+expected: {expected:?}"
+        ));
+    }
+    let named = next_cursor
+        .as_deref()
+        .map(|text| cursor::decode(order, text));
+    match (named, expected_next) {
+        (None, None) => Ok(()),
+        (Some(Some(named)), Some(last)) if named == last => Ok(()),
+        (named, last) => Err(format!(
+            "next cursor {next_cursor:?} (naming {named:?}), expected one naming the page's last record when more follow ({last:?})"
+        )),
+    }
+}
+
 /// The prefix of the call's refusals: its operation's words (contract §2.5; a `validate-*`
 /// function uses its store operation's), empty for `rules.transition`, `None` for the
 /// calls that cannot refuse their input.
@@ -782,6 +1004,9 @@ fn refusal_prefix(call: &Call) -> Option<String> {
         }
         Call::Delete { .. } => Operation::Delete,
         Call::ListDueRunning { .. } => Operation::ListDueRunning,
+        Call::ListDueRunningPage { .. } => Operation::ListDueRunningPage,
+        Call::ListByStatusPage { .. } => Operation::ListByStatusPage,
+        Call::ListPage { .. } => Operation::ListPage,
         Call::Transition { .. } => return Some(String::new()),
         Call::ListByStatus { .. } | Call::List | Call::AllowedTransitions { .. } => return None,
     };
@@ -866,12 +1091,16 @@ pub fn fuzz_native(cases: u32) -> Result<Stats, String> {
     runner(cases)
         .run(&case(), |calls| {
             let mut storage = MemoryStorage::default();
+            let mut previous = None;
             for (position, call) in calls.iter().enumerate() {
+                let call = &continued(call, previous.as_deref());
                 let answer = run_native(&mut storage, call)
                     .and_then(|answer| check_answer(call, &answer).map(|()| answer))
+                    .and_then(|answer| check_page(&mut storage, call, &answer).map(|()| answer))
                     .map_err(|problem| {
                         TestCaseError::fail(format!("call {position}: {}\n{problem}", shown(call)))
                     })?;
+                remember_cursor(&answer, &mut previous);
                 tally(&stats, call, &answer);
             }
             stats.borrow_mut().cases += 1;
@@ -899,23 +1128,39 @@ pub fn fuzz_wasm(cases: u32) -> Result<Stats, String> {
     runner(cases)
         .run(&case(), |calls| {
             runtime.block_on(async {
-                for record in backend.scan(ScanFilter::All).await.expect("scan memory") {
+                for record in backend
+                    .scan(ScanFilter::All, None, u32::MAX)
+                    .await
+                    .expect("scan memory")
+                {
                     backend.remove(&record.game_id).await.expect("remove");
                 }
                 let mut storage = MemoryStorage::default();
+                // Each path continues its own pages: the cursors must agree anyway.
+                let (mut previous_wasm, mut previous_native) = (None, None);
                 for (position, call) in calls.iter().enumerate() {
+                    let wasm_call = &continued(call, previous_wasm.as_deref());
+                    let native_call = &continued(call, previous_native.as_deref());
                     let fail = |problem: String| {
-                        TestCaseError::fail(format!("call {position}: {}\n{problem}", shown(call)))
+                        TestCaseError::fail(format!(
+                            "call {position}: {}\n{problem}",
+                            shown(wasm_call)
+                        ))
                     };
-                    let answer = run_wasm(&store, call).await.map_err(fail)?;
-                    check_answer(call, &answer).map_err(fail)?;
-                    let expected = run_native(&mut storage, call).map_err(fail)?;
-                    if answer != expected {
+                    let answer = run_wasm(&store, wasm_call).await.map_err(fail)?;
+                    check_answer(wasm_call, &answer).map_err(fail)?;
+                    let expected = run_native(&mut storage, native_call).map_err(fail)?;
+                    if answer != expected || wasm_call != native_call {
                         return Err(fail(format!(
-                            "through wasm: {answer:?}\nnatively: {expected:?}"
+                            "through wasm: {answer:?}\nnatively: {expected:?}\n\
+                             (natively the call was {})",
+                            shown(native_call)
                         )));
                     }
-                    tally(&stats, call, &answer);
+                    check_page(&mut storage, wasm_call, &answer).map_err(fail)?;
+                    remember_cursor(&answer, &mut previous_wasm);
+                    remember_cursor(&expected, &mut previous_native);
+                    tally(&stats, wasm_call, &answer);
                 }
                 stats.borrow_mut().cases += 1;
                 Ok(())

@@ -18,7 +18,9 @@
 //! `EXPECT` is `{"kind": "ok", "value": "Unit" | {"Record": RECORD} | {"Records": [...]}}`,
 //! `{"kind": "not-found" | "conflict" | "invalid-input"}` or
 //! `{"kind": "invalid-transition", "message": TEXT}`, and `final` is what `list()` must
-//! return after the last step.
+//! return after the last step. The checked sequences hold page calls too (`list-page`,
+//! `list-by-status-page`, `list-due-running-page`, continuing the previous page most of
+//! the time); `--emit` leaves them out, as its replayers do not know them yet.
 //!
 //! PostgreSQL is the server at `DATABASE_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`); every job works in a schema of its own,
@@ -242,12 +244,14 @@ fn emit(file: &Path, sequences: u32, max_steps: usize) -> Result<usize, String> 
     };
     run_sequences(budget, |sequence| {
         let mut model = Model::new();
+        // Page steps are left out: the replayers (hosts/python/soak.py) do not know them
+        // yet. A page changes no record, so the other steps' answers stay the model's.
         let answered: Vec<Value> = sequence
             .iter()
-            .map(|step| {
+            .filter_map(|step| {
                 let op = model.resolve(step);
                 let outcome = model.apply(&op);
-                json!({"op": op, "expect": expectation(&outcome)})
+                (!op.is_page()).then(|| json!({"op": op, "expect": expectation(&outcome)}))
             })
             .collect();
         steps.set(steps.get() + answered.len());

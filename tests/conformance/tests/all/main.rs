@@ -6,3 +6,4 @@ mod generated_vectors;
 mod linearizability;
 mod model_based;
 mod shared_store;
+mod swap;
