@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use runtime_store_backend::{BackendError, DuplicateScheme, OpenError};
+
+use crate::identity::RulesIdentity;
 pub use runtime_store_vocabulary::Operation;
 use runtime_store_vocabulary::{
     StoreErrorCase, fill, sandbox, sandbox_message, store_error_message,
@@ -141,6 +143,8 @@ pub enum StoreError {
         game_id: Option<String>,
         /// What the sandbox detected.
         reason: SandboxFailure,
+        /// The rules build that was running: the message names its first 12 hex digits.
+        rules: RulesIdentity,
     },
 }
 
@@ -169,7 +173,13 @@ impl fmt::Display for StoreError {
                 operation,
                 game_id,
                 reason,
-            } => sandbox_message(*operation, game_id.as_deref(), &reason.to_string()),
+                rules,
+            } => sandbox_message(
+                *operation,
+                game_id.as_deref(),
+                &reason.to_string(),
+                rules.short(),
+            ),
         };
         f.write_str(&message)
     }

@@ -211,11 +211,13 @@ impl<'a> Call<'a> {
         Call { operation, game_id }
     }
 
-    fn sandbox_error(self, reason: SandboxFailure) -> StoreError {
+    /// The sandbox stopped the call, running `rules`.
+    fn sandbox_error(self, reason: SandboxFailure, rules: &RulesIdentity) -> StoreError {
         StoreError::Sandbox {
             operation: self.operation,
             game_id: self.game_id.map(str::to_owned),
             reason,
+            rules: rules.clone(),
         }
     }
 
@@ -278,7 +280,7 @@ impl Lease<'_> {
                     %failure,
                     "component instance discarded after a sandbox failure"
                 );
-                Err(self.call.sandbox_error(failure))
+                Err(self.call.sandbox_error(failure, &self.sandbox.identity))
             }
         }
     }
@@ -401,18 +403,22 @@ impl Sandbox {
     /// Waits at most `max_instance_wait` for a free slot in the pool.
     async fn permit(&self, call: Call<'_>) -> Result<SemaphorePermit<'_>, StoreError> {
         let busy = || {
-            call.sandbox_error(SandboxFailure::Busy {
-                waited: self.limits.max_instance_wait,
-                max_instances: self.limits.max_instances,
-            })
+            call.sandbox_error(
+                SandboxFailure::Busy {
+                    waited: self.limits.max_instance_wait,
+                    max_instances: self.limits.max_instances,
+                },
+                &self.identity,
+            )
         };
         if let Ok(permit) = self.permits.try_acquire() {
             return Ok(permit);
         }
         let closed = || {
-            call.sandbox_error(SandboxFailure::Instantiation(
-                "the instance pool was closed".into(),
-            ))
+            call.sandbox_error(
+                SandboxFailure::Instantiation("the instance pool was closed".into()),
+                &self.identity,
+            )
         };
         match within(
             Instant::now() + self.limits.max_instance_wait,
@@ -438,7 +444,10 @@ impl Sandbox {
         let mut instance = match pooled {
             Some(instance) => instance,
             None => self.instantiate(budget).await.map_err(|error| {
-                call.sandbox_error(self.classify(&error, SandboxFailure::Instantiation))
+                call.sandbox_error(
+                    self.classify(&error, SandboxFailure::Instantiation),
+                    &self.identity,
+                )
             })?,
         };
         let store = &mut instance.store;
@@ -446,7 +455,10 @@ impl Sandbox {
         store.data_mut().budget = CallBudget::new(&self.limits, call.backend_call_limit());
         store.set_epoch_deadline(1);
         store.set_fuel(self.limits.fuel_per_call).map_err(|error| {
-            call.sandbox_error(SandboxFailure::Instantiation(format!("{error:#}")))
+            call.sandbox_error(
+                SandboxFailure::Instantiation(format!("{error:#}")),
+                &self.identity,
+            )
         })?;
         Ok(Lease {
             sandbox: self,

@@ -340,6 +340,9 @@ pub mod sandbox {
     pub const BUSY: &str = "no instance of the rules component became free within {milliseconds} ms (at most {instances} at once)";
     /// No instance could be created for the call.
     pub const INSTANTIATION: &str = "the rules component could not be instantiated: {reason}";
+    /// What ends every sandbox failure's message: the rules build, by the first 12 hex
+    /// digits of its SHA-256.
+    pub const RULES: &str = "(rules {rules})";
 }
 
 /// Templates of the values a host refuses before the rules see them (WIT types cannot hold
@@ -482,9 +485,20 @@ pub fn store_error_message(
     }
 }
 
-/// The message of a sandbox failure: `<operation words>[ "<game id>"]: <reason>`.
-pub fn sandbox_message(operation: Operation, game_id: Option<&str>, reason: &str) -> String {
-    format!("{}: {reason}", located(operation, game_id))
+/// The message of a sandbox failure: `<operation words>[ "<game id>"]: <reason> (rules
+/// <rules>)`, `rules` being the first 12 hex digits of the SHA-256 of the rules component
+/// that ran, so an operator can tell which build misbehaved.
+pub fn sandbox_message(
+    operation: Operation,
+    game_id: Option<&str>,
+    reason: &str,
+    rules: &str,
+) -> String {
+    format!(
+        "{}: {reason} {}",
+        located(operation, game_id),
+        fill(sandbox::RULES, &[("rules", rules)])
+    )
 }
 
 #[cfg(test)]
@@ -567,8 +581,13 @@ mod tests {
             r#"insert runtime record "g\"1": a runtime record with this game id exists already"#
         );
         assert_eq!(
-            sandbox_message(Operation::Get, Some("g"), "the guest trapped: unreachable"),
-            r#"get runtime record "g": the guest trapped: unreachable"#
+            sandbox_message(
+                Operation::Get,
+                Some("g"),
+                "the guest trapped: unreachable",
+                "43ccc970f50c"
+            ),
+            r#"get runtime record "g": the guest trapped: unreachable (rules 43ccc970f50c)"#
         );
     }
 }

@@ -26,6 +26,7 @@ fn constants() -> Vec<(&'static str, &'static str)> {
         ("SANDBOX_BACKEND_CALLS", sandbox::BACKEND_CALLS),
         ("SANDBOX_BUSY", sandbox::BUSY),
         ("SANDBOX_INSTANTIATION", sandbox::INSTANTIATION),
+        ("SANDBOX_RULES", sandbox::RULES),
         ("BOUNDARY_MUST_BE", boundary::MUST_BE),
         ("BOUNDARY_INTEGER_IN", boundary::INTEGER_IN),
         ("BOUNDARY_STRING", boundary::STRING),

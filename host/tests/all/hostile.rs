@@ -60,6 +60,7 @@ async fn stopped_every_time(
                 operation: Operation::Get,
                 game_id: Some(game_id),
                 reason,
+                ..
             } if game_id == "g1" && expected(reason) => {}
             other => panic!("{case}: expected the {bound} bound, got {other:?}"),
         }
@@ -101,7 +102,10 @@ async fn an_instruction_loop_with_unbounded_fuel_is_stopped_by_the_deadline() {
     let error = store.list().await.unwrap_err();
     assert_eq!(
         error.to_string(),
-        "list runtimes: the call exceeded its deadline of 100 ms"
+        format!(
+            "list runtimes: the call exceeded its deadline of 100 ms (rules {})",
+            store.rules_identity().short()
+        )
     );
 }
 
@@ -140,7 +144,10 @@ async fn a_fetch_loop_is_stopped_at_its_second_backend_call() {
     let error = store.delete("g1").await.unwrap_err();
     assert_eq!(
         error.to_string(),
-        r#"delete runtime record "g1": the guest called the backend more than the 1 time(s) its operation needs"#
+        format!(
+            r#"delete runtime record "g1": the guest called the backend more than the 1 time(s) its operation needs (rules {})"#,
+            store.rules_identity().short()
+        )
     );
     // The rules are pure: not even one backend call.
     let rules = store
@@ -153,6 +160,7 @@ async fn a_fetch_loop_is_stopped_at_its_second_backend_call() {
             operation: Operation::Transition,
             game_id: None,
             reason: SandboxFailure::BackendCalls { limit: 0 },
+            rules: store.rules_identity(),
         })
     );
 }
@@ -384,11 +392,15 @@ async fn a_call_that_finds_every_instance_busy_waits_then_is_busy() {
                 waited: Duration::from_millis(50),
                 max_instances: 1,
             },
+            rules: store.rules_identity(),
         }
     );
     assert_eq!(
         busy.to_string(),
-        r#"delete runtime record "g2": no instance of the rules component became free within 50 ms (at most 1 at once)"#
+        format!(
+            r#"delete runtime record "g2": no instance of the rules component became free within 50 ms (at most 1 at once) (rules {})"#,
+            store.rules_identity().short()
+        )
     );
     hung.abort();
     assert!(hung.await.unwrap_err().is_cancelled());

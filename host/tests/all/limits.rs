@@ -22,6 +22,7 @@ async fn a_call_out_of_fuel_is_stopped_and_the_next_call_gets_a_fresh_instance()
             operation: Operation::ListPage,
             game_id: None,
             reason: SandboxFailure::OutOfFuel { budget },
+            rules: store.rules_identity(),
         })
     );
     assert_eq!(
@@ -52,6 +53,7 @@ async fn a_page_larger_than_the_memory_limit_is_a_sandbox_error_not_a_crash() {
                     limit: reported,
                     requested,
                 },
+            ..
         } => {
             assert_eq!(*reported, limit);
             assert!(requested > reported);
@@ -133,8 +135,9 @@ async fn a_runaway_guest_is_stopped_by_the_default_fuel_budget() {
     assert_eq!(
         insert.to_string(),
         format!(
-            r#"insert runtime record "g2": the guest ran out of fuel (budget {} per call)"#,
-            runtime_store_host::DEFAULT_FUEL_PER_CALL
+            r#"insert runtime record "g2": the guest ran out of fuel (budget {} per call) (rules {})"#,
+            runtime_store_host::DEFAULT_FUEL_PER_CALL,
+            store.rules_identity().short()
         )
     );
 }

@@ -54,6 +54,7 @@ export const SANDBOX_DEADLINE = "the call exceeded its deadline of {milliseconds
 export const SANDBOX_BACKEND_CALLS = "the guest called the backend more than the {limit} time(s) its operation needs";
 export const SANDBOX_BUSY = "no instance of the rules component became free within {milliseconds} ms (at most {instances} at once)";
 export const SANDBOX_INSTANTIATION = "the rules component could not be instantiated: {reason}";
+export const SANDBOX_RULES = "(rules {rules})";
 export const BOUNDARY_MUST_BE = "{operation}: {field} must be {expected}";
 export const BOUNDARY_INTEGER_IN = "an integer in {min}..={max}";
 export const BOUNDARY_STRING = "a string of Unicode scalar values (no lone surrogates)";
