@@ -580,14 +580,51 @@ fn seed_record() -> BoxedStrategy<RuntimeRecord> {
         .boxed()
 }
 
+/// A walk through one list: a first page of one or two records, then two to four pages
+/// continuing the previous one (random calls are seldom that orderly).
+fn walk() -> BoxedStrategy<Vec<Call>> {
+    let first = prop_oneof![
+        (plausible_timestamp(), 1_u32..=2).prop_map(|(now, limit)| Call::ListDueRunningPage {
+            now: Timestamp {
+                seconds: now.seconds + 200,
+                ..now
+            },
+            cursor: None,
+            limit,
+        }),
+        (status(), 1_u32..=2).prop_map(|(status, limit)| Call::ListByStatusPage {
+            status,
+            cursor: None,
+            limit,
+        }),
+        (1_u32..=2).prop_map(|limit| Call::ListPage {
+            cursor: None,
+            limit,
+        }),
+    ];
+    (first, 2_usize..=4)
+        .prop_map(|(first, more)| {
+            let next = first.with_cursor(Some(PREVIOUS_PAGE.to_owned()));
+            std::iter::once(first)
+                .chain(std::iter::repeat_n(next, more))
+                .collect()
+        })
+        .boxed()
+}
+
 /// A case: up to three valid inserts on the pool's game ids, then one to twelve calls of
-/// any kind, on one store.
+/// any kind, half the time with a walk through a list (`walk`) among them, on one store.
 pub fn case() -> BoxedStrategy<Vec<Call>> {
     (
         prop::collection::vec(seed_record().prop_map(Call::Insert), 0..=3),
         prop::collection::vec(call(), 1..=12),
+        prop::option::weighted(0.5, (walk(), any::<prop::sample::Index>())),
     )
-        .prop_map(|(mut seeds, calls)| {
+        .prop_map(|(mut seeds, mut calls, walk)| {
+            if let Some((walk, at)) = walk {
+                let at = at.index(calls.len() + 1);
+                calls.splice(at..at, walk);
+            }
             seeds.extend(calls);
             seeds
         })
