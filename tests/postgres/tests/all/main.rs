@@ -14,3 +14,4 @@ mod schedulers;
 mod server_faults;
 mod statements;
 mod tls;
+mod upgrades;
