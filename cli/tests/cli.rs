@@ -80,13 +80,13 @@ fn inspect_json_shows_only_the_backend_import() {
         .unwrap()
         .iter()
         .map(|name| name.as_str().unwrap())
-        .filter(|name| *name != "galaxy:gamemaster/types@0.1.0")
+        .filter(|name| *name != "galaxy:gamemaster/types@0.2.0")
         .collect();
-    assert_eq!(imports, ["galaxy:gamemaster/backend@0.1.0"]);
+    assert_eq!(imports, ["galaxy:gamemaster/backend@0.2.0"]);
     let exports = summary["exports"].as_array().unwrap();
     for export in [
-        "galaxy:gamemaster/rules@0.1.0",
-        "galaxy:gamemaster/store@0.1.0",
+        "galaxy:gamemaster/rules@0.2.0",
+        "galaxy:gamemaster/store@0.2.0",
     ] {
         assert!(exports.iter().any(|name| name == export), "{summary}");
     }
@@ -117,7 +117,7 @@ fn a_bad_backend_url_is_one_clear_line_and_a_failure_exit() {
     let line = one_error_line(&runtime_store(&["demo", "--backend", "nosuch://x"]));
     assert_eq!(
         line,
-        r#"error: open the store on nosuch://x: no storage adapter for scheme "nosuch" (known: memory, postgres, postgresql)"#
+        r#"error: open the store on nosuch://x: no storage adapter for scheme "nosuch" (known: memory, postgres, postgresql, sqlite)"#
     );
     let line = one_error_line(&runtime_store(&["demo", "--backend", "no-scheme"]));
     assert!(line.contains("has no scheme"), "{line}");
