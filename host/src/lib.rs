@@ -20,8 +20,11 @@
 //! | wasm stack (512 KiB) | — | [`SandboxFailure::Trap`] (stack overflow) |
 //! | instances at once, and the wait for one | [`RuntimeStoreBuilder::max_instances`], [`RuntimeStoreBuilder::max_instance_wait`] | [`SandboxFailure::Busy`] (the call did not run) |
 //!
-//! A running guest yields to the async executor every 10 ms, so it never holds a worker
-//! thread for long and a caller's own timeout around a call fires. A component whose
+//! A store operation runs on a fiber and yields to the async executor every 10 ms, so it
+//! never holds a worker thread for long and a caller's own timeout around a call fires. A
+//! pure [`Rules`] call imports nothing and runs synchronously on the calling thread (no
+//! fiber: it costs about a function call), bounded by fuel and the deadline but without
+//! yielding. A component whose
 //! exports do not have the world's types is refused at build ([`BuildError::Export`],
 //! naming the function).
 //!
@@ -99,6 +102,19 @@ mod bindings {
         path: "wit",
         imports: { default: async | trappable },
         exports: { default: async },
+    });
+}
+
+/// The same world called synchronously, for the pure `rules` functions: they import
+/// nothing, so their calls need no fiber. The shared types are those of [`bindings`].
+mod pure_bindings {
+    wasmtime::component::bindgen!({
+        world: "runtime-store",
+        path: "wit",
+        imports: { default: trappable },
+        with: {
+            "galaxy:gamemaster/types": crate::bindings::galaxy::gamemaster::types,
+        },
     });
 }
 

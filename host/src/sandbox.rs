@@ -40,6 +40,8 @@ use crate::cache::CacheId;
 use crate::error::{BuildError, Operation, SandboxFailure, StoreError};
 use crate::identity::RulesIdentity;
 use crate::observe::{CallReport, Meters};
+use crate::pure_bindings::RuntimeStore as PureGuest;
+use crate::pure_bindings::galaxy::gamemaster::backend as pure_backend;
 use shared::{Compiled, EngineSettings};
 
 /// The limits a [`Sandbox`] enforces.
@@ -63,7 +65,8 @@ pub(crate) struct Sandbox {
     /// One permit per instance that may exist at once; a call waits here (at most
     /// `max_instance_wait`) when all are busy.
     permits: Semaphore,
-    idle: Mutex<Vec<Instance>>,
+    idle: Mutex<Vec<Instance<Guest>>>,
+    pure_idle: Mutex<Vec<Instance<PureGuest>>>,
     /// The largest linear memory any instance has been granted, in bytes.
     memory_peak: Arc<AtomicUsize>,
     identity: RulesIdentity,
@@ -73,14 +76,76 @@ pub(crate) struct Sandbox {
     meters: Arc<Meters>,
 }
 
-/// An instantiated component in its own store.
-struct Instance {
+/// An instantiated component in its own store. `G` is how it is called: [`Guest`] through
+/// async exports with the backend imports linked (store operations), [`PureGuest`]
+/// synchronously with the backend imports refused (the pure rules: no fiber, no yield).
+pub(crate) struct Instance<G> {
     store: Store<HostState>,
-    guest: Guest,
+    guest: G,
     meters: Arc<Meters>,
 }
 
-impl Drop for Instance {
+/// The two ways of calling the component, each with its own pool of instances.
+pub(crate) trait GuestKind: Sized + Send + 'static {
+    /// The idle instances of this kind.
+    fn pool(sandbox: &Sandbox) -> &Mutex<Vec<Instance<Self>>>;
+
+    /// A new instance of this kind in a store prepared by [`Sandbox::new_store`].
+    fn instantiate(
+        sandbox: &Sandbox,
+        store: Store<HostState>,
+    ) -> impl Future<Output = wasmtime::Result<Instance<Self>>> + Send;
+}
+
+impl GuestKind for Guest {
+    fn pool(sandbox: &Sandbox) -> &Mutex<Vec<Instance<Self>>> {
+        &sandbox.idle
+    }
+
+    async fn instantiate(
+        sandbox: &Sandbox,
+        mut store: Store<HostState>,
+    ) -> wasmtime::Result<Instance<Self>> {
+        // At each epoch tick the running guest yields to the executor, until its
+        // deadline has passed: then it traps.
+        store.epoch_deadline_callback(|context| {
+            let budget = &context.data().budget;
+            if clock::ticks() >= budget.deadline {
+                Err(budget.deadline_exceeded())
+            } else {
+                Ok(UpdateDeadline::Yield(1))
+            }
+        });
+        let guest = sandbox.compiled.pre.instantiate_async(&mut store).await?;
+        Ok(sandbox.instance(store, guest))
+    }
+}
+
+impl GuestKind for PureGuest {
+    fn pool(sandbox: &Sandbox) -> &Mutex<Vec<Instance<Self>>> {
+        &sandbox.pure_idle
+    }
+
+    async fn instantiate(
+        sandbox: &Sandbox,
+        mut store: Store<HostState>,
+    ) -> wasmtime::Result<Instance<Self>> {
+        // A synchronous call cannot yield: the deadline is checked at each tick and traps
+        // once passed; fuel bounds the call deterministically before that.
+        store.epoch_deadline_callback(|context| {
+            let budget = &context.data().budget;
+            if clock::ticks() >= budget.deadline {
+                Err(budget.deadline_exceeded())
+            } else {
+                Ok(UpdateDeadline::Continue(1))
+            }
+        });
+        let guest = sandbox.compiled.pure_pre.instantiate(&mut store)?;
+        Ok(sandbox.instance(store, guest))
+    }
+}
+
+impl<G> Drop for Instance<G> {
     fn drop(&mut self) {
         self.meters.live(-1.0);
     }
@@ -88,7 +153,7 @@ impl Drop for Instance {
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
-        let idle = self.idle().len();
+        let idle = self.idle::<Guest>().len() + self.idle::<PureGuest>().len();
         self.meters.idle(-(idle as f64));
     }
 }
@@ -251,20 +316,20 @@ impl<'a> Call<'a> {
 
 /// An instance checked out of the pool for one call. Dropping it without
 /// [`Lease::finish`] (a cancelled call) discards the instance, whose state is unknown.
-pub(crate) struct Lease<'a> {
+pub(crate) struct Lease<'a, G: GuestKind> {
     sandbox: &'a Sandbox,
     call: Call<'a>,
-    instance: Instance,
+    instance: Instance<G>,
     _permit: SemaphorePermit<'a>,
 }
 
-impl Lease<'_> {
+impl<G: GuestKind> Lease<'_, G> {
     /// Returns the instance to the pool when the call completed, or discards it and
     /// reports the sandbox failure when it did not.
     fn finish<T>(self, outcome: wasmtime::Result<T>) -> Result<T, StoreError> {
         match outcome {
             Ok(value) => {
-                let mut idle = self.sandbox.idle();
+                let mut idle = self.sandbox.idle::<G>();
                 if idle.len() < self.sandbox.limits.max_idle_instances {
                     idle.push(self.instance);
                     self.sandbox.meters.idle(1.0);
@@ -314,6 +379,7 @@ impl Sandbox {
             limits,
             permits: Semaphore::new(limits.max_instances),
             idle: Mutex::new(Vec::new()),
+            pure_idle: Mutex::new(Vec::new()),
             memory_peak: Arc::default(),
         })
     }
@@ -323,11 +389,11 @@ impl Sandbox {
     pub(crate) async fn warm_up(&self) -> Result<(), SandboxFailure> {
         let budget = CallBudget::new(&self.limits, 0);
         let instance = self
-            .instantiate(budget)
+            .instantiate::<Guest>(budget)
             .await
             .map_err(|error| self.classify(&error, SandboxFailure::Instantiation))?;
         if self.limits.max_idle_instances > 0 {
-            self.idle().push(instance);
+            self.idle::<Guest>().push(instance);
             self.meters.idle(1.0);
         }
         Ok(())
@@ -351,18 +417,39 @@ impl Sandbox {
             .saturating_mul(self.limits.max_instances as u64)
     }
 
-    /// Runs `export` (one call of a guest export) for `call` in a leased instance and
-    /// gives back its answer; a sandbox failure is the call's [`StoreError::Sandbox`].
-    pub(crate) async fn call<T>(
+    /// Runs a pure rules export (one call) for `call` in a leased instance, synchronously on
+    /// the calling thread (the rules import nothing, so no fiber is needed; fuel and the
+    /// deadline bound it), and gives back its answer; a sandbox failure is the call's
+    /// [`StoreError::Sandbox`].
+    pub(crate) async fn pure_call<T>(
         &self,
         call: Call<'_>,
-        export: impl AsyncFnOnce(&Guest, &mut Store<HostState>) -> wasmtime::Result<T>,
+        export: impl FnOnce(&PureGuest, &mut Store<HostState>) -> wasmtime::Result<T>,
     ) -> Result<T, StoreError> {
-        self.observed(call, export, Ok).await
+        self.observed(call, async |guest, store| export(guest, store), Ok)
+            .await
     }
 
-    /// [`Sandbox::call`] of an export that can fail: an error the guest returns becomes
-    /// the call's [`StoreError`].
+    /// [`Sandbox::pure_call`] of an export that can fail, as [`Sandbox::checked_call`].
+    pub(crate) async fn checked_pure_call<T>(
+        &self,
+        call: Call<'_>,
+        export: impl FnOnce(
+            &PureGuest,
+            &mut Store<HostState>,
+        ) -> wasmtime::Result<Result<T, wit::StoreError>>,
+    ) -> Result<T, StoreError> {
+        self.observed(
+            call,
+            async |guest, store| export(guest, store),
+            |answer| answer.map_err(|error| call.store_error(error)),
+        )
+        .await
+    }
+
+    /// Runs a store export (one async call, on a fiber: the guest calls the backend) for
+    /// `call` in a leased instance; an error the guest returns becomes the call's
+    /// [`StoreError`], a sandbox failure [`StoreError::Sandbox`].
     pub(crate) async fn checked_call<T>(
         &self,
         call: Call<'_>,
@@ -378,16 +465,16 @@ impl Sandbox {
     }
 
     /// Runs the call inside its span and reports how it ended (see [`observe`]).
-    async fn observed<A, T>(
+    async fn observed<G: GuestKind, A, T>(
         &self,
         call: Call<'_>,
-        export: impl AsyncFnOnce(&Guest, &mut Store<HostState>) -> wasmtime::Result<A>,
+        export: impl AsyncFnOnce(&G, &mut Store<HostState>) -> wasmtime::Result<A>,
         settle: impl FnOnce(A) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let report = CallReport::start(call.operation, call.game_id, &self.identity, self.system);
         let mut backend_time = Duration::ZERO;
         let answer = async {
-            let mut lease = self.lease(call).await?;
+            let mut lease = self.lease::<G>(call).await?;
             let Instance { store, guest, .. } = &mut lease.instance;
             let outcome = export(guest, store).await;
             backend_time = store.data().budget.backend_time;
@@ -434,16 +521,16 @@ impl Sandbox {
 
     /// An instance for one call, idle or new, with a full fuel tank, a fresh deadline and
     /// the operation's backend calls.
-    async fn lease<'a>(&'a self, call: Call<'a>) -> Result<Lease<'a>, StoreError> {
+    async fn lease<'a, G: GuestKind>(&'a self, call: Call<'a>) -> Result<Lease<'a, G>, StoreError> {
         let permit = self.permit(call).await?;
         let budget = CallBudget::new(&self.limits, call.backend_call_limit());
-        let pooled = self.idle().pop();
+        let pooled = self.idle::<G>().pop();
         if pooled.is_some() {
             self.meters.idle(-1.0);
         }
         let mut instance = match pooled {
             Some(instance) => instance,
-            None => self.instantiate(budget).await.map_err(|error| {
+            None => self.instantiate::<G>(budget).await.map_err(|error| {
                 call.sandbox_error(
                     self.classify(&error, SandboxFailure::Instantiation),
                     &self.identity,
@@ -468,7 +555,13 @@ impl Sandbox {
         })
     }
 
-    async fn instantiate(&self, budget: CallBudget) -> wasmtime::Result<Instance> {
+    /// A new instance of kind `G` for a call with `budget`.
+    async fn instantiate<G: GuestKind>(&self, budget: CallBudget) -> wasmtime::Result<Instance<G>> {
+        G::instantiate(self, self.new_store(budget)?).await
+    }
+
+    /// A store for one instance: memory limit, fuel, the call's budget.
+    fn new_store(&self, budget: CallBudget) -> wasmtime::Result<Store<HostState>> {
         let state = HostState {
             backend: Arc::clone(&self.backend),
             limiter: MemoryLimiter {
@@ -483,30 +576,23 @@ impl Sandbox {
         let mut store = Store::new(&self.compiled.engine, state);
         store.limiter(|state| &mut state.limiter);
         store.set_fuel(self.limits.fuel_per_call)?;
-        // At each epoch tick the running guest yields to the executor, until its
-        // deadline has passed: then it traps.
-        store.epoch_deadline_callback(|context| {
-            let budget = &context.data().budget;
-            if clock::ticks() >= budget.deadline {
-                Err(budget.deadline_exceeded())
-            } else {
-                Ok(UpdateDeadline::Yield(1))
-            }
-        });
         store.set_epoch_deadline(1);
-        let guest = self.compiled.pre.instantiate_async(&mut store).await?;
+        Ok(store)
+    }
+
+    fn instance<G>(&self, store: Store<HostState>, guest: G) -> Instance<G> {
         self.meters.live(1.0);
-        Ok(Instance {
+        Instance {
             store,
             guest,
             meters: Arc::clone(&self.meters),
-        })
+        }
     }
 
-    fn idle(&self) -> MutexGuard<'_, Vec<Instance>> {
+    fn idle<G: GuestKind>(&self) -> MutexGuard<'_, Vec<Instance<G>>> {
         // A panic while the lock was held leaves at worst a shorter list of valid
         // instances, so the pool stays usable.
-        self.idle
+        G::pool(self)
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -560,6 +646,13 @@ async fn within<F: Future>(deadline: Instant, future: F) -> Option<F::Output> {
 }
 
 impl HostState {
+    /// The trap of a backend call from a pure rules call, which may make none.
+    fn backend_refused(&self) -> wasmtime::Error {
+        wasmtime::Error::new(BackendCallsExceeded {
+            limit: self.budget.backend_call_limit,
+        })
+    }
+
     /// Counts one backend call of the guest's and returns the tick it starts at; a call
     /// beyond what the operation needs traps instead.
     fn backend_call_starts(&mut self) -> wasmtime::Result<BackendCallStart> {
@@ -593,6 +686,46 @@ struct BackendCallStart {
 }
 
 impl wit::Host for HostState {}
+
+/// The backend as the pure rules' instances see it: every call is one more than the rules
+/// need (none), so it traps like any call beyond an operation's limit.
+impl crate::pure_bindings::galaxy::gamemaster::backend::Host for HostState {
+    fn fetch(
+        &mut self,
+        _game_id: String,
+    ) -> wasmtime::Result<Result<pure_backend::Lookup, wit::BackendError>> {
+        Err(self.backend_refused())
+    }
+
+    fn insert(
+        &mut self,
+        _record: wit::RuntimeRecord,
+    ) -> wasmtime::Result<Result<pure_backend::InsertOutcome, wit::BackendError>> {
+        Err(self.backend_refused())
+    }
+
+    fn patch(
+        &mut self,
+        _game_id: String,
+        _expected_status: Option<wit::Status>,
+        _changes: pure_backend::RecordPatch,
+    ) -> wasmtime::Result<Result<pure_backend::PatchOutcome, wit::BackendError>> {
+        Err(self.backend_refused())
+    }
+
+    fn remove(&mut self, _game_id: String) -> wasmtime::Result<Result<(), wit::BackendError>> {
+        Err(self.backend_refused())
+    }
+
+    fn scan(
+        &mut self,
+        _filter: pure_backend::ScanFilter,
+        _after: Option<pure_backend::ScanKey>,
+        _limit: u32,
+    ) -> wasmtime::Result<Result<Vec<wit::RuntimeRecord>, wit::BackendError>> {
+        Err(self.backend_refused())
+    }
+}
 
 impl wit_backend::Host for HostState {
     async fn fetch(

@@ -12,7 +12,7 @@ use runtime_store_backend::{
 use runtime_store_memory::MemoryFactory;
 
 use crate::bindings::exports::galaxy::gamemaster::{
-    rules::Guest as RulesExports, store as wit_store, store::Guest as StoreExports,
+    store as wit_store, store::Guest as StoreExports,
 };
 use crate::bindings::galaxy::gamemaster::types as wit;
 use crate::cache::CompilationCache;
@@ -23,6 +23,7 @@ use crate::identity::RulesIdentity;
 use crate::inputs::{
     UpdateEngineHealthInput, UpdateImageInput, UpdateSchedulingInput, UpdateStatusInput,
 };
+use crate::pure_bindings::exports::galaxy::gamemaster::rules::Guest as PureRulesExports;
 use crate::sandbox::{Call, HostState, Limits, Sandbox};
 use crate::swap::{ActiveRules, RulesGate, SwapError};
 
@@ -418,8 +419,8 @@ impl Rules {
     /// Ok when `to` may follow `from`; otherwise [`StoreError::InvalidTransition`].
     pub async fn transition(&self, from: Status, to: Status) -> Result<(), StoreError> {
         let call = Call::new(Operation::Transition, None);
-        self.run(call, async |guest, store| {
-            guest.call_transition(store, from.into(), to.into()).await
+        self.run(call, |guest, store| {
+            guest.call_transition(store, from.into(), to.into())
         })
         .await
     }
@@ -430,9 +431,9 @@ impl Rules {
         let statuses = self
             .active
             .current()
-            .call(call, async |guest, store| {
+            .pure_call(call, |guest, store| {
                 let rules = guest.galaxy_gamemaster_rules();
-                rules.call_allowed_transitions(store, from.into()).await
+                rules.call_allowed_transitions(store, from.into())
             })
             .await?;
         Ok(statuses.into_iter().map(Into::into).collect())
@@ -442,8 +443,8 @@ impl Rules {
     pub async fn validate_record(&self, record: &RuntimeRecord) -> Result<(), StoreError> {
         let call = Call::new(Operation::ValidateRecord, Some(&record.game_id));
         let argument = wit::RuntimeRecord::from(record);
-        self.run(call, async |guest, store| {
-            guest.call_validate_record(store, &argument).await
+        self.run(call, |guest, store| {
+            guest.call_validate_record(store, &argument)
         })
         .await
     }
@@ -455,8 +456,8 @@ impl Rules {
     ) -> Result<(), StoreError> {
         let call = Call::new(Operation::ValidateUpdateStatus, Some(&input.game_id));
         let argument = wit::UpdateStatusInput::from(input);
-        self.run(call, async |guest, store| {
-            guest.call_validate_update_status(store, &argument).await
+        self.run(call, |guest, store| {
+            guest.call_validate_update_status(store, &argument)
         })
         .await
     }
@@ -468,10 +469,8 @@ impl Rules {
     ) -> Result<(), StoreError> {
         let call = Call::new(Operation::ValidateUpdateScheduling, Some(&input.game_id));
         let argument = wit::UpdateSchedulingInput::from(input);
-        self.run(call, async |guest, store| {
-            guest
-                .call_validate_update_scheduling(store, &argument)
-                .await
+        self.run(call, |guest, store| {
+            guest.call_validate_update_scheduling(store, &argument)
         })
         .await
     }
@@ -480,8 +479,8 @@ impl Rules {
     pub async fn validate_update_image(&self, input: &UpdateImageInput) -> Result<(), StoreError> {
         let call = Call::new(Operation::ValidateUpdateImage, Some(&input.game_id));
         let argument = wit::UpdateImageInput::from(input);
-        self.run(call, async |guest, store| {
-            guest.call_validate_update_image(store, &argument).await
+        self.run(call, |guest, store| {
+            guest.call_validate_update_image(store, &argument)
         })
         .await
     }
@@ -493,10 +492,8 @@ impl Rules {
     ) -> Result<(), StoreError> {
         let call = Call::new(Operation::ValidateUpdateEngineHealth, Some(&input.game_id));
         let argument = wit::UpdateEngineHealthInput::from(input);
-        self.run(call, async |guest, store| {
-            guest
-                .call_validate_update_engine_health(store, &argument)
-                .await
+        self.run(call, |guest, store| {
+            guest.call_validate_update_engine_health(store, &argument)
         })
         .await
     }
@@ -506,15 +503,15 @@ impl Rules {
     async fn run(
         &self,
         call: Call<'_>,
-        export: impl AsyncFnOnce(
-            &RulesExports,
+        export: impl FnOnce(
+            &PureRulesExports,
             &mut wasmtime::Store<HostState>,
         ) -> wasmtime::Result<Result<(), wit::StoreError>>,
     ) -> Result<(), StoreError> {
         self.active
             .current()
-            .checked_call(call, async move |guest, store| {
-                export(guest.galaxy_gamemaster_rules(), store).await
+            .checked_pure_call(call, move |guest, store| {
+                export(guest.galaxy_gamemaster_rules(), store)
             })
             .await
     }

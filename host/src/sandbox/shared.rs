@@ -91,6 +91,8 @@ impl EngineSettings {
 pub(crate) struct Compiled {
     pub(crate) engine: Engine,
     pub(crate) pre: RuntimeStorePre<HostState>,
+    /// The same component linked for synchronous calls of the pure rules.
+    pub(crate) pure_pre: crate::pure_bindings::RuntimeStorePre<HostState>,
     /// The linear memory the component needs to start, in bytes, when it says.
     pub(crate) initial_memory: Option<u64>,
 }
@@ -154,9 +156,23 @@ fn compile(component_bytes: &[u8], settings: EngineSettings) -> Result<Compiled,
         .map_err(|error| BuildError::Link(error.into()))?;
     exports::check(&pre)?;
     let pre = RuntimeStorePre::new(pre).map_err(|error| BuildError::Link(error.into()))?;
+    let mut pure_linker = Linker::<HostState>::new(&engine);
+    crate::pure_bindings::RuntimeStore::add_to_linker::<HostState, HasSelf<HostState>>(
+        &mut pure_linker,
+        |state| state,
+    )
+    .map_err(|error| BuildError::Link(error.into()))?;
+    let pure_pre = pure_linker
+        .instantiate_pre(&component)
+        .map_err(|error| BuildError::Link(error.into()))
+        .and_then(|pre| {
+            crate::pure_bindings::RuntimeStorePre::new(pre)
+                .map_err(|error| BuildError::Link(error.into()))
+        })?;
     Ok(Compiled {
         engine,
         pre,
+        pure_pre,
         initial_memory,
     })
 }
