@@ -5,7 +5,7 @@
 #   2. the whole suite on the newest wasmtime-py of the range (.venv, requirements.txt):
 #      conformance on both call paths, boundaries, sandbox, error words, the wheel installed
 #      into a fresh venv outside the repository;
-#   3. conformance, sandbox, error words, boundaries, adapter answers and pages on the oldest
+#   3. conformance, sandbox, error words, boundaries, adapter answers, pages and swap on the oldest
 #      wasmtime-py of the range (.venv-oldest, requirements-oldest.txt).
 # The component is the packaged one (host/component/runtime-store.wasm); RUNTIME_STORE_WASM
 # and RUNTIME_STORE_SHA256 are not needed. Extra arguments go to the first pytest run
@@ -29,7 +29,7 @@ if [ ! -x .venv-oldest/bin/python ]; then
     python3 -m venv .venv-oldest
 fi
 pip_install .venv-oldest requirements-oldest.txt
-echo "== wasmtime-py $(.venv-oldest/bin/python -c 'import importlib.metadata as m; print(m.version("wasmtime"))'): conformance, sandbox, error words, boundaries, pages"
+echo "== wasmtime-py $(.venv-oldest/bin/python -c 'import importlib.metadata as m; print(m.version("wasmtime"))'): conformance, sandbox, error words, boundaries, pages, swap"
 .venv-oldest/bin/python -m pytest -q tests/test_conformance.py tests/test_sandbox.py \
     tests/test_messages.py tests/test_inputs.py tests/test_backend_failure.py \
-    tests/test_pages.py tests/test_wasmtime_range.py
+    tests/test_pages.py tests/test_wasmtime_range.py tests/test_swap.py

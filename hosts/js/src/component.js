@@ -1,7 +1,9 @@
 // Loading the jco transpilation of the rules component and instantiating it with a bounded
 // memory.
 import { createHash } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MAX_PAGES, PAGE_SIZE, boundMemories, initialPages } from './limits.js';
@@ -22,6 +24,24 @@ export const DEFAULT_MEMORY_LIMIT = 16 * 1024 * 1024;
  * @property {number | undefined} size its size in bytes
  * @property {string | undefined} source where it came from, relative to the repository
  */
+
+/**
+ * Which build of the rules runs: the SHA-256 of the component's bytes (64 lowercase hex
+ * digits) and their size. Every sandbox failure's message ends with `(rules <first 12 hex
+ * digits of sha256>)`.
+ * @typedef {object} RulesIdentity
+ * @property {string} sha256
+ * @property {number} size
+ */
+
+/**
+ * The identity of the component `bytes`.
+ * @param {Uint8Array} bytes
+ * @returns {RulesIdentity}
+ */
+export function rulesIdentityOf(bytes) {
+  return { sha256: sha256(bytes), size: bytes.length };
+}
 
 /**
  * The lowercase hex SHA-256 of `bytes`.
@@ -56,13 +76,28 @@ export class RuntimeComponent {
    * @param {string} moduleUrl the file URL of the transpiled JavaScript (for worker threads)
    * @param {Map<string, Uint8Array>} coreModules the core modules' bytes by file name
    * @param {ComponentSource} source what is known of the component file
+   * @param {RulesIdentity} [identity] the build (default: from `source`, which must then
+   *   know the component's sha256 and size)
    */
-  constructor(instantiate, moduleUrl, coreModules, source) {
+  constructor(instantiate, moduleUrl, coreModules, source, identity) {
     this.instantiate = instantiate;
     this.moduleUrl = moduleUrl;
     this.coreModules = coreModules;
     /** @type {ComponentSource} */
     this.source = source;
+    if (identity === undefined) {
+      if (source.sha256 === undefined || source.size === undefined) {
+        throw new TypeError('RuntimeComponent: the identity of the rules (sha256 and size of the component) is unknown');
+      }
+      identity = { sha256: source.sha256, size: source.size };
+    }
+    /**
+     * The rules build: the SHA-256 and size of the component's bytes (from `component.json`);
+     * for a transpilation that does not record them, of its transpiled files (the
+     * JavaScript module, then the core modules by name).
+     * @type {Readonly<RulesIdentity>}
+     */
+    this.rulesIdentity = Object.freeze({ ...identity });
     /** The pages the component's memories need at start. */
     this.initialPages = Math.max(0, ...[...coreModules.values()].flatMap((bytes) => initialPages(bytes)));
   }
@@ -119,13 +154,47 @@ export class RuntimeComponent {
       coreModules.set(name, new Uint8Array(await readFile(join(dir, name))));
     }
     const moduleUrl = pathToFileURL(join(dir, scripts[0])).href;
+    /** @type {RulesIdentity | undefined} */
+    let identity;
+    if (source.sha256 === undefined || source.size === undefined) {
+      // The component's own bytes are not known: the transpiled files stand for them.
+      const files = [await readFile(join(dir, scripts[0])), ...coreModules.values()];
+      const hash = createHash('sha256');
+      for (const file of files) hash.update(file);
+      identity = { sha256: hash.digest('hex'), size: files.reduce((total, file) => total + file.length, 0) };
+    }
     const { instantiate } = await import(moduleUrl);
     if (typeof instantiate !== 'function') {
       throw new Error(
         `load the rules component: ${scripts[0]} exports no \`instantiate\`; transpile with \`--instantiation sync\``,
       );
     }
-    return new RuntimeComponent(instantiate, moduleUrl, coreModules, source);
+    return new RuntimeComponent(instantiate, moduleUrl, coreModules, source, identity);
+  }
+
+  /**
+   * The component `wasm` (its bytes): transpiled with jco (which must be installed:
+   * `npm install @bytecodealliance/jco@1.35.0`; the package does not depend on it) into a
+   * folder under the system's temporary directory, removed when the process exits, then
+   * loaded and type-checked as `load` does. Its `rulesIdentity` is the SHA-256 and size of
+   * `wasm`.
+   * @param {Uint8Array} wasm
+   * @param {string} [source] where the bytes came from, for the record
+   */
+  static async fromBytes(wasm, source = '<bytes>') {
+    if (!(wasm instanceof Uint8Array)) {
+      throw new TypeError('RuntimeComponent.fromBytes needs the component as a Uint8Array (a Buffer is one)');
+    }
+    const { transpileInto } = await import('./transpile.js');
+    const dir = await mkdtemp(join(tmpdir(), 'runtime-store-rules-'));
+    if (transpiled.size === 0) {
+      process.once('exit', () => {
+        for (const made of transpiled) rmSync(made, { recursive: true, force: true });
+      });
+    }
+    transpiled.add(dir);
+    await transpileInto(wasm, dir, source);
+    return RuntimeComponent.load(dir);
   }
 
   /** The package's component, loaded once per process (retried after a failure). */
@@ -206,6 +275,9 @@ export function instantiate(instantiate, modules, backendImports) {
 
 /** @type {Promise<RuntimeComponent> | undefined} */
 let defaultComponent;
+
+/** @type {Set<string>} the folders `fromBytes` transpiled into, removed at exit */
+const transpiled = new Set();
 
 /**
  * The declarations jco wrote into `dir/interfaces/`, if any.

@@ -2,7 +2,9 @@
 // message reads exactly as the Rust vocabulary crate builds it
 // (`runtime_store_vocabulary::store_error_message` / `sandbox_message`).
 import { BackendError } from './types.js';
-import { NOT_FOUND, OPERATIONS, RECORD_EXISTS, STATUS_DIFFERS } from './vocabulary.js';
+import { NOT_FOUND, OPERATIONS, RECORD_EXISTS, SANDBOX_RULES, STATUS_DIFFERS } from './vocabulary.js';
+
+/** @typedef {import('./component.js').RulesIdentity} RulesIdentity */
 
 /** @typedef {import('./model.js').Operation} Operation */
 
@@ -111,20 +113,86 @@ export class BackendFailure extends StoreError {
  * The sandbox stopped the call: the guest trapped (a bug, a stack overflow, or its memory
  * limit reached), ran past the call's deadline (worker mode), called the backend more often
  * than its operation needs, or could not be instantiated. The instance is discarded; the
- * next call runs on a fresh one. `reason` is the text after `<operation words>[ "<game id>"]: `.
+ * next call runs on a fresh one. `reason` is the text after `<operation words>[ "<game id>"]: `
+ * and before ` (rules <first 12 hex digits of the SHA-256>)`, which names the build that ran
+ * (`rules`: its sha256 and size).
  */
 export class SandboxFailure extends StoreError {
   /**
    * @param {Operation} operation
    * @param {string | undefined} gameId
    * @param {string} reason one of the vocabulary's SANDBOX_* texts, filled
+   * @param {RulesIdentity} rules the build that ran
    * @param {ErrorOptions} [options]
    */
-  constructor(operation, gameId, reason, options) {
-    super(operation, gameId, `${located(operation, gameId)}: ${reason}`, options);
+  constructor(operation, gameId, reason, rules, options) {
+    const named = fill(SANDBOX_RULES, { rules: rules.sha256.slice(0, 12) });
+    super(operation, gameId, `${located(operation, gameId)}: ${reason} ${named}`, options);
     /** @type {string} */
     this.reason = reason;
+    /** @type {Readonly<RulesIdentity>} */
+    this.rules = rules;
   }
+}
+
+/**
+ * The steps of `RuntimeStore.swapRules`, each of which can refuse a candidate; the values
+ * are `SwapError.step`'s.
+ */
+export const SwapStep = Object.freeze({
+  /** Transpiling and compiling it and checking its types against the runtime-store world. */
+  LOAD: /** @type {'load'} */ ('load'),
+  /** Making its first instance (its start code runs). */
+  INSTANTIATION: /** @type {'instantiation'} */ ('instantiation'),
+  /** The gate the caller gave, run against a store on the candidate. */
+  GATE: /** @type {'gate'} */ ('gate'),
+});
+
+/** @typedef {typeof SwapStep[keyof typeof SwapStep]} SwapStepName */
+
+/** How a message words each step (the Rust host's `SwapStep` display). */
+const STEP_WORDS = {
+  load: 'load (compile and type-check)',
+  instantiation: 'instantiation',
+  gate: 'the conformance gate',
+};
+
+/**
+ * `RuntimeStore.swapRules` refused a candidate; the rules that served keep serving. Reads
+ * as the Rust host's `SwapError`: `swap rules to sha256 <12 hex digits> (<size> bytes):
+ * refused at <step>: <reason> (the rules sha256 … (… bytes) keep serving)`.
+ */
+export class SwapError extends Error {
+  /**
+   * @param {SwapStepName} step the step that refused it
+   * @param {string} reason what that step said
+   * @param {RulesIdentity} candidate the refused component
+   * @param {RulesIdentity} serving the rules still active
+   * @param {ErrorOptions} [options]
+   */
+  constructor(step, reason, candidate, serving, options) {
+    super(
+      `swap rules to ${described(candidate)}: refused at ${STEP_WORDS[step]}: ${reason} (the rules ${described(serving)} keep serving)`,
+      options,
+    );
+    this.name = 'SwapError';
+    /** @type {SwapStepName} */
+    this.step = step;
+    /** @type {string} */
+    this.reason = reason;
+    /** @type {Readonly<RulesIdentity>} */
+    this.candidate = candidate;
+    /** @type {Readonly<RulesIdentity>} */
+    this.serving = serving;
+  }
+}
+
+/**
+ * `sha256 <12 hex digits> (<size> bytes)`.
+ * @param {RulesIdentity} identity
+ */
+function described(identity) {
+  return `sha256 ${identity.sha256.slice(0, 12)} (${identity.size} bytes)`;
 }
 
 /**

@@ -1,7 +1,7 @@
 // The runtime record store of a Game Master, embedded from JavaScript: the rules run in the
 // WebAssembly component the Rust host embeds (transpiled by jco, shipped in this package);
 // storage is any object implementing the five backend primitives.
-export { DEFAULT_COMPONENT_DIR, DEFAULT_MEMORY_LIMIT, RuntimeComponent, sha256 } from './component.js';
+export { DEFAULT_COMPONENT_DIR, DEFAULT_MEMORY_LIMIT, RuntimeComponent, rulesIdentityOf, sha256 } from './component.js';
 export { RuntimeStore } from './store.js';
 export { ComponentMismatch } from './world.js';
 export { MemoryBackend } from './memory.js';
@@ -13,6 +13,8 @@ export {
   NotFound,
   SandboxFailure,
   StoreError,
+  SwapError,
+  SwapStep,
 } from './errors.js';
 export {
   BackendError,
@@ -51,3 +53,5 @@ export { LARGEST_PAGE_LIMIT } from './vocabulary.js';
 /** @typedef {import('./model.js').BackendErrorKindName} BackendErrorKindName */
 /** @typedef {import('./model.js').Operation} Operation */
 /** @typedef {import('./model.js').StoreOptions} StoreOptions */
+/** @typedef {import('./component.js').RulesIdentity} RulesIdentity */
+/** @typedef {import('./errors.js').SwapStepName} SwapStepName */

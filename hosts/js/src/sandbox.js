@@ -37,14 +37,15 @@ export function checkDeadline(deadlineMs) {
  * @param {number | undefined} exceeded the backend calls allowed, when the guest tried one more
  * @param {number} memoryLimit
  * @param {string} reason the trap's text
+ * @param {import('./component.js').RulesIdentity} rules the build that ran
  * @param {unknown} [cause]
  */
-export function trapFailure(operation, gameId, exceeded, memoryLimit, reason, cause) {
+export function trapFailure(operation, gameId, exceeded, memoryLimit, reason, rules, cause) {
   const options = cause === undefined ? undefined : { cause };
   if (exceeded !== undefined) {
-    return new SandboxFailure(operation, gameId, fill(SANDBOX_BACKEND_CALLS, { limit: exceeded }), options);
+    return new SandboxFailure(operation, gameId, fill(SANDBOX_BACKEND_CALLS, { limit: exceeded }), rules, options);
   }
-  return new SandboxFailure(operation, gameId, trappedReason(memoryLimit, reason), options);
+  return new SandboxFailure(operation, gameId, trappedReason(memoryLimit, reason), rules, options);
 }
 
 /**
@@ -53,7 +54,9 @@ export function trapFailure(operation, gameId, exceeded, memoryLimit, reason, ca
  * @property {(operation: Operation, gameId: string | undefined, args: unknown[], reported?: Operation) => any} call
  *   runs one operation on lowered arguments; throws a StoreError naming `reported` (default
  *   `operation`: a whole list names itself while it runs its page export)
- * @property {() => Promise<void>} ready resolves once a call would not wait for start-up
+ * @property {(failure?: (reason: string) => Error) => Promise<void>} ready resolves once a
+ *   call would not wait for start-up; rejects with `failure(reason)` when the component
+ *   cannot be started
  * @property {() => void} close drops the instance or ends the worker
  */
 
@@ -127,9 +130,13 @@ export class InProcessSandbox {
       try {
         this.#exports = instantiate(this.#component.instantiate, this.#modules, this.#imports.imports);
       } catch (error) {
-        throw new SandboxFailure(reported, gameId, fill(SANDBOX_INSTANTIATION, { reason: trapReason(error) }), {
-          cause: error,
-        });
+        throw new SandboxFailure(
+          reported,
+          gameId,
+          fill(SANDBOX_INSTANTIATION, { reason: trapReason(error) }),
+          this.#component.rulesIdentity,
+          { cause: error },
+        );
       }
     }
     this.#imports.begin(operation);
@@ -143,7 +150,7 @@ export class InProcessSandbox {
       // A trap, a backend call over the cap (or anything else escaping the bindings): the
       // instance may be inconsistent.
       this.#exports = undefined;
-      throw trapFailure(reported, gameId, exceeded, this.#memoryLimit, trapReason(error), error);
+      throw trapFailure(reported, gameId, exceeded, this.#memoryLimit, trapReason(error), this.#component.rulesIdentity, error);
     } finally {
       this.#imports.forget();
     }

@@ -1,11 +1,12 @@
 // `RuntimeStore`: the rules component bound to a storage adapter, inside a sandbox.
 import { BoundaryViolation, SIGNATURES, backendRecord, backendStatus, lowerArguments } from './boundary.js';
-import { DEFAULT_MEMORY_LIMIT, RuntimeComponent, memoryPages } from './component.js';
-import { BackendCallsExceeded, InvalidInput } from './errors.js';
-import { DEFAULT_DEADLINE_MS, InProcessSandbox, checkDeadline } from './sandbox.js';
+import { DEFAULT_MEMORY_LIMIT, RuntimeComponent, memoryPages, rulesIdentityOf } from './component.js';
+import { BackendCallsExceeded, InvalidInput, SwapError, SwapStep, fill } from './errors.js';
+import { MemoryBackend } from './memory.js';
+import { DEFAULT_DEADLINE_MS, InProcessSandbox, checkDeadline, trapReason } from './sandbox.js';
 import { WorkerSandbox } from './worker-sandbox.js';
 import { BackendError, InsertOutcome } from './types.js';
-import { LARGEST_PAGE_LIMIT } from './vocabulary.js';
+import { LARGEST_PAGE_LIMIT, SANDBOX_INSTANTIATION } from './vocabulary.js';
 
 /** @typedef {import('./model.js').Operation} Operation */
 /** @typedef {import('./model.js').Backend} Backend */
@@ -14,6 +15,7 @@ import { LARGEST_PAGE_LIMIT } from './vocabulary.js';
 /** @typedef {import('./model.js').Status} Status */
 /** @typedef {import('./model.js').RuntimePage} RuntimePage */
 /** @typedef {import('./sandbox.js').Sandbox} Sandbox */
+/** @typedef {import('./component.js').RulesIdentity} RulesIdentity */
 
 const PRIMITIVES = /** @type {const} */ (['fetch', 'insert', 'patch', 'remove', 'scan']);
 const INSERT_OUTCOMES = new Set(Object.values(InsertOutcome));
@@ -30,6 +32,12 @@ const INSERT_OUTCOMES = new Set(Object.values(InsertOutcome));
 export class RuntimeStore {
   /** @type {Sandbox} */
   #sandbox;
+  /** @type {BackendBridge} */
+  #bridge;
+  /** @type {StoreOptions} the options the store was made with (a swap's stores get them too) */
+  #options;
+  /** @type {Promise<unknown>} the swap before the latest one: one runs at a time */
+  #swapping = Promise.resolve();
 
   /**
    * A store on `backend` with `component`. In worker mode (`worker: true`, or `deadlineMs`
@@ -59,14 +67,124 @@ export class RuntimeStore {
      */
     this.deadlineMs = deadlineMs;
     const imports = new BackendBridge(backend);
-    if (deadlineMs === undefined) {
-      this.#sandbox = new InProcessSandbox(component, pages, memoryLimit, imports);
-    } else {
+    this.#bridge = imports;
+    this.#options = { ...options };
+    if (deadlineMs !== undefined) {
       if (typeof startupTimeoutMs !== 'number' || !(startupTimeoutMs > 0) || !Number.isFinite(startupTimeoutMs)) {
         throw new TypeError(`startupTimeoutMs must be a positive number of milliseconds; got ${String(startupTimeoutMs)}`);
       }
-      this.#sandbox = new WorkerSandbox(component, pages, memoryLimit, imports, deadlineMs, startupTimeoutMs);
     }
+    this.#sandbox = this.#sandboxFor(component, imports);
+  }
+
+  /**
+   * A sandbox running `component` for `bridge`, in this store's mode and bounds.
+   * @param {RuntimeComponent} component
+   * @param {BackendBridge} bridge
+   * @returns {Sandbox}
+   */
+  #sandboxFor(component, bridge) {
+    const pages = memoryPages(this.memoryLimit);
+    if (this.deadlineMs === undefined) return new InProcessSandbox(component, pages, this.memoryLimit, bridge);
+    const startupTimeoutMs = this.#options.startupTimeoutMs ?? 30_000;
+    return new WorkerSandbox(component, pages, this.memoryLimit, bridge, this.deadlineMs, startupTimeoutMs);
+  }
+
+  /**
+   * The rules build serving the calls that start now: the SHA-256 and size of the
+   * component's bytes. Every sandbox failure's message names its first 12 hex digits.
+   * @returns {Readonly<RulesIdentity>}
+   */
+  get rulesIdentity() {
+    return this.component.rulesIdentity;
+  }
+
+  /**
+   * Replaces the rules while the store serves, and resolves to the new `rulesIdentity`.
+   *
+   * `rules` is the component's bytes (transpiled with jco, which must then be installed:
+   * `RuntimeComponent.fromBytes`) or a loaded `RuntimeComponent`. The candidate goes live
+   * only after three steps, each of which refuses it with a `SwapError` (`step` `'load'`,
+   * `'instantiation'` or `'gate'`, the reason, the candidate's identity and the serving
+   * one's) while the active rules keep serving:
+   *
+   * 1. load: transpiled, type-checked against the runtime-store world and compiled with
+   *    this store's memory bound;
+   * 2. instantiation: one instance made (in worker mode, a worker thread that loads it);
+   * 3. the gate: `await gate(candidateStore)`, a store running the candidate in this
+   *    store's mode and bounds on a scratch `MemoryBackend` nothing else shares; the gate
+   *    refuses the candidate by throwing (or rejecting), its message being the reason.
+   *
+   * Only then do calls made later run on the new rules. Calls are synchronous, so none is
+   * in flight when the rules change: each runs wholly on one build (a whole list too, as
+   * it is one synchronous call). Calls go on while the candidate is loaded and checked;
+   * one swap runs at a time (a second waits for the first's verdict). In worker mode the
+   * old worker is ended once the new one serves.
+   * @param {Uint8Array | RuntimeComponent} rules
+   * @param {(candidate: RuntimeStore) => unknown} gate
+   * @returns {Promise<Readonly<RulesIdentity>>}
+   */
+  swapRules(rules, gate) {
+    const swap = this.#swapping.then(() => this.#swap(rules, gate));
+    this.#swapping = swap.catch(() => {});
+    return swap;
+  }
+
+  /**
+   * @param {Uint8Array | RuntimeComponent} rules
+   * @param {(candidate: RuntimeStore) => unknown} gate
+   * @returns {Promise<Readonly<RulesIdentity>>}
+   */
+  async #swap(rules, gate) {
+    if (typeof gate !== 'function') throw new TypeError('swapRules needs a gate: a function given a store on the candidate');
+    if (!(rules instanceof RuntimeComponent) && !(rules instanceof Uint8Array)) {
+      throw new TypeError('swapRules needs the component as a Uint8Array, or a RuntimeComponent');
+    }
+    let candidate = rules instanceof RuntimeComponent ? rules.rulesIdentity : rulesIdentityOf(rules);
+    /**
+     * @param {import('./errors.js').SwapStepName} step
+     * @param {string} reason
+     * @param {unknown} cause
+     */
+    const refused = (step, reason, cause) => new SwapError(step, reason, candidate, this.rulesIdentity, { cause });
+    /** @type {RuntimeComponent} */
+    let component;
+    try {
+      component = rules instanceof RuntimeComponent ? rules : await RuntimeComponent.fromBytes(rules, 'swap candidate');
+      await component.compile(memoryPages(this.memoryLimit));
+    } catch (error) {
+      throw refused(SwapStep.LOAD, messageOf(error), error);
+    }
+    candidate = component.rulesIdentity;
+    const notStarted = (/** @type {string} */ reason) => new Error(fill(SANDBOX_INSTANTIATION, { reason }));
+    /** @type {RuntimeStore} */
+    let scratch;
+    try {
+      scratch = new RuntimeStore(new MemoryBackend(), component, this.#options);
+      await scratch.#sandbox.ready(notStarted);
+    } catch (error) {
+      throw refused(SwapStep.INSTANTIATION, instantiationReason(error), error);
+    }
+    try {
+      await gate(scratch);
+    } catch (error) {
+      throw refused(SwapStep.GATE, messageOf(error), error);
+    } finally {
+      scratch.close();
+    }
+    /** @type {Sandbox} */
+    let live;
+    try {
+      live = this.#sandboxFor(component, this.#bridge);
+      await live.ready(notStarted);
+    } catch (error) {
+      throw refused(SwapStep.INSTANTIATION, instantiationReason(error), error);
+    }
+    const previous = this.#sandbox;
+    this.#sandbox = live;
+    this.component = component;
+    previous.close();
+    return this.rulesIdentity;
   }
 
   /**
@@ -329,6 +447,25 @@ export class RuntimeStore {
       cursor = next.nextCursor;
     }
   }
+}
+
+/**
+ * The text of whatever was thrown.
+ * @param {unknown} error
+ */
+function messageOf(error) {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Why a candidate could not be instantiated, in the vocabulary's words.
+ * @param {unknown} error
+ */
+function instantiationReason(error) {
+  const message = messageOf(error);
+  return message.startsWith(fill(SANDBOX_INSTANTIATION, { reason: '' }))
+    ? message
+    : fill(SANDBOX_INSTANTIATION, { reason: trapReason(error) });
 }
 
 /**

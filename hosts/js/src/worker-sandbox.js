@@ -93,7 +93,11 @@ export class WorkerSandbox {
     }
   }
 
-  async ready() {
+  /**
+   * @param {(reason: string) => Error} [failure] the error for a worker that cannot load
+   *   the component (default: `RuntimeStore.open: <reason>`)
+   */
+  async ready(failure = (reason) => new Error(`RuntimeStore.open: ${reason}`)) {
     const thread = (this.#thread ??= this.#spawn());
     const until = performance.now() + this.#startupTimeoutMs;
     // Waiting asynchronously for a thread keeps nothing alive: hold the process open meanwhile.
@@ -103,13 +107,13 @@ export class WorkerSandbox {
         const seen = Atomics.load(thread.signals, 0);
         const received = receiveMessageOnPort(thread.results);
         if (received !== undefined) {
-          this.#started(thread, received.message, (reason) => new Error(`RuntimeStore.open: ${reason}`));
+          this.#started(thread, received.message, failure);
           continue;
         }
         const remaining = until - performance.now();
         if (remaining <= 0) {
           this.close();
-          throw new Error(`RuntimeStore.open: ${this.#startupTimedOut()}`);
+          throw failure(this.#startupTimedOut());
         }
         await Atomics.waitAsync(thread.signals, 0, seen, remaining).value;
       }
@@ -127,7 +131,7 @@ export class WorkerSandbox {
   call(operation, gameId, args, reported = operation) {
     /** @param {string} reason */
     const instantiationFailure = (reason) =>
-      new SandboxFailure(reported, gameId, fill(SANDBOX_INSTANTIATION, { reason }));
+      new SandboxFailure(reported, gameId, fill(SANDBOX_INSTANTIATION, { reason }), this.#component.rulesIdentity);
     const thread = (this.#thread ??= this.#spawn());
     if (!thread.ready) {
       const until = performance.now() + this.#startupTimeoutMs;
@@ -151,7 +155,12 @@ export class WorkerSandbox {
         if (message === undefined) {
           this.close();
           this.#thread = this.#spawn();
-          throw new SandboxFailure(reported, gameId, fill(SANDBOX_DEADLINE, { milliseconds: this.#deadlineMs }));
+          throw new SandboxFailure(
+            reported,
+            gameId,
+            fill(SANDBOX_DEADLINE, { milliseconds: this.#deadlineMs }),
+            this.#component.rulesIdentity,
+          );
         }
         switch (message.kind) {
           case 'import': {
@@ -165,7 +174,14 @@ export class WorkerSandbox {
           case 'error':
             throw storeError(reported, gameId, message.payload, this.#bridge.lastError());
           case 'trap':
-            throw trapFailure(reported, gameId, this.#bridge.exceeded(), this.#memoryLimit, message.reason);
+            throw trapFailure(
+              reported,
+              gameId,
+              this.#bridge.exceeded(),
+              this.#memoryLimit,
+              message.reason,
+              this.#component.rulesIdentity,
+            );
           case 'instantiation-failed':
             throw instantiationFailure(message.reason);
           default:

@@ -4,6 +4,7 @@
 // whose exports have other types than the world's refused when it is loaded. Runs the
 // committed hostile components (tests/hostile/*.wasm), transpiled here with jco.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -26,6 +27,7 @@ import {
   SandboxFailure,
   Status,
   record,
+  sha256,
 } from './support.js';
 
 /** The hostile components that load (wrong-types is refused when loaded). */
@@ -36,6 +38,9 @@ const capped = (/** @type {number} */ limit) => fill(SANDBOX_BACKEND_CALLS, { li
 let scratch;
 /** @type {Record<string, RuntimeComponent>} */
 const hostile = {};
+/** @type {Record<string, string>} the SHA-256 of each hostile component file */
+const hostileSha256 = {};
+let fetchLoopSha256 = '';
 
 before(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'runtime-store-hostile-'));
@@ -43,7 +48,9 @@ before(async () => {
     const wasm = await readFile(join(REPO_ROOT, 'tests', 'hostile', `${name}.wasm`));
     await transpileInto(wasm, join(scratch, name), `tests/hostile/${name}.wasm`);
     hostile[name] = await RuntimeComponent.load(join(scratch, name));
+    hostileSha256[name] = sha256(wasm);
   }
+  fetchLoopSha256 = hostileSha256['fetch-loop'];
 });
 
 after(async () => {
@@ -51,13 +58,15 @@ after(async () => {
 });
 
 /**
- * Asserts `call` throws a SandboxFailure for `operation` whose reason is `reason` (or matches it).
+ * Asserts `call` throws a SandboxFailure for `operation` whose reason is `reason` (or matches
+ * it), naming the rules build `store` runs.
+ * @param {RuntimeStore} store
  * @param {() => unknown} call
  * @param {string} operation
  * @param {string | undefined} gameId
  * @param {string | RegExp} reason
  */
-function sandboxFailure(call, operation, gameId, reason) {
+function sandboxFailure(store, call, operation, gameId, reason) {
   assert.throws(call, (error) => {
     assert.ok(error instanceof SandboxFailure, String(error));
     assert.equal(error.operation, operation);
@@ -65,7 +74,8 @@ function sandboxFailure(call, operation, gameId, reason) {
     if (typeof reason === 'string') assert.equal(error.reason, reason);
     else assert.match(error.reason, reason);
     const where = gameId === undefined ? '' : ` ${JSON.stringify(gameId)}`;
-    assert.equal(error.message, `${OPERATION_WORDS[operation]}${where}: ${error.reason}`);
+    assert.deepEqual(error.rules, store.rulesIdentity);
+    assert.equal(error.message, `${OPERATION_WORDS[operation]}${where}: ${error.reason} (rules ${store.rulesIdentity.sha256.slice(0, 12)})`);
     return true;
   });
 }
@@ -110,14 +120,14 @@ for (const mode of [{}, { deadlineMs: 5000 }]) {
     const backend = new Counting();
     const store = await RuntimeStore.open(backend, { component: hostile['fetch-loop'], ...mode });
     try {
-      for (let call = 0; call < 3; call += 1) sandboxFailure(() => store.get('g1'), 'get', 'g1', capped(1));
+      for (let call = 0; call < 3; call += 1) sandboxFailure(store, () => store.get('g1'), 'get', 'g1', capped(1));
       assert.deepEqual(backend.calls, ['fetch', 'fetch', 'fetch']);
-      sandboxFailure(() => store.delete('g1'), 'delete', 'g1', capped(1));
+      sandboxFailure(store, () => store.delete('g1'), 'delete', 'g1', capped(1));
       assert.throws(() => store.delete('g1'), {
-        message: 'delete runtime record "g1": the guest called the backend more than the 1 time(s) its operation needs',
+        message: `delete runtime record "g1": the guest called the backend more than the 1 time(s) its operation needs (rules ${fetchLoopSha256.slice(0, 12)})`,
       });
       // The rules are pure: not even one backend call.
-      sandboxFailure(() => store.transition(Status.STARTING, Status.RUNNING), 'transition', undefined, capped(0));
+      sandboxFailure(store, () => store.transition(Status.STARTING, Status.RUNNING), 'transition', undefined, capped(0));
       assert.deepEqual(backend.calls, ['fetch', 'fetch', 'fetch', 'fetch', 'fetch']);
     } finally {
       store.close();
@@ -128,12 +138,12 @@ for (const mode of [{}, { deadlineMs: 5000 }]) {
     const backend = new Counting();
     const store = await RuntimeStore.open(backend, { component: hostile['scan-loop'], ...mode });
     try {
-      sandboxFailure(() => store.list(), 'list', undefined, capped(1));
-      sandboxFailure(() => store.list(), 'list', undefined, capped(1));
+      sandboxFailure(store, () => store.list(), 'list', undefined, capped(1));
+      sandboxFailure(store, () => store.list(), 'list', undefined, capped(1));
       assert.deepEqual(backend.calls, ['scan', 'scan']);
       // Over a full store the answer may overrun the stub's memory first: stopped either way.
       for (let index = 0; index < 1000; index += 1) backend.insert(record(`game-${index}`));
-      sandboxFailure(() => store.list(), 'list', undefined, new RegExp(`^(${escape(capped(1))}|${trapped(16777216).source.slice(1)})`));
+      sandboxFailure(store, () => store.list(), 'list', undefined, new RegExp(`^(${escape(capped(1))}|${trapped(16777216).source.slice(1)})`));
     } finally {
       store.close();
     }
@@ -143,7 +153,7 @@ for (const mode of [{}, { deadlineMs: 5000 }]) {
     const store = await RuntimeStore.open(new MemoryBackend(), { component: hostile.recurse, ...mode });
     try {
       for (let call = 0; call < 2; call += 1) {
-        sandboxFailure(() => store.get('g1'), 'get', 'g1', new RegExp(`^${escape(fill(SANDBOX_TRAPPED_NEAR_LIMIT, { limit: 16777216, reason: '' }))}RangeError: Maximum call stack size exceeded$`));
+        sandboxFailure(store, () => store.get('g1'), 'get', 'g1', new RegExp(`^${escape(fill(SANDBOX_TRAPPED_NEAR_LIMIT, { limit: 16777216, reason: '' }))}RangeError: Maximum call stack size exceeded$`));
       }
     } finally {
       store.close();
@@ -173,8 +183,8 @@ for (const mode of [{}, { deadlineMs: 5000 }]) {
   test(`${label}: a guest that traps at once is a SandboxFailure, every time`, async () => {
     const store = await RuntimeStore.open(new MemoryBackend(), { component: hostile.trap, ...mode });
     try {
-      sandboxFailure(() => store.get('game-1'), 'get', 'game-1', trapped(16777216));
-      sandboxFailure(() => store.list(), 'list', undefined, trapped(16777216));
+      sandboxFailure(store, () => store.get('game-1'), 'get', 'game-1', trapped(16777216));
+      sandboxFailure(store, () => store.list(), 'list', undefined, trapped(16777216));
     } finally {
       store.close();
     }
@@ -184,8 +194,8 @@ for (const mode of [{}, { deadlineMs: 5000 }]) {
     for (const memoryLimit of [16 * 1024 * 1024, 2 * 1024 * 1024 + 100]) {
       const store = await RuntimeStore.open(new MemoryBackend(), { component: hostile['grow-memory'], memoryLimit, ...mode });
       try {
-        sandboxFailure(() => store.insert(record('game-1')), 'insert', 'game-1', trapped(memoryLimit));
-        sandboxFailure(() => store.insert(record('game-1')), 'insert', 'game-1', trapped(memoryLimit));
+        sandboxFailure(store, () => store.insert(record('game-1')), 'insert', 'game-1', trapped(memoryLimit));
+        sandboxFailure(store, () => store.insert(record('game-1')), 'insert', 'game-1', trapped(memoryLimit));
       } finally {
         store.close();
       }
@@ -203,7 +213,7 @@ for (const mode of [{}, { deadlineMs: 5000 }]) {
       for (let index = 0; index < 10; index += 1) {
         backend.insert({ ...record(`big-${index}`), engineHealth: 'x'.repeat(100_000) });
       }
-      sandboxFailure(() => store.list(), 'list', undefined, trapped(memoryLimit));
+      sandboxFailure(store, () => store.list(), 'list', undefined, trapped(memoryLimit));
       assert.deepEqual(store.get('game-1'), record('game-1'));
       assert.throws(() => store.get('game-2'), NotFound);
     } finally {
@@ -216,8 +226,8 @@ test('worker mode: a spinning guest is stopped at the deadline, and again on the
   const store = await RuntimeStore.open(new MemoryBackend(), { component: hostile.loop, deadlineMs: 100 });
   try {
     const reason = fill(SANDBOX_DEADLINE, { milliseconds: 100 });
-    sandboxFailure(() => store.get('game-1'), 'get', 'game-1', reason);
-    sandboxFailure(() => store.insert(record('game-1')), 'insert', 'game-1', reason);
+    sandboxFailure(store, () => store.get('game-1'), 'get', 'game-1', reason);
+    sandboxFailure(store, () => store.insert(record('game-1')), 'insert', 'game-1', reason);
   } finally {
     store.close();
   }
@@ -236,9 +246,9 @@ test('worker mode: after a deadline or a trap a fresh worker serves the next cal
   const store = await RuntimeStore.open(backend, { component: scripted, deadlineMs: 100 });
   try {
     assert.deepEqual(store.get('game-1'), record('game-1'));
-    sandboxFailure(() => store.get('spin'), 'get', 'spin', fill(SANDBOX_DEADLINE, { milliseconds: 100 }));
+    sandboxFailure(store, () => store.get('spin'), 'get', 'spin', fill(SANDBOX_DEADLINE, { milliseconds: 100 }));
     assert.deepEqual(store.get('game-1'), record('game-1'));
-    sandboxFailure(() => store.get('crash'), 'get', 'crash', fill(SANDBOX_TRAPPED_NEAR_LIMIT, { limit: 16777216, reason: 'unreachable' }));
+    sandboxFailure(store, () => store.get('crash'), 'get', 'crash', fill(SANDBOX_TRAPPED_NEAR_LIMIT, { limit: 16777216, reason: 'unreachable' }));
     assert.throws(() => store.get('game-2'), NotFound);
   } finally {
     store.close();
@@ -303,7 +313,7 @@ test('worker mode: deadlineMs defaults to the Rust host\'s 1 s and is range-chec
 test('worker mode: the default deadline stops a spinning guest with the shared words', async () => {
   const store = await RuntimeStore.open(new MemoryBackend(), { component: hostile.loop, worker: true });
   try {
-    sandboxFailure(() => store.get('game-1'), 'get', 'game-1', 'the call exceeded its deadline of 1000 ms');
+    sandboxFailure(store, () => store.get('game-1'), 'get', 'game-1', 'the call exceeded its deadline of 1000 ms');
   } finally {
     store.close();
   }
@@ -340,4 +350,48 @@ test('a component exporting the wrong types is refused when loaded, naming the f
   const store = await RuntimeStore.open(new MemoryBackend());
   store.insert(record('game-1'));
   assert.deepEqual(store.get('game-1'), record('game-1'));
+});
+
+test('a sandbox failure names the build that ran by the SHA-256 of its component bytes', async () => {
+  const trap = hostile.trap;
+  assert.deepEqual(trap.rulesIdentity, {
+    sha256: hostileSha256.trap,
+    size: (await readFile(join(REPO_ROOT, 'tests', 'hostile', 'trap.wasm'))).length,
+  });
+  const store = await RuntimeStore.open(new MemoryBackend(), { component: trap });
+  assert.deepEqual(store.rulesIdentity, trap.rulesIdentity);
+  assert.throws(
+    () => store.get('g1'),
+    (/** @type {any} */ error) => {
+      assert.ok(error instanceof SandboxFailure);
+      assert.match(error.message, new RegExp(`^get runtime record "g1": the guest trapped \\(its memory limit is 16777216 bytes\\): .+ \\(rules ${hostileSha256.trap.slice(0, 12)}\\)$`));
+      assert.deepEqual(error.rules, trap.rulesIdentity);
+      return true;
+    },
+  );
+  // The package's rules are another build, named by theirs.
+  const real = await RuntimeComponent.default();
+  assert.equal(real.rulesIdentity.sha256, sha256(await readFile(join(REPO_ROOT, 'host', 'component', 'runtime-store.wasm'))));
+  assert.notEqual(real.rulesIdentity.sha256, hostileSha256.trap);
+});
+
+test('a transpilation that does not record its component is named by its transpiled files', async () => {
+  const wasm = await readFile(join(REPO_ROOT, 'tests', 'hostile', 'trap.wasm'));
+  const plain = join(scratch, 'trap-plain');
+  const { files } = await transpile(new Uint8Array(wasm), { name: 'trap', instantiation: 'sync' });
+  for (const [name, bytes] of Object.entries(files)) {
+    await mkdir(dirname(join(plain, name)), { recursive: true });
+    await writeFile(join(plain, name), bytes);
+  }
+  const component = await RuntimeComponent.load(plain);
+  const script = await readFile(join(plain, 'trap.js'));
+  const cores = [...component.coreModules.values()];
+  const hash = createHash('sha256');
+  for (const file of [script, ...cores]) hash.update(file);
+  assert.deepEqual(component.rulesIdentity, {
+    sha256: hash.digest('hex'),
+    size: script.length + cores.reduce((total, file) => total + file.length, 0),
+  });
+  const store = await RuntimeStore.open(new MemoryBackend(), { component });
+  sandboxFailure(store, () => store.get('g1'), 'get', 'g1', trapped(16777216));
 });

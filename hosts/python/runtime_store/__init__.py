@@ -35,7 +35,10 @@ from .errors import (
     SandboxError,
     SandboxFailure,
     StoreError,
+    SwapError,
+    SwapStep,
 )
+from .identity import RulesIdentity
 from .memory import MemoryBackend
 from .sqlite import SqliteBackend
 from .store import (
@@ -98,6 +101,7 @@ __all__ = [
     "PatchOutcome",
     "PatchOutcomeKind",
     "RecordPatch",
+    "RulesIdentity",
     "RuntimeComponent",
     "RuntimePage",
     "RuntimeRecord",
@@ -112,6 +116,8 @@ __all__ = [
     "Status",
     "StatusChange",
     "StoreError",
+    "SwapError",
+    "SwapStep",
     "Timestamp",
     "UpdateEngineHealthInput",
     "UpdateImageInput",

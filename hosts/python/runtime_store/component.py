@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import weakref
 from importlib import resources
@@ -15,6 +14,7 @@ from wasmtime.component import Component, FuncType
 
 from ._codec import ComponentMismatch
 from ._wit import BACKEND_FUNCTIONS, BACKEND_INTERFACE, EXPORTS, TYPES_INTERFACE, Signature
+from .identity import RulesIdentity
 
 WASM_ENV = "RUNTIME_STORE_WASM"
 """Environment variable naming a component file to load instead of the packaged one."""
@@ -46,12 +46,15 @@ class RuntimeComponent:
     `Config.epoch_interruption` True; a store refuses it otherwise); by default one that
     does is made. Loading refuses (`ComponentMismatch`, naming the function) a component
     whose exports, or backend imports, do not have the types of the `runtime-store` world.
-    `sha256` is the hex digest of the component's bytes; `source` says where they came from.
+    `identity` is the build (`RulesIdentity`: SHA-256 and size of the component's bytes,
+    computed once here), which every sandbox failure names; `sha256` is its hex digest;
+    `source` says where the bytes came from.
     """
 
     def __init__(self, wasm: bytes, *, engine: Engine | None = None, source: str = "<bytes>"):
         self.source = source
-        self.sha256 = hashlib.sha256(wasm).hexdigest()
+        self.identity = RulesIdentity.of(wasm)
+        self.sha256 = self.identity.sha256
         self.engine = engine or fuel_engine()
         self.component = Component(self.engine, wasm)
         _check_types(self.component, self.engine, source)

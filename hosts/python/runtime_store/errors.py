@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from . import _vocabulary as words
+from .identity import RulesIdentity
 from .types import BackendError
 
 
@@ -144,14 +145,24 @@ class SandboxError(StoreError):
     instantiated.
 
     `failure` says which, `reason` is the detail (`the guest ran out of fuel (budget
-    200000000 per call)`); `str()` is `<operation words>[ "<game id>"]: <reason>`. The
-    instance that ran the call is discarded; the next call gets a fresh one.
+    200000000 per call)`), `rules` the build that ran (`RulesIdentity`); `str()` is
+    `<operation words>[ "<game id>"]: <reason> (rules <first 12 hex digits of its SHA-256>)`.
+    The instance that ran the call is discarded; the next call gets a fresh one.
     """
 
-    def __init__(self, operation: str, game_id: str | None, failure: SandboxFailure, reason: str):
-        super().__init__(operation, game_id, f"{located(operation, game_id)}: {reason}")
+    def __init__(
+        self,
+        operation: str,
+        game_id: str | None,
+        failure: SandboxFailure,
+        reason: str,
+        rules: RulesIdentity,
+    ):
+        named = words.SANDBOX_RULES.format(rules=rules.short)
+        super().__init__(operation, game_id, f"{located(operation, game_id)}: {reason} {named}")
         self.failure = failure
         self.reason = reason
+        self.rules = rules
 
 
 ComponentTrap = SandboxError
@@ -164,13 +175,15 @@ def sandbox_error(
     game_id: str | None,
     failure: SandboxFailure,
     *,
+    rules: RulesIdentity,
     budget: int | None = None,
     limit: int | None = None,
     milliseconds: int | None = None,
     reason: str = "",
 ) -> SandboxError:
-    """The `SandboxError` for `failure`, worded with the vocabulary's sandbox texts
-    (`limit` is the memory limit, or for `BACKEND_CALLS` the operation's backend calls)."""
+    """The `SandboxError` for `failure` of the build `rules`, worded with the vocabulary's
+    sandbox texts (`limit` is the memory limit, or for `BACKEND_CALLS` the operation's
+    backend calls)."""
     if failure is SandboxFailure.OUT_OF_FUEL:
         text = words.SANDBOX_OUT_OF_FUEL.format(budget=budget)
     elif failure is SandboxFailure.DEADLINE:
@@ -183,4 +196,38 @@ def sandbox_error(
         text = words.SANDBOX_TRAPPED.format(reason=reason)
     else:
         text = words.SANDBOX_INSTANTIATION.format(reason=reason)
-    return SandboxError(operation, game_id, failure, text)
+    return SandboxError(operation, game_id, failure, text, rules)
+
+
+class SwapStep(enum.Enum):
+    """The step of `RuntimeStore.swap_rules` that refused a candidate; the value is how the
+    message words it (the Rust host's `SwapStep`)."""
+
+    LOAD = "load (compile and type-check)"
+    """Compiling it and checking its types against the runtime-store world."""
+    INSTANTIATION = "instantiation"
+    """Making its first instance (its start code ran)."""
+    GATE = "the conformance gate"
+    """The gate the caller gave, run against a store on the candidate."""
+
+
+class SwapError(Exception):
+    """`RuntimeStore.swap_rules` refused a candidate; the rules that served keep serving.
+
+    `step` is the `SwapStep` that refused it, `reason` what that step said, `candidate` and
+    `serving` the `RulesIdentity` of the refused component and of the rules still active.
+    `str()` reads as the Rust host's `SwapError`: `swap rules to <candidate>: refused at
+    <step>: <reason> (the rules <serving> keep serving)`.
+    """
+
+    def __init__(
+        self, step: SwapStep, reason: str, candidate: RulesIdentity, serving: RulesIdentity
+    ):
+        super().__init__(
+            f"swap rules to {candidate}: refused at {step.value}: {reason} "
+            f"(the rules {serving} keep serving)"
+        )
+        self.step = step
+        self.reason = reason
+        self.candidate = candidate
+        self.serving = serving

@@ -30,7 +30,17 @@ from ._wit import (
 )
 from .backend import Backend
 from .component import SANDBOX_ENGINES, RuntimeComponent
-from .errors import SandboxError, SandboxFailure, boundary_error, sandbox_error, store_error
+from .errors import (
+    SandboxError,
+    SandboxFailure,
+    SwapError,
+    SwapStep,
+    boundary_error,
+    sandbox_error,
+    store_error,
+)
+from .identity import RulesIdentity
+from .memory import MemoryBackend
 from .types import (
     RuntimePage,
     RuntimeRecord,
@@ -111,6 +121,9 @@ class RuntimeStore:
     (the rules), or traps raises `SandboxError`; the instance is discarded and the next
     call runs on a fresh one. Calls are serialised by a lock, so a store may be shared
     between threads.
+
+    `rules_identity` names the rules build that serves (every sandbox failure's message
+    ends with its first 12 hex digits); `swap_rules` replaces it while the store serves.
     """
 
     def __init__(
@@ -155,6 +168,80 @@ class RuntimeStore:
                     )
                     self._bind.define(instance, host)
         self._instance: _Instance | None = None
+        self._swapping = threading.Lock()
+
+    # --- the rules build -------------------------------------------------------------
+
+    @property
+    def rules_identity(self) -> RulesIdentity:
+        """The rules build serving the calls that start now (`RulesIdentity`: SHA-256 and
+        size of the component's bytes); every sandbox failure names it."""
+        return self.component.identity
+
+    def swap_rules(
+        self,
+        component: bytes | bytearray | memoryview,
+        gate: Callable[[RuntimeStore], object],
+    ) -> RulesIdentity:
+        """Replaces the rules with the component `component` (its bytes) while the store
+        serves, and answers the new `rules_identity`.
+
+        The candidate goes live only after three steps, each of which refuses it with a
+        `SwapError` naming the step, the reason, the candidate's identity and the serving
+        one's, while the active rules keep serving:
+
+        1. load (`SwapStep.LOAD`): compiled on this store's engine and checked against the
+           runtime-store world, each export with its type;
+        2. instantiation (`SwapStep.INSTANTIATION`): one instance made (its start code runs);
+        3. the gate (`SwapStep.GATE`): `gate(candidate_store)` is called with a store running
+           the candidate, with this store's bounds, on a scratch `MemoryBackend` nothing else
+           shares; it refuses the candidate by raising (the exception's text is the reason).
+
+        Only then do calls that start later take the new rules; a call in flight (it holds
+        the store's lock) finishes on the rules it started with. Calls go on while the
+        candidate is loaded and checked. One swap runs at a time. A whole list (`list()`)
+        is one call per page, so one read while a swap goes live may have pages of both.
+        """
+        wasm = bytes(component)
+        with self._swapping:
+            candidate = RulesIdentity.of(wasm)
+
+            def refused(step: SwapStep, reason: str) -> SwapError:
+                return SwapError(step, reason, candidate, self.rules_identity)
+
+            try:
+                loaded = RuntimeComponent(
+                    wasm, engine=self.component.engine, source=f"candidate {candidate}"
+                )
+            except Exception as error:  # ComponentMismatch, or wasmtime refusing the bytes
+                raise refused(SwapStep.LOAD, _reason(error)) from error
+            scratch = RuntimeStore(
+                MemoryBackend(),
+                loaded,
+                fuel_per_call=self.fuel_per_call,
+                deadline_per_call=self.deadline_per_call,
+                memory_limit=self.memory_limit,
+                binding=self.binding,
+            )
+            try:
+                scratch._warm_up()
+            except SandboxError as error:
+                raise refused(SwapStep.INSTANTIATION, error.reason) from error
+            try:
+                gate(scratch)
+            except Exception as error:
+                raise refused(SwapStep.GATE, str(error) or type(error).__name__) from error
+            with self._lock:
+                self.component = loaded
+                self._instance = None
+            return loaded.identity
+
+    def _warm_up(self) -> None:
+        """Makes the instance the next call runs on; `SandboxError` (`INSTANTIATION`, or
+        the deadline) when it cannot be made."""
+        with self._lock:
+            if self._instance is None:
+                self._instantiate("get", None)
 
     # --- store interface -------------------------------------------------------------
 
@@ -290,7 +377,11 @@ class RuntimeStore:
             if _reason(error) == _INTERRUPT:
                 raise self._deadline_failure(operation, game_id) from error
             raise sandbox_error(
-                operation, game_id, SandboxFailure.INSTANTIATION, reason=_reason(error)
+                operation,
+                game_id,
+                SandboxFailure.INSTANTIATION,
+                rules=self.component.identity,
+                reason=_reason(error),
             ) from error
         exports: dict[str, Callable[[tuple[Any, ...]], Any]] = {}
         for interface, functions in EXPORTS.items():
@@ -308,7 +399,11 @@ class RuntimeStore:
         escaped = first_escaped(self._escaped)
         if isinstance(escaped, BackendCallsExceeded):
             return sandbox_error(
-                operation, game_id, SandboxFailure.BACKEND_CALLS, limit=escaped.limit
+                operation,
+                game_id,
+                SandboxFailure.BACKEND_CALLS,
+                rules=self.component.identity,
+                limit=escaped.limit,
             )
         return escaped
 
@@ -353,6 +448,7 @@ class RuntimeStore:
             operation,
             game_id,
             SandboxFailure.DEADLINE,
+            rules=self.component.identity,
             milliseconds=self._deadline_milliseconds,
         )
 
@@ -365,7 +461,11 @@ class RuntimeStore:
             remaining = None
         if remaining == 0:
             return sandbox_error(
-                operation, game_id, SandboxFailure.OUT_OF_FUEL, budget=self.fuel_per_call
+                operation,
+                game_id,
+                SandboxFailure.OUT_OF_FUEL,
+                rules=self.component.identity,
+                budget=self.fuel_per_call,
             )
         if _reason(error) == _INTERRUPT:
             # Only the epoch deadline interrupts a guest.
@@ -375,10 +475,17 @@ class RuntimeStore:
                 operation,
                 game_id,
                 SandboxFailure.TRAPPED_NEAR_LIMIT,
+                rules=self.component.identity,
                 limit=self.memory_limit,
                 reason=_reason(error),
             )
-        return sandbox_error(operation, game_id, SandboxFailure.TRAPPED, reason=_reason(error))
+        return sandbox_error(
+            operation,
+            game_id,
+            SandboxFailure.TRAPPED,
+            rules=self.component.identity,
+            reason=_reason(error),
+        )
 
     def _call(self, operation: str, game_id: str | None, *args: Any) -> Any:
         with self._lock:

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 import venv
 import zipfile
 from pathlib import Path
@@ -214,3 +215,25 @@ def test_a_wrong_adapter_is_caught_by_the_type_checker(installed: Path) -> None:
     checked = _mypy(installed, BROKEN_PROGRAM, "broken.py")
     assert checked.returncode == 1
     assert '"NotABackend"' in checked.stdout and '"Backend"' in checked.stdout
+
+
+def test_the_wheel_is_the_version_pyproject_declares_and_the_readme_installs(
+    installed: Path,
+) -> None:
+    # 0.2.0: the WIT package moved to 0.2.0 and `Backend.scan` changed incompatibly.
+    with (HOST / "pyproject.toml").open("rb") as file:
+        version = tomllib.load(file)["project"]["version"]
+    assert version == "0.2.0"
+    (wheel,) = (installed / "wheel").glob("runtime_store-*.whl")
+    assert wheel.name == f"runtime_store-{version}-py3-none-any.whl"
+    python = installed / "venv" / "bin" / "python"
+    run = subprocess.run(
+        [python, "-c", "import importlib.metadata as m; print(m.version('runtime-store'))"],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=_clean_environment(),
+        cwd=installed,
+    )
+    assert run.stdout.strip() == version
+    assert f"pip install dist/{wheel.name}" in README.read_text(encoding="utf-8")

@@ -17,6 +17,7 @@ from runtime_store import (
     InvalidTransition,
     MemoryBackend,
     NotFound,
+    RulesIdentity,
     RuntimeComponent,
     RuntimeStore,
     SandboxError,
@@ -136,8 +137,13 @@ def test_the_store_raises_those_messages(component: RuntimeComponent, binding: s
 def test_sandbox_messages_name_the_operation_and_game(
     failure: SandboxFailure, values: dict[str, Any], expected: str
 ) -> None:
-    error = sandbox_error("update-status", "game-1", failure, **values)
+    rules = RulesIdentity("43ccc970f50c" + "0" * 52, 1234)
+    error = sandbox_error("update-status", "game-1", failure, rules=rules, **values)
     assert isinstance(error, SandboxError) and isinstance(error, ComponentTrap)
-    assert str(error) == f'update runtime status "game-1": {expected}'
-    assert error.reason == expected and error.failure is failure
-    assert str(sandbox_error("list", None, failure, **values)) == f"list runtimes: {expected}"
+    # The vocabulary crate's own example: `... (rules 43ccc970f50c)`.
+    assert str(error) == f'update runtime status "game-1": {expected} (rules 43ccc970f50c)'
+    assert error.reason == expected and error.failure is failure and error.rules is rules
+    assert (
+        str(sandbox_error("list", None, failure, rules=rules, **values))
+        == f"list runtimes: {expected} (rules 43ccc970f50c)"
+    )

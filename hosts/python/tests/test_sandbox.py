@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import hashlib
 import threading
 import time
 from pathlib import Path
@@ -27,6 +28,7 @@ from runtime_store import (
     InvalidInput,
     MemoryBackend,
     NotFound,
+    RulesIdentity,
     RuntimeComponent,
     RuntimeRecord,
     RuntimeStore,
@@ -39,7 +41,7 @@ from runtime_store import (
     _clock,
 )
 
-from paths import HOSTILE_DIR
+from paths import COMMITTED_WASM, HOSTILE_DIR
 from records import record
 
 UNREACHABLE = "wasm `unreachable` instruction executed"
@@ -71,7 +73,16 @@ def _sandbox_error(store: RuntimeStore, game_id: str = "game-1") -> SandboxError
     error = raised.value
     assert isinstance(error, StoreError) and isinstance(error, ComponentTrap)
     assert (error.operation, error.game_id) == ("get", game_id)
+    # Every sandbox failure names the build that ran.
+    assert error.rules == store.rules_identity == store.component.identity
+    assert str(error).endswith(f": {error.reason}{_rules(store)}")
     return error
+
+
+def _rules(store: RuntimeStore) -> str:
+    """How a sandbox failure's message ends: the rules build that ran, by the first 12 hex
+    digits of the SHA-256 of the component's bytes."""
+    return f" (rules {store.rules_identity.short})"
 
 
 def _fresh_instance_each_call(store: RuntimeStore) -> None:
@@ -88,6 +99,7 @@ def test_a_spinning_guest_runs_out_of_fuel(
     assert (
         str(error)
         == 'get runtime record "game-1": the guest ran out of fuel (budget 200000000 per call)'
+        + _rules(store)
     )
     _fresh_instance_each_call(store)
     smaller = RuntimeStore(
@@ -107,6 +119,7 @@ def test_a_guest_whose_memory_cannot_grow_traps_near_its_limit(
     assert str(error) == (
         'get runtime record "game-1": the guest trapped (its memory limit is 16777216 bytes): '
         + UNREACHABLE
+        + _rules(store)
     )
     _fresh_instance_each_call(store)
     two_mib = RuntimeStore(
@@ -126,7 +139,9 @@ def test_a_trapping_guest_raises_and_the_next_call_gets_a_fresh_instance(
     unlimited = RuntimeStore(MemoryBackend(), hostile["trap"], memory_limit=None, binding=binding)  # type: ignore[arg-type]
     error = _sandbox_error(unlimited, 'say "hi"')
     assert error.failure is SandboxFailure.TRAPPED
-    assert str(error) == f'get runtime record "say \\"hi\\"": the guest trapped: {UNREACHABLE}'
+    assert str(error) == (
+        f'get runtime record "say \\"hi\\"": the guest trapped: {UNREACHABLE}{_rules(unlimited)}'
+    )
     # Another call is not refused as a poisoned instance: it traps afresh.
     assert _sandbox_error(unlimited).failure is SandboxFailure.TRAPPED
 
@@ -167,7 +182,9 @@ def test_the_real_component_out_of_fuel_then_served_by_a_fresh_instance(
     store = _loaded_store(component, binding, fuel_per_call=100_000)
     with pytest.raises(SandboxError) as raised:
         store.list()
-    assert str(raised.value) == "list runtimes: the guest ran out of fuel (budget 100000 per call)"
+    assert str(raised.value) == (
+        f"list runtimes: the guest ran out of fuel (budget 100000 per call){_rules(store)}"
+    )
     _fresh_instance_each_call(store)
     assert store.get("game-007").game_id == "game-007"
 
@@ -280,12 +297,16 @@ def test_a_spinning_guest_with_unbounded_fuel_is_stopped_by_the_deadline(
         error = _sandbox_error(store)
         took = time.monotonic() - started
         assert error.failure is SandboxFailure.DEADLINE
-        assert str(error) == 'get runtime record "game-1": the call exceeded its deadline of 100 ms'
+        assert str(error) == (
+            f'get runtime record "game-1": the call exceeded its deadline of 100 ms{_rules(store)}'
+        )
         assert 0.1 <= took < 10, took
         _fresh_instance_each_call(store)
     with pytest.raises(SandboxError) as raised:
         store.list()
-    assert str(raised.value) == "list runtimes: the call exceeded its deadline of 100 ms"
+    assert str(raised.value) == (
+        f"list runtimes: the call exceeded its deadline of 100 ms{_rules(store)}"
+    )
 
 
 def test_a_call_started_while_the_ticker_lags_still_gets_its_whole_deadline(
@@ -395,12 +416,16 @@ def test_a_fetch_loop_is_stopped_at_its_second_backend_call(
     assert backend.calls == ["fetch"] * 3
     with pytest.raises(SandboxError) as raised:
         store.delete("g1")
-    assert str(raised.value) == f'delete runtime record "g1": {BACKEND_CALLS.format(1)}'
+    assert str(raised.value) == (
+        f'delete runtime record "g1": {BACKEND_CALLS.format(1)}{_rules(store)}'
+    )
     # The rules are pure: not even one backend call.
     with pytest.raises(SandboxError) as raised:
         store.transition(Status.STARTING, Status.RUNNING)
     assert (raised.value.operation, raised.value.game_id) == ("transition", None)
-    assert str(raised.value) == f"check runtime status transition: {BACKEND_CALLS.format(0)}"
+    assert str(raised.value) == (
+        f"check runtime status transition: {BACKEND_CALLS.format(0)}{_rules(store)}"
+    )
     assert backend.calls == ["fetch"] * 4
 
 
@@ -412,7 +437,7 @@ def test_a_scan_loop_is_stopped_at_its_second_backend_call(
     for _ in range(2):
         with pytest.raises(SandboxError) as raised:
             store.list()
-        assert str(raised.value) == f"list runtimes: {BACKEND_CALLS.format(1)}"
+        assert str(raised.value) == f"list runtimes: {BACKEND_CALLS.format(1)}{_rules(store)}"
     assert backend.calls == ["scan"] * 2
     # Over a full store the answer may overrun the stub's memory first: stopped either way.
     for index in range(1_000):
@@ -447,7 +472,7 @@ def test_deep_recursion_is_stopped_by_the_stack_limit(
         assert error.failure is SandboxFailure.TRAPPED_NEAR_LIMIT
         assert str(error) == (
             'get runtime record "g1": the guest trapped (its memory limit is 16777216 bytes): '
-            "call stack exhausted"
+            "call stack exhausted" + _rules(store)
         )
         _fresh_instance_each_call(store)
 
@@ -478,3 +503,28 @@ def test_a_component_exporting_the_wrong_types_is_refused_when_loaded_naming_the
     real = RuntimeStore(backend, component, binding=binding)  # type: ignore[arg-type]
     real.insert(record("game-1"))
     assert real.get("game-1") == record("game-1")
+
+
+def test_a_sandbox_failure_names_the_build_that_ran_by_the_sha256_of_its_bytes(
+    hostile: dict[str, RuntimeComponent], component: RuntimeComponent, binding: str
+) -> None:
+    wasm = (HOSTILE_DIR / "trap.wasm").read_bytes()
+    digest = hashlib.sha256(wasm).hexdigest()
+    store = RuntimeStore(MemoryBackend(), hostile["trap"], memory_limit=None, binding=binding)  # type: ignore[arg-type]
+    assert store.rules_identity == RulesIdentity(digest, len(wasm))
+    assert str(store.rules_identity) == f"sha256 {digest[:12]} ({len(wasm)} bytes)"
+    error = _sandbox_error(store)
+    assert str(error) == (
+        f'get runtime record "game-1": the guest trapped: {UNREACHABLE} (rules {digest[:12]})'
+    )
+    assert error.rules == RulesIdentity(digest, len(wasm))
+    # The real rules are another build, named by theirs.
+    committed = COMMITTED_WASM.read_bytes()
+    real = RuntimeStore(MemoryBackend(), component, memory_limit=64 * 1024, binding=binding)  # type: ignore[arg-type]
+    assert real.rules_identity.sha256 == hashlib.sha256(committed).hexdigest() != digest
+    with pytest.raises(SandboxError) as raised:
+        real.delete("g1")
+    assert str(raised.value).startswith(
+        'delete runtime record "g1": the rules component could not be instantiated: '
+    )
+    assert str(raised.value).endswith(f" (rules {hashlib.sha256(committed).hexdigest()[:12]})")
