@@ -9,19 +9,28 @@
 //! compiles), `store_build_again/shared` the default one, which the stores kept for the `get`
 //! measurements share.
 //!
-//! The host compiles the embedded component when a store is built and offers no way to
-//! hand it a precompiled artifact, so the precompiled load is measured on wasmtime
-//! directly, with the one code-generation setting of the host's engine that changes the
-//! machine code (fuel metering), and the cold start it would give is derived from the
-//! medians.
+//! The host compiles the embedded component when a store is built unless its persistent
+//! compilation cache (`RuntimeStoreBuilder::compilation_cache`) holds it: `store_build_cached`
+//! times the first build of a process with a cache directory an earlier build filled
+//! against the first build without a cache, and `process` the whole `runtime-store demo`
+//! process (start to exit, its first operation included) with and without the cache. The
+//! `compile` and `first_in_process` sides turn the cache off. The precompiled load
+//! (`Component::deserialize`, which the host does not use: it is `unsafe`) is measured on
+//! wasmtime directly, with the one code-generation setting of the host's engine that
+//! changes the machine code (fuel metering).
 
 use std::hint::black_box;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow};
 use criterion::{Criterion, SamplingMode};
 use runtime_store_benches::{Estimates, Time};
-use runtime_store_host::{DEFAULT_MEMORY_LIMIT, RuntimeStore, Status, embedded_component};
+use runtime_store_host::{
+    CompilationCache, DEFAULT_MEMORY_LIMIT, RuntimeStore, Status, compilation_cache_stats,
+    embedded_component,
+};
 use tokio::runtime::Runtime;
 use wasmtime::component::Component;
 use wasmtime::{Config, Engine};
@@ -97,6 +106,21 @@ pub fn bench(
         sequential(runtime, iters, || async {
             let built = RuntimeStore::builder()
                 .memory_limit(DEFAULT_MEMORY_LIMIT + (64 << 10))
+                .compilation_cache(CompilationCache::Off)
+                .build()
+                .await;
+            black_box(built.unwrap_or_else(|error| panic!("building a store: {error}")));
+        })
+    };
+    // The same first build with a cache directory of this run (filled by the first
+    // iteration, the warm-up's): a new engine each time, the code loaded from the disk.
+    let cache_dir = std::env::temp_dir().join(format!("rst-bench-cache-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&cache_dir);
+    let first_in_process_cached = |iters| {
+        sequential(runtime, iters, || async {
+            let built = RuntimeStore::builder()
+                .memory_limit(DEFAULT_MEMORY_LIMIT + (64 << 10))
+                .compilation_cache(CompilationCache::Dir(cache_dir.clone()))
                 .build()
                 .await;
             black_box(built.unwrap_or_else(|error| panic!("building a store: {error}")));
@@ -129,6 +153,55 @@ pub fn bench(
         lines.push(line);
         paired.median
     });
+    lines.extend(group.compare(
+        "store_build_cached",
+        &[
+            ("disk_cache", &first_in_process_cached),
+            ("no_cache", &first_in_process),
+        ],
+        &[("disk_cache", "no_cache")],
+    ));
+    if let Some(stats) = compilation_cache_stats().into_iter().find(|stats| {
+        cache_dir
+            .canonicalize()
+            .is_ok_and(|dir| dir == stats.directory)
+    }) {
+        lines.push(format!(
+            "cold_start/store_build_cached: disk cache hits {}, misses {} (the misses: the first build)",
+            stats.hits, stats.misses
+        ));
+    }
+    // Whole processes: the CLI's demo (its first operation comes right after the build).
+    match cli_binary() {
+        Some(cli) => {
+            let process_cache = cache_dir.join("process");
+            let demo = |cached: bool| {
+                let cli = cli.clone();
+                let process_cache = process_cache.clone();
+                move |iters| {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        total += run_demo(&cli, cached.then_some(process_cache.as_path()))
+                            .unwrap_or_else(|error| panic!("runtime-store demo: {error:#}"));
+                    }
+                    total
+                }
+            };
+            lines.extend(group.compare(
+                "process",
+                &[
+                    ("cli_disk_cache", &demo(true)),
+                    ("cli_no_cache", &demo(false)),
+                ],
+                &[("cli_disk_cache", "cli_no_cache")],
+            ));
+        }
+        None => lines.push(
+            "cold_start/process: not measured (build the CLI first: cargo build --release -p \
+             runtime-store-cli, or set RUNTIME_STORE_CLI)"
+                .to_owned(),
+        ),
+    }
     group
         .criterion
         .sampling_mode(SamplingMode::Auto)
@@ -151,7 +224,44 @@ pub fn bench(
     if let Some(build_over_compile) = build_over_compile {
         lines.extend(derived_cold_starts(estimates, build_over_compile));
     }
+    let _ = std::fs::remove_dir_all(&cache_dir);
     Ok(lines)
+}
+
+/// The `runtime-store` binary: `RUNTIME_STORE_CLI`, else the one next to this bench's
+/// target directory (`target/release/runtime-store`).
+fn cli_binary() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("RUNTIME_STORE_CLI") {
+        return Some(PathBuf::from(path));
+    }
+    let exe = std::env::current_exe().ok()?;
+    let candidate = exe.parent()?.parent()?.join("runtime-store");
+    candidate.is_file().then_some(candidate)
+}
+
+/// Runs `runtime-store demo` on the memory backend, with the compilation cache in
+/// `cache_dir` or without one, and answers how long the process took from spawn to exit.
+fn run_demo(cli: &Path, cache_dir: Option<&Path>) -> anyhow::Result<Duration> {
+    let mut command = Command::new(cli);
+    command
+        .arg("demo")
+        .env_remove("RUNTIME_STORE_BACKEND")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    match cache_dir {
+        Some(dir) => command.env("RUNTIME_STORE_CACHE_DIR", dir),
+        None => command.arg("--no-compilation-cache"),
+    };
+    let start = Instant::now();
+    let output = command.output().context("spawning the CLI")?;
+    let elapsed = start.elapsed();
+    anyhow::ensure!(
+        output.status.success(),
+        "exit {}: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(elapsed)
 }
 
 /// Loads `artifact` into `engine`.
@@ -187,6 +297,15 @@ fn derived_cold_starts(estimates: &Estimates, build_over_compile: f64) -> Vec<St
                     Time(first_get),
                     Time(today)
                 ),
+                match median("store_build_cached", "disk_cache") {
+                    Ok(cached) => format!(
+                        "cold_start/total_cached: store build from the disk cache {} + first get {} = {}",
+                        Time(cached),
+                        Time(first_get),
+                        Time(cached + first_get)
+                    ),
+                    Err(error) => format!("cold_start/total_cached: not derived ({error})"),
+                },
                 format!(
                     "cold_start/projected: with a precompiled artifact, engine and linking {} \
                      (interleaved build/compile - 1, times compile {}) + precompiled load {} + \
