@@ -165,16 +165,19 @@ impl CallReport {
         let total = self.started.elapsed();
         let outcome_index = outcome(result);
         let outcome = OUTCOMES[outcome_index];
-        self.span.record("runtime_store.outcome", outcome);
-        if result.is_err() {
-            self.span.record("error.type", outcome);
+        // Recording into a span no subscriber wants still walks its fields.
+        if !self.span.is_disabled() {
+            self.span.record("runtime_store.outcome", outcome);
+            if result.is_err() {
+                self.span.record("error.type", outcome);
+            }
+            self.span.record(
+                "runtime_store.guest_time_us",
+                micros(total.saturating_sub(backend)),
+            );
+            self.span
+                .record("runtime_store.backend_time_us", micros(backend));
         }
-        self.span.record(
-            "runtime_store.guest_time_us",
-            micros(total.saturating_sub(backend)),
-        );
-        self.span
-            .record("runtime_store.backend_time_us", micros(backend));
         meters
             .operations(self.operation, outcome_index)
             .increment(1);

@@ -65,8 +65,8 @@ pub(crate) struct Sandbox {
     /// One permit per instance that may exist at once; a call waits here (at most
     /// `max_instance_wait`) when all are busy.
     permits: Semaphore,
-    idle: Mutex<Vec<Instance<Guest>>>,
-    pure_idle: Mutex<Vec<Instance<PureGuest>>>,
+    idle: Mutex<Vec<Pooled<Guest>>>,
+    pure_idle: Mutex<Vec<Pooled<PureGuest>>>,
     /// The largest linear memory any instance has been granted, in bytes.
     memory_peak: Arc<AtomicUsize>,
     identity: RulesIdentity,
@@ -88,24 +88,24 @@ pub(crate) struct Instance<G> {
 /// The two ways of calling the component, each with its own pool of instances.
 pub(crate) trait GuestKind: Sized + Send + 'static {
     /// The idle instances of this kind.
-    fn pool(sandbox: &Sandbox) -> &Mutex<Vec<Instance<Self>>>;
+    fn pool(sandbox: &Sandbox) -> &Mutex<Vec<Pooled<Self>>>;
 
     /// A new instance of this kind in a store prepared by [`Sandbox::new_store`].
     fn instantiate(
         sandbox: &Sandbox,
         store: Store<HostState>,
-    ) -> impl Future<Output = wasmtime::Result<Instance<Self>>> + Send;
+    ) -> impl Future<Output = wasmtime::Result<Pooled<Self>>> + Send;
 }
 
 impl GuestKind for Guest {
-    fn pool(sandbox: &Sandbox) -> &Mutex<Vec<Instance<Self>>> {
+    fn pool(sandbox: &Sandbox) -> &Mutex<Vec<Pooled<Self>>> {
         &sandbox.idle
     }
 
     async fn instantiate(
         sandbox: &Sandbox,
         mut store: Store<HostState>,
-    ) -> wasmtime::Result<Instance<Self>> {
+    ) -> wasmtime::Result<Pooled<Self>> {
         // At each epoch tick the running guest yields to the executor, until its
         // deadline has passed: then it traps.
         store.epoch_deadline_callback(|context| {
@@ -122,14 +122,14 @@ impl GuestKind for Guest {
 }
 
 impl GuestKind for PureGuest {
-    fn pool(sandbox: &Sandbox) -> &Mutex<Vec<Instance<Self>>> {
+    fn pool(sandbox: &Sandbox) -> &Mutex<Vec<Pooled<Self>>> {
         &sandbox.pure_idle
     }
 
     async fn instantiate(
         sandbox: &Sandbox,
         mut store: Store<HostState>,
-    ) -> wasmtime::Result<Instance<Self>> {
+    ) -> wasmtime::Result<Pooled<Self>> {
         // A synchronous call cannot yield: the deadline is checked at each tick and traps
         // once passed; fuel bounds the call deterministically before that.
         store.epoch_deadline_callback(|context| {
@@ -144,6 +144,10 @@ impl GuestKind for PureGuest {
         Ok(sandbox.instance(store, guest))
     }
 }
+
+/// An instance as the pool and a call hold it: boxed, so handing it over moves a pointer,
+/// not the store and the guest's export table.
+type Pooled<G> = Box<Instance<G>>;
 
 impl<G> Drop for Instance<G> {
     fn drop(&mut self) {
@@ -319,7 +323,7 @@ impl<'a> Call<'a> {
 pub(crate) struct Lease<'a, G: GuestKind> {
     sandbox: &'a Sandbox,
     call: Call<'a>,
-    instance: Instance<G>,
+    instance: Pooled<G>,
     _permit: SemaphorePermit<'a>,
 }
 
@@ -473,15 +477,19 @@ impl Sandbox {
     ) -> Result<T, StoreError> {
         let report = CallReport::start(call.operation, call.game_id, &self.identity, self.system);
         let mut backend_time = Duration::ZERO;
-        let answer = async {
+        let work = async {
             let mut lease = self.lease::<G>(call).await?;
-            let Instance { store, guest, .. } = &mut lease.instance;
-            let outcome = export(guest, store).await;
+            let Instance { store, guest, .. } = &mut *lease.instance;
+            let outcome = Box::pin(export(guest, store)).await;
             backend_time = store.data().budget.backend_time;
             lease.finish(outcome)
-        }
-        .instrument(report.span().clone())
-        .await;
+        };
+        // Entering a span no subscriber wants at every poll costs more than the rules.
+        let answer = if report.span().is_disabled() {
+            work.await
+        } else {
+            work.instrument(report.span().clone()).await
+        };
         let result = answer.and_then(settle);
         report.finish(&self.meters, &result, backend_time);
         result
@@ -507,10 +515,12 @@ impl Sandbox {
                 &self.identity,
             )
         };
-        match within(
+        // Boxed: waiting is the rare path, and its future would otherwise make every
+        // call's future (moved at each await) larger.
+        match Box::pin(within(
             Instant::now() + self.limits.max_instance_wait,
             self.permits.acquire(),
-        )
+        ))
         .await
         {
             Some(Ok(permit)) => Ok(permit),
@@ -530,12 +540,15 @@ impl Sandbox {
         }
         let mut instance = match pooled {
             Some(instance) => instance,
-            None => self.instantiate::<G>(budget).await.map_err(|error| {
-                call.sandbox_error(
-                    self.classify(&error, SandboxFailure::Instantiation),
-                    &self.identity,
-                )
-            })?,
+            // Boxed for the same reason: most calls find an idle instance.
+            None => Box::pin(self.instantiate::<G>(budget))
+                .await
+                .map_err(|error| {
+                    call.sandbox_error(
+                        self.classify(&error, SandboxFailure::Instantiation),
+                        &self.identity,
+                    )
+                })?,
         };
         let store = &mut instance.store;
         // The budget starts after instantiation, which a new instance may have spent some of.
@@ -556,7 +569,7 @@ impl Sandbox {
     }
 
     /// A new instance of kind `G` for a call with `budget`.
-    async fn instantiate<G: GuestKind>(&self, budget: CallBudget) -> wasmtime::Result<Instance<G>> {
+    async fn instantiate<G: GuestKind>(&self, budget: CallBudget) -> wasmtime::Result<Pooled<G>> {
         G::instantiate(self, self.new_store(budget)?).await
     }
 
@@ -580,16 +593,16 @@ impl Sandbox {
         Ok(store)
     }
 
-    fn instance<G>(&self, store: Store<HostState>, guest: G) -> Instance<G> {
+    fn instance<G>(&self, store: Store<HostState>, guest: G) -> Pooled<G> {
         self.meters.live(1.0);
-        Instance {
+        Box::new(Instance {
             store,
             guest,
             meters: Arc::clone(&self.meters),
-        }
+        })
     }
 
-    fn idle<G: GuestKind>(&self) -> MutexGuard<'_, Vec<Instance<G>>> {
+    fn idle<G: GuestKind>(&self) -> MutexGuard<'_, Vec<Pooled<G>>> {
         // A panic while the lock was held leaves at worst a shorter list of valid
         // instances, so the pool stays usable.
         G::pool(self)
