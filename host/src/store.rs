@@ -286,9 +286,11 @@ impl RuntimeStore {
 
     /// Reads pages until the last one, keeping each game's first appearance: pages follow
     /// the list order and each starts after the one before, so what is kept stays in order.
+    /// One page never holds a game twice, so the game ids are only collected once a second
+    /// page comes (most lists are one page).
     async fn whole_list(&self, list: WholeList) -> Result<Vec<RuntimeRecord>, StoreError> {
         let mut records = Vec::new();
-        let mut seen = HashSet::new();
+        let mut seen: Option<HashSet<String>> = None;
         let mut cursor: Option<String> = None;
         loop {
             let cursor_now = cursor.as_deref();
@@ -308,9 +310,13 @@ impl RuntimeStore {
                         .await
                 }
             }?;
-            for record in page.records {
-                if seen.insert(record.game_id.clone()) {
-                    records.push(record);
+            match (cursor.is_some(), &mut seen) {
+                (false, _) => records = page.records,
+                (true, Some(seen)) => keep_unseen(&mut records, seen, page.records),
+                (true, None) => {
+                    let first_page = records.iter().map(|record| record.game_id.clone());
+                    let seen = seen.insert(first_page.collect());
+                    keep_unseen(&mut records, seen, page.records);
                 }
             }
             match page.next_cursor {
@@ -384,6 +390,19 @@ impl RuntimeStore {
                 export(guest.galaxy_gamemaster_store(), store).await
             })
             .await
+    }
+}
+
+/// Appends the records of `page` whose game is not in `seen`, and notes them.
+fn keep_unseen(
+    records: &mut Vec<RuntimeRecord>,
+    seen: &mut HashSet<String>,
+    page: Vec<RuntimeRecord>,
+) {
+    for record in page {
+        if seen.insert(record.game_id.clone()) {
+            records.push(record);
+        }
     }
 }
 
