@@ -12,7 +12,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{Context, bail};
 use runtime_store_host::{
     RuntimeRecord, RuntimeStore, Status, StoreError, Timestamp, UpdateEngineHealthInput,
-    UpdateImageInput, UpdateSchedulingInput, UpdateStatusInput, embedded_component,
+    UpdateImageInput, UpdateSchedulingInput, UpdateStatusInput,
 };
 
 /// The prefix of every game id the demo writes.
@@ -71,17 +71,42 @@ pub async fn run(store: &RuntimeStore, backend: &str, out: &mut impl Write) -> a
     let mut demo = Demo { store, out, clock };
     writeln!(
         demo.out,
-        "Backend {backend:?}; every rule runs in the embedded wasm component ({} bytes); times are UTC.",
-        embedded_component().len()
+        "Backend {backend:?}; every rule runs in the wasm component, rules {}; times are UTC.",
+        store.rules_identity()
     )?;
+    let mut left = Vec::new();
+    for game in GAMES {
+        match store.get(game).await {
+            Ok(record) => left.push(record),
+            Err(StoreError::NotFound { .. }) => {}
+            Err(error) => return Err(error.into()),
+        }
+    }
+    let only = format!(
+        "the demo writes only {}, never another game id",
+        GAMES.join(", ")
+    );
+    if left.is_empty() {
+        writeln!(
+            demo.out,
+            "No games of an earlier demo in this store; {only}."
+        )?;
+    } else {
+        writeln!(demo.out, "An earlier demo left (replaced now; {only}):")?;
+        for record in &left {
+            writeln!(
+                demo.out,
+                "  {}: {}, turn {}, updated {}.",
+                record.game_id,
+                record.status,
+                record.current_turn,
+                time_of_day(record.updated_at)
+            )?;
+        }
+    }
     for game in GAMES {
         store.delete(game).await?;
     }
-    writeln!(
-        demo.out,
-        "Replaced the games of an earlier demo, if any: the demo writes only {}, never another game id.",
-        GAMES.join(", ")
-    )?;
 
     for game in GAMES {
         store.insert(&new_game(game, clock.at(0))).await?;

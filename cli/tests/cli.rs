@@ -219,12 +219,52 @@ fn migrate_run_and_demo_work_on_a_sqlite_file() {
     assert!(ran.trim_end().ends_with(" passed, 0 failed"), "{ran}");
     let demo = stdout(&runtime_store(&["demo", "--backend", &url]));
     assert!(demo.contains("betelgeuse  running"), "{demo}");
-    // The demo's games stay in the file: a second run finds and replaces them.
+    assert!(
+        demo.contains("No games of an earlier demo in this store"),
+        "{demo}"
+    );
+
+    // Someone else's record shares the file.
+    let foreign = runtime_store_backend::sample::record(
+        "production:game-7",
+        runtime_store_host::Status::Running,
+        runtime_store_backend::sample::at(1_700_000_000),
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let adapter = || async {
+        use runtime_store_sqlite::{SqliteBackend, SqliteOptions};
+        SqliteBackend::open(&url, SqliteOptions::default())
+            .await
+            .unwrap()
+    };
+    runtime.block_on(async {
+        use runtime_store_backend::Backend;
+        adapter().await.insert(foreign.clone()).await.unwrap();
+    });
+
+    // The demo's games stay in the file: a second run reports and replaces them, and
+    // leaves the other record as it was.
     let again = stdout(&runtime_store_with_env(
         &["demo"],
         &[("RUNTIME_STORE_BACKEND", &url)],
     ));
+    let earlier = [
+        "An earlier demo left (replaced now; the demo writes only demo:andromeda, demo:betelgeuse, demo:cygnus, never another game id):",
+        "  demo:andromeda: finished, turn 2, updated ",
+        "  demo:betelgeuse: running, turn 1, updated ",
+        "  demo:cygnus: stopped, turn 0, updated ",
+    ];
+    let lines: Vec<&str> = again.lines().skip(1).take(4).collect();
+    for (line, expected) in lines.iter().zip(earlier) {
+        assert!(line.starts_with(expected), "{line:?} in\n{again}");
+    }
     assert!(again.contains("andromeda   finished"), "{again}");
+    assert!(!again.contains("production:game-7"), "{again}");
+    let stored = runtime.block_on(async {
+        use runtime_store_backend::Backend;
+        adapter().await.fetch("production:game-7").await.unwrap()
+    });
+    assert_eq!(stored, Some(foreign));
 }
 
 #[test]
