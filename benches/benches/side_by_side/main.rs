@@ -11,6 +11,7 @@
 mod cold_start;
 mod fixtures;
 mod memory_store;
+mod observed;
 mod postgres;
 mod raw;
 mod rules;
@@ -184,6 +185,10 @@ fn main() -> anyhow::Result<()> {
     report(
         "memory_store",
         memory_store::bench(&mut criterion, &runtime, &estimates)?,
+    );
+    report(
+        "observed",
+        observed::bench(&mut criterion, &runtime, &estimates)?,
     );
     report(
         "cold_start",
