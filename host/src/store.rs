@@ -179,7 +179,7 @@ impl RuntimeStore {
     ///
     /// Assembled from pages of [`LARGEST_PAGE_LIMIT`] records, so it works over any number
     /// of records; it is not a snapshot: a record that moves while the list is read
-    /// appears once, at one of its places.
+    /// appears at most once (one moved into the part already read may be missing).
     pub async fn list_due_running(&self, now: Timestamp) -> Result<Vec<RuntimeRecord>, StoreError> {
         self.whole_list(WholeList::DueRunning(now)).await
     }
@@ -200,7 +200,7 @@ impl RuntimeStore {
     /// `cursor` (from the start when `None`), in the order of
     /// [`RuntimeStore::list_due_running`]. Pass [`RecordPage::next_cursor`] to get the next
     /// page; it is `None` after the last one. A limit out of range or a cursor this list
-    /// did not hand out is [`StoreError::InvalidInput`].
+    /// cannot read (malformed, or of another list order) is [`StoreError::InvalidInput`].
     pub async fn list_due_running_page(
         &self,
         now: Timestamp,

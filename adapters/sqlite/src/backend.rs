@@ -304,6 +304,10 @@ impl SqliteBackend {
 
 #[async_trait]
 impl Backend for SqliteBackend {
+    fn system_name(&self) -> &'static str {
+        "sqlite"
+    }
+
     async fn fetch(&self, game_id: &str) -> Result<Option<RuntimeRecord>, BackendError> {
         let context = OnRecord("fetch", game_id);
         let row = sqlx::query(statements::FETCH)

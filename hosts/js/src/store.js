@@ -309,7 +309,7 @@ export class RuntimeStore {
    * At most `limit` (1..=500) running records due at `now`, after `cursor` (from the start
    * when `undefined`), in the order of `listDueRunning`. Pass the page's `nextCursor` to get
    * the next page; it is `undefined` after the last one. A limit out of range or a cursor
-   * this list did not hand out is `InvalidInput`.
+   * that does not parse or belongs to another list order is `InvalidInput`.
    * @param {import('./model.js').TimestampInput} now
    * @param {string | undefined | null} cursor
    * @param {number | bigint} limit

@@ -278,7 +278,8 @@ class RuntimeStore:
 
         Assembled from pages of `LARGEST_PAGE_LIMIT` records (`list_due_running_page`), so
         it works over any number of records. It is not a snapshot: each page is one call,
-        and a record that moves while the list is read appears once, at one of its places.
+        and a record that moves while the list is read appears at most once (one moved
+        into the part already read may be missing).
         """
         return self._whole_list("list-due-running", (now,))
 
@@ -301,8 +302,9 @@ class RuntimeStore:
         Pass the page's `next_cursor` to get the next page; it is `None` after the last
         one. Iterating to the end returns every record that existed unchanged throughout
         exactly once, in order. `now` is checked first, then a limit out of range (`list due
-        runtimes: limit must be between 1 and 500`) or a cursor this list did not hand out
-        (`list due runtimes: cursor is malformed`) is `InvalidInput`.
+        runtimes: limit must be between 1 and 500`) or a cursor that does not parse or
+        belongs to another list order (`list due runtimes: cursor is malformed`) is
+        `InvalidInput`.
         """
         return self._page("list-due-running-page", "list-due-running-page", (now, cursor, limit))
 
