@@ -225,10 +225,10 @@ fn migrate_run_and_demo_work_on_a_sqlite_file() {
     );
 
     // Someone else's record shares the file.
-    let foreign = runtime_store_backend::sample::record(
+    let foreign = sample::record(
         "production:game-7",
         runtime_store_host::Status::Running,
-        runtime_store_backend::sample::at(1_700_000_000),
+        sample::at(1_700_000_000),
     );
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let adapter = || async {
